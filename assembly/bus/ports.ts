@@ -1,0 +1,51 @@
+// Port I/O dispatch: PORT_MAP gives the device id of every port; each device registers its ports at init.
+// Unclaimed ports read as all ones and ignore writes (an ISA bus with nothing on it).
+import { PORT_MAP } from "../layout";
+import { debugconRead, debugconWrite } from "../devices/debugcon";
+import { postcodeWrite } from "../devices/postcode";
+import { debugexitWrite } from "../devices/debugexit";
+import { uartRead, uartWrite } from "../devices/uart16550";
+
+export const DEV_NONE: u8 = 0;
+export const DEV_DEBUGCON: u8 = 1;
+export const DEV_POSTCODE: u8 = 2;
+export const DEV_DEBUGEXIT: u8 = 3;
+export const DEV_COM1: u8 = 4;
+
+export function portsInit(): void { memory.fill(PORT_MAP, DEV_NONE, 0x10000); }
+
+export function claimPorts(first: u32, count: u32, dev: u8): void {
+  for (let p = first; p < first + count && p < 0x10000; p++) store<u8>(PORT_MAP + p, dev);
+}
+
+export function portRead(port: u32, size: u32): u32 {
+  const dev = load<u8>(PORT_MAP + port);
+  if (dev == DEV_NONE) return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFF;
+  if (size > 1) {
+    // devices here are 8-bit: assemble wider reads from consecutive ports
+    let v: u32 = 0;
+    for (let i: u32 = 0; i < size; i++) v |= portRead((port + i) & 0xFFFF, 1) << (i << 3);
+    return v;
+  }
+  switch (dev) {
+    case DEV_DEBUGCON: return debugconRead(port);
+    case DEV_COM1: return uartRead(0, port - 0x3F8);
+    default: return 0xFF;
+  }
+}
+
+export function portWrite(port: u32, v: u32, size: u32): void {
+  const dev = load<u8>(PORT_MAP + port);
+  if (dev == DEV_NONE) return;
+  if (dev == DEV_DEBUGEXIT) { debugexitWrite(v); return; } // takes the whole value
+  if (size > 1) {
+    for (let i: u32 = 0; i < size; i++) portWrite((port + i) & 0xFFFF, (v >> (i << 3)) & 0xFF, 1);
+    return;
+  }
+  switch (dev) {
+    case DEV_DEBUGCON: debugconWrite(v); return;
+    case DEV_POSTCODE: postcodeWrite(v); return;
+    case DEV_COM1: uartWrite(0, port - 0x3F8, v); return;
+    default: return;
+  }
+}

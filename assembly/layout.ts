@@ -1,0 +1,224 @@
+// The memory map of the machine: every address the core uses is defined here and nowhere else.
+//
+// Linear memory (imported from the host, so the host can read buffers and snapshot it):
+//
+//   0x0000_0000  AssemblyScript static data (checked at init to end below STATE_BASE)
+//   0x0010_0000  STATE         CPU and device state (all guest-visible state except RAM/ROM/VRAM)
+//   0x0011_0000  IO_BUFFERS    byte channels the host drains (serial, debug console, ...)
+//   0x0012_0000  PORT_MAP      device id per I/O port (64 Ki x u8)
+//   0x0013_0000  TRACE_RING    last executed instructions (for --trace and the debugger)
+//   0x0020_0000  BLOCK_HASH    block cache hash buckets
+//   0x0040_0000  TLB           one i32 per virtual page (1 Mi entries)
+//   0x0080_0000  TLB_LIST      virtual pages currently filled in the TLB (for fast flushes)
+//   0x0090_0000  BLOCKS        block descriptors
+//   0x00C0_0000  INSNS         decoded instruction records (the block arena)
+//   0x0180_0000  PHYS_PAGE_TYPE  per 4 KiB physical page (whole 4 GiB): RAM / ROM / MMIO device id
+//   0x0190_0000  PAGE_BLOCKS   per 4 KiB page of *linear memory* (host page): head of the list of blocks
+//                              decoded from it. Blocks are keyed by host address, so RAM and ROM code both work.
+//   0x0200_0000  ROM           firmware images (BIOS, option ROMs)
+//   0x0210_0000  VRAM          video memory (platform)
+//   0x0400_0000  RAM           guest physical RAM starts here
+//
+// All region bases are 4 KiB aligned so that a TLB entry can fold "host page - guest page" into its upper bits.
+
+// ---- regions ---------------------------------------------------------------------------------------------
+export const STATE_BASE: u32 = 0x0010_0000;
+export const STATE_SIZE: u32 = 0x0001_0000;
+export const IO_BUFFERS: u32 = 0x0011_0000;
+export const PORT_MAP: u32 = 0x0012_0000;
+export const TRACE_RING: u32 = 0x0013_0000;
+export const TRACE_ENTRIES: u32 = 2048; // 32 bytes each
+export const BLOCK_HASH: u32 = 0x0020_0000;
+export const BLOCK_HASH_BITS: u32 = 16; // 64 Ki buckets x 4 bytes
+export const TLB: u32 = 0x0040_0000;
+export const TLB_LIST: u32 = 0x0080_0000;
+export const TLB_LIST_MAX: u32 = 0x0004_0000 / 4 - 1; // entries before a full clear is cheaper
+export const BLOCKS: u32 = 0x0090_0000;
+export const BLOCK_DESC_SIZE: u32 = 32;
+export const BLOCKS_MAX: u32 = 0x0030_0000 / BLOCK_DESC_SIZE; // 96 Ki blocks
+export const INSNS: u32 = 0x00C0_0000;
+export const INSN_SIZE: u32 = 16;
+export const INSNS_MAX: u32 = 0x00C0_0000 / INSN_SIZE; // 768 Ki records
+export const PHYS_PAGE_TYPE: u32 = 0x0180_0000; // 1 Mi x u8
+export const PAGE_BLOCKS: u32 = 0x0190_0000; // 1 Mi x u32 (block index + 1, 0 = none)
+export const ROM: u32 = 0x0200_0000;
+export const ROM_SIZE: u32 = 0x0010_0000;
+export const VRAM: u32 = 0x0210_0000;
+export const VRAM_SIZE: u32 = 0x01F0_0000;
+export const RAM: u32 = 0x0400_0000;
+
+// ---- CPU state (offsets are absolute addresses) -------------------------------------------------------------
+// General registers, in encoding order. A "register offset" in a decoded instruction is the byte offset from REGS:
+// 32-bit and 16-bit register r is at REGS + 4r; 8-bit registers AL,CL,DL,BL are at 4r, AH,CH,DH,BH at 4(r-4)+1.
+export const REGS: u32 = STATE_BASE + 0x000; // 8 x i32: EAX ECX EDX EBX ESP EBP ESI EDI
+export const REG_ZERO: u32 = STATE_BASE + 0x020; // always 0: "no base / no index" in address computation
+export const ZERO_OFF: u32 = 0x20;
+export const EIP: u32 = STATE_BASE + 0x024;
+export const EFLAGS: u32 = STATE_BASE + 0x028; // non-lazy bits; arithmetic bits valid where not in LF_MASK
+export const LF_OP: u32 = STATE_BASE + 0x02c; // lazy flags: operation kind and size
+export const LF_RES: u32 = STATE_BASE + 0x030;
+export const LF_A: u32 = STATE_BASE + 0x034;
+export const LF_B: u32 = STATE_BASE + 0x038;
+export const LF_MASK: u32 = STATE_BASE + 0x03c; // which arithmetic flags must be computed from LF_*
+
+// Segment registers ES CS SS DS FS GS (indices 0-5); index 6 is a flat pseudo-segment (base 0, no checks).
+export const SEG_SEL: u32 = STATE_BASE + 0x040; // 8 x i32
+export const SEG_BASE: u32 = STATE_BASE + 0x060; // 8 x i32
+export const SEG_LIMIT: u32 = STATE_BASE + 0x080; // 8 x i32 (byte granular, already scaled by G)
+export const SEG_ACCESS: u32 = STATE_BASE + 0x0a0; // 8 x i32: descriptor bits 8-23 of the high dword (type..G)
+// Fast-path segment checks: an access [ea, ea+size-1] passes if i64(ea+size-1) <= limit. -1 forces the slow
+// check (expand-down, unusable, not readable / not writable), which raises the right fault or allows the access.
+export const SEG_RLIMIT: u32 = STATE_BASE + 0x0c0; // 8 x i64
+export const SEG_WLIMIT: u32 = STATE_BASE + 0x100; // 8 x i64
+export const SEG_VALID: u32 = STATE_BASE + 0x140; // 8 x i32: 0 = null/unusable in protected mode
+
+export const GDTR_BASE: u32 = STATE_BASE + 0x160;
+export const GDTR_LIMIT: u32 = STATE_BASE + 0x164;
+export const IDTR_BASE: u32 = STATE_BASE + 0x168;
+export const IDTR_LIMIT: u32 = STATE_BASE + 0x16c;
+export const LDTR_SEL: u32 = STATE_BASE + 0x170;
+export const LDTR_BASE: u32 = STATE_BASE + 0x174;
+export const LDTR_LIMIT: u32 = STATE_BASE + 0x178;
+export const LDTR_ACCESS: u32 = STATE_BASE + 0x17c;
+export const TR_SEL: u32 = STATE_BASE + 0x180;
+export const TR_BASE: u32 = STATE_BASE + 0x184;
+export const TR_LIMIT: u32 = STATE_BASE + 0x188;
+export const TR_ACCESS: u32 = STATE_BASE + 0x18c;
+
+export const CR0: u32 = STATE_BASE + 0x190;
+export const CR2: u32 = STATE_BASE + 0x194;
+export const CR3: u32 = STATE_BASE + 0x198;
+export const CR4: u32 = STATE_BASE + 0x19c;
+export const DR: u32 = STATE_BASE + 0x1a0; // 8 x i32: DR0-DR7
+export const CPL: u32 = STATE_BASE + 0x1c0;
+export const MODE_FLAGS: u32 = STATE_BASE + 0x1c4; // MODE_* bits below, recomputed on every mode change
+export const A20_MASK: u32 = STATE_BASE + 0x1c8; // 0xFFFFFFFF or 0xFFEFFFFF
+export const HALTED: u32 = STATE_BASE + 0x1cc;
+export const INT_SHADOW: u32 = STATE_BASE + 0x1d0; // 1: interrupts inhibited until the next instruction completes
+export const NMI_PENDING: u32 = STATE_BASE + 0x1d4;
+export const NMI_MASKED: u32 = STATE_BASE + 0x1d8; // between NMI delivery and the next IRET
+export const TLB_READ_MASK: u32 = STATE_BASE + 0x1dc; // TLB entry bits that must be exactly TLB_VALID for a fast read
+export const TLB_WRITE_MASK: u32 = STATE_BASE + 0x1e0;
+export const MEM_SIZE: u32 = STATE_BASE + 0x1e4; // guest RAM size in bytes
+export const RESET_COUNT: u32 = STATE_BASE + 0x1e8;
+export const ICOUNT: u32 = STATE_BASE + 0x1f0; // i64: instructions executed since power-on
+export const TSC_OFFSET: u32 = STATE_BASE + 0x1f8; // i64: TSC = ICOUNT + TSC_OFFSET
+
+// MSRs
+export const MSR_SYSENTER_CS: u32 = STATE_BASE + 0x200;
+export const MSR_SYSENTER_ESP: u32 = STATE_BASE + 0x204;
+export const MSR_SYSENTER_EIP: u32 = STATE_BASE + 0x208;
+export const MSR_APIC_BASE: u32 = STATE_BASE + 0x20c;
+export const MSR_MISC_ENABLE: u32 = STATE_BASE + 0x210;
+export const MSR_PAT: u32 = STATE_BASE + 0x218; // i64
+export const MSR_MTRR_DEF_TYPE: u32 = STATE_BASE + 0x220;
+export const MSR_MTRR: u32 = STATE_BASE + 0x228; // 16 x i64 variable-range base/mask + 11 fixed = 27 x 8 bytes
+export const MSR_BIOS_SIGN_ID: u32 = STATE_BASE + 0x300; // i64
+
+// The interrupt request lines the interrupt controllers drive (see bus/interrupts.ts)
+export const INTR_LINE: u32 = STATE_BASE + 0x310; // test source: 1 when an external interrupt is requested
+export const INTR_VECTOR: u32 = STATE_BASE + 0x314;
+export const EXIT_REQUEST: u32 = STATE_BASE + 0x318; // non-zero: leave run() at the next block boundary
+export const TRIPLE_FAULTS: u32 = STATE_BASE + 0x31c;
+export const LAST_EXIT_DETAIL: u32 = STATE_BASE + 0x320;
+export const CPUID_LEVEL: u32 = STATE_BASE + 0x324; // reserved for CPU model selection
+export const EXC_VECTOR: u32 = STATE_BASE + 0x328; // pending exception raised by the current instruction
+export const EXC_CODE: u32 = STATE_BASE + 0x32c;
+export const EXC_HAS_CODE: u32 = STATE_BASE + 0x330;
+export const EXC_NESTING: u32 = STATE_BASE + 0x334; // class of the exception being delivered (double-fault logic)
+export const ROM_WINDOWS: u32 = STATE_BASE + 0x340; // 8 x {phys start, size, rom offset, unused} (bus/physmem.ts)
+export const ROM_WINDOW_COUNT: u32 = STATE_BASE + 0x3c0;
+export const IO_PERM_CHECKS: u32 = STATE_BASE + 0x3c4;
+
+// x87 FPU (cpu/fpu): 8 physical registers as f64 plus their 80-bit images, control/status/tag and pointers
+export const FPU_ST: u32 = STATE_BASE + 0x400; // 8 x f64, physical register order
+export const FPU_RAW: u32 = STATE_BASE + 0x440; // 8 x 16 bytes: exact 80-bit image when FPU_RAW_VALID bit set
+export const FPU_CW: u32 = STATE_BASE + 0x4c0;
+export const FPU_SW: u32 = STATE_BASE + 0x4c4; // without TOP
+export const FPU_TOP: u32 = STATE_BASE + 0x4c8;
+export const FPU_TAG: u32 = STATE_BASE + 0x4cc; // 2 bits per physical register
+export const FPU_FIP: u32 = STATE_BASE + 0x4d0;
+export const FPU_FCS: u32 = STATE_BASE + 0x4d4;
+export const FPU_FDP: u32 = STATE_BASE + 0x4d8;
+export const FPU_FDS: u32 = STATE_BASE + 0x4dc;
+export const FPU_FOP: u32 = STATE_BASE + 0x4e0;
+export const FPU_RAW_VALID: u32 = STATE_BASE + 0x4e4; // bit per physical register
+export const FPU_MXCSR: u32 = STATE_BASE + 0x4e8;
+export const FPU_SCRATCH: u32 = STATE_BASE + 0x4f0; // 16 bytes of scratch for conversions
+
+// Counters exposed to the host (i64 each)
+export const CNT_BLOCKS_TRANSLATED: u32 = STATE_BASE + 0x600;
+export const CNT_BLOCK_HITS: u32 = STATE_BASE + 0x608;
+export const CNT_INVALIDATIONS: u32 = STATE_BASE + 0x610;
+export const CNT_CACHE_FLUSHES: u32 = STATE_BASE + 0x618;
+export const CNT_TLB_MISSES: u32 = STATE_BASE + 0x620;
+export const CNT_EXCEPTIONS: u32 = STATE_BASE + 0x628;
+export const CNT_INTERRUPTS: u32 = STATE_BASE + 0x630;
+export const CNT_UNCACHED_INSNS: u32 = STATE_BASE + 0x638;
+
+// Block cache bookkeeping
+export const BLK_COUNT: u32 = STATE_BASE + 0x680; // descriptors in use
+export const BLK_INSN_TOP: u32 = STATE_BASE + 0x684; // next free instruction record index
+export const TLB_LIST_COUNT: u32 = STATE_BASE + 0x688;
+export const TRACE_POS: u32 = STATE_BASE + 0x68c;
+export const TRACE_ENABLED: u32 = STATE_BASE + 0x690;
+
+// Device state areas (one slice per device, platform issue fills these)
+export const DEV_STATE: u32 = STATE_BASE + 0x1000;
+export const DEV_DEBUGCON: u32 = DEV_STATE + 0x000; // 16 bytes
+export const DEV_UART0: u32 = DEV_STATE + 0x040; // 64 bytes per UART
+export const DEV_TESTDEV: u32 = DEV_STATE + 0x140;
+
+// ---- MODE_FLAGS bits ---------------------------------------------------------------------------------------
+export const MODE_PROT: i32 = 1; // CR0.PE
+export const MODE_V86: i32 = 2; // EFLAGS.VM (with PE)
+export const MODE_CS32: i32 = 4; // default operand/address size 32
+export const MODE_SS32: i32 = 8; // stack address size 32
+export const MODE_PAGING: i32 = 16;
+
+// ---- I/O buffers: channels of bytes written by the guest, drained by the host -----------------------------
+// Each channel: [u32 count][bytes...], CHANNEL_SIZE bytes in total. run() exits with EXIT_OUTPUT when one fills.
+export const CHANNEL_SIZE: u32 = 0x2000;
+export const CHANNEL_DATA_MAX: u32 = CHANNEL_SIZE - 4;
+export const CHANNEL_EXIT_AT: u32 = CHANNEL_DATA_MAX / 2; // ask the host to drain from here on
+export const CH_DEBUGCON: u32 = 0; // port 0xE9
+export const CH_COM1: u32 = 1;
+export const CH_COM2: u32 = 2;
+export const CH_POST: u32 = 3; // POST codes (ports 0x80, 0x190)
+export const CHANNELS: u32 = 8;
+
+// ---- exit reasons of run() (also EXIT_REQUEST values) ------------------------------------------------------
+export const EXIT_BUDGET: i32 = 0; // the instruction budget is used up
+export const EXIT_HLT: i32 = 1; // HLT with interrupts enabled: host may skip ahead to the next timer event
+export const EXIT_HLT_CLI: i32 = 2; // HLT with interrupts disabled (only an NMI or reset can wake it)
+export const EXIT_TRIPLE_FAULT: i32 = 3; // the machine was reset after a triple fault
+export const EXIT_OUTPUT: i32 = 4; // an output channel needs draining
+export const EXIT_DEBUG_EXIT: i32 = 5; // the guest wrote to the debug-exit port; LAST_EXIT_DETAIL = value
+export const EXIT_HOST_REQUEST: i32 = 6; // the host asked the machine to stop
+export const EXIT_RESET: i32 = 7; // the guest reset the machine (port 0x92, 0xCF9, keyboard controller)
+export const EXIT_BREAKPOINT: i32 = 8; // debugger breakpoint
+
+// ---- physical page types (PHYS_PAGE_TYPE) --------------------------------------------------------------
+export const PT_RAM: u8 = 0; // RAM (only below MEM_SIZE)
+export const PT_ROM: u8 = 1; // read from the ROM area (bus/physmem.ts ROM windows), writes ignored
+export const PT_UNMAPPED: u8 = 2; // reads all ones, writes ignored
+export const PT_MMIO_FIRST: u8 = 16; // 16.. = MMIO device ids (bus/mmio.ts)
+
+// ---- decoded instruction record (INSN_SIZE bytes) -------------------------------------------------------
+export const I_HANDLER: u32 = 0; // u16 handler id (cpu/generated/dispatch.ts)
+export const I_LEN: u32 = 2; // u8 instruction length in bytes
+export const I_FLAGS: u32 = 3; // u8 IF_* bits below
+export const I_REG: u32 = 4; // u8 ModRM.reg as register byte offset, or the raw field for Sw/Cd/Dd/groups
+export const I_RM: u32 = 5; // u8 register form: register byte offset; memory form: base register offset
+export const I_INDEX: u32 = 6; // u8 index register offset (ZERO_OFF when none)
+export const I_SIB: u32 = 7; // u8 bits 0-1 scale shift, bits 4-6 segment index
+export const I_DISP: u32 = 8; // i32 displacement (or far selector / ENTER level)
+export const I_IMM: u32 = 12; // i32 immediate (or far offset)
+
+export const IF_A32: u8 = 1; // 32-bit addressing
+export const IF_REP: u8 = 2; // F3
+export const IF_REPNE: u8 = 4; // F2
+export const IF_LOCK: u8 = 8;
+export const IF_SEGOVR: u8 = 16; // a segment override prefix was present
+export const IF_O32: u8 = 32; // 32-bit operand size
+export const IF_MEM: u8 = 64; // ModRM operand is memory

@@ -1,0 +1,114 @@
+// The machine's interface to the host (DESIGN.md 1.2): everything the host may call is exported here.
+// Addresses of state and buffers are exported too (from layout.ts) so the host reads them without copies.
+import {
+  RAM, STATE_BASE, IO_BUFFERS, CHANNELS, CHANNEL_SIZE, INTR_LINE, INTR_VECTOR, NMI_PENDING, EXIT_REQUEST,
+  EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK,
+} from "./layout";
+import { decoderInit } from "./cpu/decoder";
+import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
+import { portsInit, claimPorts, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1 } from "./bus/ports";
+import { getEflags } from "./cpu/flags";
+import { setEflagsRaw } from "./cpu/interrupts";
+import { uartReset } from "./devices/uart16550";
+import { blocksInit, invalidateCodeRange, flushBlockCache } from "./translate/blocks";
+import { tlbFlushAll, updateTlbMasks } from "./cpu/paging";
+import { resetCpu } from "./cpu/reset";
+import { runCpu } from "./translate/execute";
+import { updateMode, updateAllSegChecks } from "./cpu/segments";
+
+export * from "./layout";
+
+/** Errors init() can report. */
+export const INIT_OK: i32 = 0;
+export const INIT_STATIC_DATA_TOO_BIG: i32 = 1;
+export const INIT_MEMORY_TOO_SMALL: i32 = 2;
+export const INIT_BAD_RAM_SIZE: i32 = 3;
+
+/** Set up an empty machine with `ramSize` bytes of RAM (multiple of 4 KiB). The memory must hold RAM + ramSize. */
+export function init(ramSize: u32): i32 {
+  if (<u32>__heap_base > STATE_BASE) return INIT_STATIC_DATA_TOO_BIG;
+  if (ramSize == 0 || (ramSize & 0xFFF) != 0 || ramSize > 0x7FF00000) return INIT_BAD_RAM_SIZE;
+  if (<u64>memory.size() * 65536 < <u64>RAM + <u64>ramSize) return INIT_MEMORY_TOO_SMALL;
+  memory.fill(STATE_BASE, 0, RAM - STATE_BASE); // state, tables, ROM, VRAM
+  memory.fill(RAM, 0, ramSize);
+  decoderInit();
+  physmemInit(ramSize);
+  portsInit();
+  blocksInit();
+  store<u32>(A20_MASK, 0xFFFFFFFF);
+  uartReset(0);
+  claimPorts(0x3F8, 8, DEV_COM1);
+  resetCpu();
+  return INIT_OK;
+}
+
+/** Run up to `budget` instructions; returns an EXIT_* reason. */
+export function run(budget: u32): i32 { return runCpu(budget); }
+
+/** Reset the processor (a hard reset of the PC: RAM keeps its contents). */
+export function reset(): void { resetCpu(); }
+
+/** Make the host ask for an exit at the next instruction boundary (e.g. pause button). */
+export function requestHostExit(): void { store<i32>(EXIT_REQUEST, EXIT_HOST_REQUEST); }
+
+/** Map `size` bytes already written to ROM + romOffset at physical `phys`. */
+export function romMap(phys: u32, size: u32, romOffset: u32): bool {
+  const ok = mapRom(phys, size, romOffset);
+  tlbFlushAll();
+  flushBlockCache();
+  return ok;
+}
+
+/** The host wrote guest RAM [phys, phys+len) directly (image loading): drop translated code there. */
+export function ramWritten(phys: u32, len: u32): void { invalidateCodeRange(RAM + phys, len); }
+
+/** DMA-style copy into guest RAM from a host scratch address (with code invalidation). */
+export function dmaToRam(phys: u32, src: u32, len: u32): bool { return dmaWrite(phys, src, len); }
+
+/** Interrupt test source (until the platform's PIC): request INTR with `vector`, or drop it (vector < 0). */
+export function setIntr(vector: i32): void {
+  store<u32>(INTR_LINE, vector >= 0 ? 1 : 0);
+  store<u32>(INTR_VECTOR, <u32>vector & 0xFF);
+}
+
+export function raiseNmi(): void { store<u32>(NMI_PENDING, 1); }
+
+/** Kernel-runner devices: debug console on `debugPort`, POST codes, isa-debug-exit on `exitPort` (0 = none). */
+export function attachTestDevices(debugPort: u32, exitPort: u32, postPorts: bool): void {
+  if (debugPort != 0) claimPorts(debugPort, 1, DEV_DEBUGCON);
+  if (exitPort != 0) claimPorts(exitPort, 1, DEV_DEBUGEXIT);
+  if (postPorts) { claimPorts(0x80, 1, DEV_POSTCODE); claimPorts(0x190, 1, DEV_POSTCODE); }
+}
+
+/** Turn instruction tracing (TRACE_RING) on or off. */
+export function setTrace(on: bool): void {
+  store<u32>(TRACE_ENABLED, on ? 1 : 0);
+  store<u32>(TRACE_POS, 0);
+}
+
+/** Recompute derived state after the host wrote registers directly (tests, snapshot restore). */
+export function stateChanged(): void {
+  updateMode();
+  updateAllSegChecks();
+  updateTlbMasks();
+  tlbFlushAll();
+}
+
+/** Flush the TLB and all translated code (after the host changed memory or tables wholesale). */
+export function flushCaches(): void {
+  tlbFlushAll();
+  flushBlockCache();
+}
+
+export const CHANNEL_COUNT: u32 = CHANNELS;
+export const CHANNEL_BYTES: u32 = CHANNEL_SIZE;
+export const IO_BUFFER_BASE: u32 = IO_BUFFERS;
+export const ROM_BASE: u32 = ROM;
+export const ROM_BYTES: u32 = ROM_SIZE;
+
+/** EFLAGS with the lazy arithmetic flags materialised. */
+export function getEflagsExport(): u32 { return getEflags(); }
+/** Write EFLAGS from the host (tests, debugger); recomputes the mode if VM changed. */
+export function setEflagsExport(v: u32): void { setEflagsRaw(v); }
+/** Detach ports from any device (they then read all ones). */
+export function releasePorts(first: u32, count: u32): void { claimPorts(first, count, DEV_NONE); }

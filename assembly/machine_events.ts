@@ -1,0 +1,16 @@
+// How the core tells the run loop (and through it the host) that something needs attention.
+import { EXIT_REQUEST, EXIT_TRIPLE_FAULT } from "./layout";
+import { requestStop } from "./cpu/fault";
+import { resetCpu } from "./cpu/reset";
+
+/** Leave run() at the end of the current instruction with `reason` (an EXIT_* value). */
+export function requestExit(reason: i32): void {
+  if (load<i32>(EXIT_REQUEST) == 0) store<i32>(EXIT_REQUEST, reason);
+  requestStop();
+}
+
+/** A triple fault: the processor shuts down; the PC's chipset turns that into a reset. */
+export function onTripleFault(): void {
+  resetCpu();
+  requestExit(EXIT_TRIPLE_FAULT);
+}

@@ -1,0 +1,158 @@
+// The block cache: decoded basic blocks keyed by the host address of their first byte (RAM or ROM backing,
+// so every virtual alias of a physical page shares its blocks) and the mode bits that change decoding.
+//
+// Blocks never cross a 4 KiB page. Each page of linear memory that holds blocks has a list of them
+// (PAGE_BLOCKS); TLB entries of such pages carry TLB_CODE, so every write to them comes through
+// invalidateCodeRange(), which drops the blocks the write overlaps, including the one executing.
+import {
+  BLOCK_HASH, BLOCK_HASH_BITS, BLOCKS, BLOCK_DESC_SIZE, BLOCKS_MAX, INSNS, INSN_SIZE, INSNS_MAX, PAGE_BLOCKS,
+  BLK_COUNT, BLK_INSN_TOP, CNT_BLOCKS_TRANSLATED, CNT_INVALIDATIONS, CNT_CACHE_FLUSHES,
+} from "../layout";
+import { tlbMarkCode, tlbFlushAll } from "../cpu/paging";
+import { requestStop } from "../cpu/fault";
+
+// Block descriptor fields
+export const B_HOST: u32 = 0; // host address of the first byte; 0xFFFFFFFF when invalidated
+export const B_MODE: u32 = 4; // decode mode key
+export const B_FIRST: u32 = 8; // index of the first instruction record
+export const B_COUNT: u32 = 12; // u16 number of instructions
+export const B_BYTES: u32 = 14; // u16 length in bytes
+export const B_HASH_NEXT: u32 = 16; // next block (index + 1) in the hash bucket
+export const B_PAGE_NEXT: u32 = 20; // next block (index + 1) on the same page
+export const B_EXECS: u32 = 24; // times entered (for the JIT tier)
+
+export const MAX_BLOCK_INSNS: u32 = 64;
+
+/** Index + 1 of the block being executed (0 = none); an invalidation of it stops the block. */
+export let currentBlock: u32 = 0;
+export function setCurrentBlock(b: u32): void { currentBlock = b; }
+
+// @ts-ignore: decorator
+@inline export function blockAddr(idx: u32): u32 { return BLOCKS + idx * BLOCK_DESC_SIZE; }
+// @ts-ignore: decorator
+@inline function bucketOf(host: u32, mode: u32): u32 {
+  const h = (host ^ (host >>> BLOCK_HASH_BITS) ^ (mode << 7)) * 0x9E3779B1;
+  return BLOCK_HASH + ((h >>> (32 - BLOCK_HASH_BITS)) << 2);
+}
+
+/** The cached block starting at `host` for `mode`: index + 1, or 0. */
+export function lookupBlock(host: u32, mode: u32): u32 {
+  let b = load<u32>(bucketOf(host, mode));
+  while (b != 0) {
+    const d = blockAddr(b - 1);
+    if (load<u32>(d, B_HOST) == host && load<u32>(d, B_MODE) == mode) return b;
+    b = load<u32>(d, B_HASH_NEXT);
+  }
+  return 0;
+}
+
+/** Room for a block of up to MAX_BLOCK_INSNS records; flushes the whole cache when full. Returns record address. */
+export function reserveRecords(): u32 {
+  if (load<u32>(BLK_INSN_TOP) + MAX_BLOCK_INSNS > INSNS_MAX || load<u32>(BLK_COUNT) >= BLOCKS_MAX) flushBlockCache();
+  return INSNS + load<u32>(BLK_INSN_TOP) * INSN_SIZE;
+}
+
+/** Register a block whose `count` records were written at the address reserveRecords() returned. */
+export function commitBlock(host: u32, mode: u32, count: u32, bytes: u32): u32 {
+  const idx = load<u32>(BLK_COUNT);
+  const d = blockAddr(idx);
+  const first = load<u32>(BLK_INSN_TOP);
+  store<u32>(d, host, B_HOST);
+  store<u32>(d, mode, B_MODE);
+  store<u32>(d, first, B_FIRST);
+  store<u16>(d, <u16>count, B_COUNT);
+  store<u16>(d, <u16>bytes, B_BYTES);
+  store<u32>(d, 0, B_EXECS);
+  const bucket = bucketOf(host, mode);
+  store<u32>(d, load<u32>(bucket), B_HASH_NEXT);
+  store<u32>(bucket, idx + 1);
+  const pageSlot = PAGE_BLOCKS + ((host >>> 12) << 2);
+  const head = load<u32>(pageSlot);
+  store<u32>(d, head, B_PAGE_NEXT);
+  store<u32>(pageSlot, idx + 1);
+  if (head == 0) tlbMarkCode(host & ~<u32>0xFFF, true);
+  store<u32>(BLK_COUNT, idx + 1);
+  store<u32>(BLK_INSN_TOP, first + count);
+  store<u64>(CNT_BLOCKS_TRANSLATED, load<u64>(CNT_BLOCKS_TRANSLATED) + 1);
+  return idx + 1;
+}
+
+function unlinkFromHash(b: u32): void {
+  const d = blockAddr(b - 1);
+  const bucket = bucketOf(load<u32>(d, B_HOST), load<u32>(d, B_MODE));
+  let prev: u32 = 0;
+  let cur = load<u32>(bucket);
+  while (cur != 0) {
+    const cd = blockAddr(cur - 1);
+    if (cur == b) {
+      const next = load<u32>(cd, B_HASH_NEXT);
+      if (prev == 0) store<u32>(bucket, next); else store<u32>(blockAddr(prev - 1), next, B_HASH_NEXT);
+      return;
+    }
+    prev = cur;
+    cur = load<u32>(cd, B_HASH_NEXT);
+  }
+}
+
+/**
+ * Host memory [host, host+len) was written: drop every block whose bytes overlap it. Called for every write
+ * to a page with code (CPU stores through TLB_CODE entries, physical writes, DMA).
+ */
+export function invalidateCodeRange(host: u32, len: u32): void {
+  if (len == 0) return;
+  let page = host >>> 12;
+  const lastPage = (host + len - 1) >>> 12;
+  while (true) {
+    if (load<u32>(PAGE_BLOCKS + (page << 2)) != 0) invalidatePage(page, host, host + len);
+    if (page == lastPage) break;
+    page++;
+  }
+}
+
+function invalidatePage(page: u32, start: u32, end: u32): void {
+  const slot = PAGE_BLOCKS + (page << 2);
+  let prev: u32 = 0;
+  let b = load<u32>(slot);
+  while (b != 0) {
+    const d = blockAddr(b - 1);
+    const next = load<u32>(d, B_PAGE_NEXT);
+    const bs = load<u32>(d, B_HOST);
+    const be = bs + load<u16>(d, B_BYTES);
+    if (bs < end && start < be) {
+      unlinkFromHash(b);
+      store<u32>(d, 0xFFFFFFFF, B_HOST);
+      if (prev == 0) store<u32>(slot, next); else store<u32>(blockAddr(prev - 1), next, B_PAGE_NEXT);
+      store<u64>(CNT_INVALIDATIONS, load<u64>(CNT_INVALIDATIONS) + 1);
+      if (b == currentBlock) requestStop();
+    } else {
+      prev = b;
+    }
+    b = next;
+  }
+  if (load<u32>(slot) == 0) tlbMarkCode(page << 12, false);
+}
+
+/** Drop every block (the arena is full, or the memory map changed under the cache). */
+export function flushBlockCache(): void {
+  const n = load<u32>(BLK_COUNT);
+  for (let i: u32 = 0; i < n; i++) {
+    const host = load<u32>(blockAddr(i), B_HOST);
+    if (host != 0xFFFFFFFF) store<u32>(PAGE_BLOCKS + ((host >>> 12) << 2), 0);
+  }
+  memory.fill(BLOCK_HASH, 0, (<u32>1 << BLOCK_HASH_BITS) << 2);
+  store<u32>(BLK_COUNT, 0);
+  store<u32>(BLK_INSN_TOP, 0);
+  store<u64>(CNT_CACHE_FLUSHES, load<u64>(CNT_CACHE_FLUSHES) + 1);
+  if (currentBlock != 0) requestStop();
+  currentBlock = 0;
+  tlbFlushAll(); // entries carry TLB_CODE bits for pages that no longer hold blocks
+}
+
+/** Start-up: an empty cache. */
+export function blocksInit(): void {
+  memory.fill(PAGE_BLOCKS, 0, 0x100000 << 2);
+  memory.fill(BLOCK_HASH, 0, (<u32>1 << BLOCK_HASH_BITS) << 2);
+  store<u32>(BLK_COUNT, 0);
+  store<u32>(BLK_INSN_TOP, 0);
+  currentBlock = 0;
+}

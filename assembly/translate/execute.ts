@@ -1,0 +1,205 @@
+// The run loop: between blocks, take interrupts and check exits; then find (or translate) the block at CS:EIP
+// and execute its decoded records. A block stops early when an instruction faults, modifies code of the
+// running block, changes the mode, or asks for an exit (stopBlock).
+import {
+  EIP, EFLAGS, MODE_FLAGS, MODE_CS32, INSNS, INSN_SIZE, I_LEN, I_HANDLER, EXIT_REQUEST, EXIT_BUDGET, EXIT_HLT,
+  EXIT_HLT_CLI, HALTED, INT_SHADOW, NMI_PENDING, NMI_MASKED, ICOUNT, CNT_BLOCK_HITS, CNT_UNCACHED_INSNS,
+  TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, DR,
+} from "../layout";
+import { CS, F_IF, F_TF, EX_DB, segBase, segLimit, segSel } from "../cpu/state";
+import { faulted, stopBlock, clearFault, raiseGP } from "../cpu/fault";
+import { entryForFetch, fetchByteSlow } from "../cpu/memory";
+import { TLB_MMIO } from "../cpu/paging";
+import { decode, decodedEndsBlock, NEED_MORE, MAX_INSN_LEN } from "../cpu/decoder";
+import { deliverPendingException, deliverInterrupt, deliverNmi, INT_EXTERNAL, interrupt, INT_EXCEPTION } from "../cpu/interrupts";
+import { intrPending, intrAcknowledge } from "../bus/intc";
+import {
+  lookupBlock, reserveRecords, commitBlock, blockAddr, setCurrentBlock, B_COUNT, B_FIRST, B_BYTES, B_EXECS,
+  MAX_BLOCK_INSNS,
+} from "./blocks";
+
+// Scratch for instructions that are not cached (they cross a page or the CS limit, or run from MMIO)
+const uncachedBytes = <u32>memory.data(32);
+const uncachedRecord = <u32>memory.data(16);
+
+/** Run at most `budget` instructions. Returns an EXIT_* reason. */
+export function runCpu(budget: u32): i32 {
+  let remaining = budget;
+  while (true) {
+    const req = load<i32>(EXIT_REQUEST);
+    if (req != 0) { store<i32>(EXIT_REQUEST, 0); return req; }
+    if (remaining == 0) return EXIT_BUDGET;
+
+    // interrupts are taken between instructions, except right after STI / MOV SS / POP SS
+    if (load<u32>(INT_SHADOW) != 0) {
+      store<u32>(INT_SHADOW, 0);
+    } else if (load<u32>(NMI_PENDING) != 0 && load<u32>(NMI_MASKED) == 0) {
+      store<u32>(NMI_PENDING, 0);
+      deliverNmi();
+      continue;
+    } else if ((load<u32>(EFLAGS) & F_IF) != 0 && intrPending()) {
+      deliverInterrupt(intrAcknowledge(), INT_EXTERNAL);
+      continue;
+    }
+    if (load<u32>(HALTED) != 0) return (load<u32>(EFLAGS) & F_IF) != 0 ? EXIT_HLT : EXIT_HLT_CLI;
+
+    const tf = (load<u32>(EFLAGS) & F_TF) != 0;
+    const limit = tf ? 1 : remaining;
+    const done = runOneBlock(limit);
+    remaining -= done;
+    store<u64>(ICOUNT, load<u64>(ICOUNT) + <u64>done);
+    if (tf && done == 1 && load<i32>(EXIT_REQUEST) == 0 && load<u32>(INT_SHADOW) == 0) {
+      // single-step trap after the instruction (DR6.BS)
+      store<u32>(DR + 24, load<u32>(DR + 24) | 0x4000);
+      deliverTrap(EX_DB);
+    }
+  }
+}
+
+function deliverTrap(vector: i32): void {
+  clearFault();
+  interrupt(vector, INT_EXCEPTION, false, 0);
+  if (faulted) deliverPendingException();
+}
+
+/** Execute instructions from CS:EIP, at most `limit`; returns how many completed. */
+function runOneBlock(limit: u32): u32 {
+  clearFault();
+  const mode = load<i32>(MODE_FLAGS);
+  const cs32 = (mode & MODE_CS32) != 0;
+  const eip = load<u32>(EIP);
+  const csLimit = segLimit(CS);
+  if (eip > csLimit) { raiseGP(0); deliverPendingException(); return 1; }
+  const lin = segBase(CS) + eip;
+  const e = entryForFetch(lin);
+  if (faulted) { deliverPendingException(); return 1; }
+  if ((e & TLB_MMIO) != 0) return runUncached(lin, eip, cs32, csLimit, e);
+  const host = <u32>(e & ~0xFFF) + lin;
+  const key: u32 = cs32 ? 1 : 0;
+  let b = lookupBlock(host, key);
+  if (b == 0) {
+    b = translate(host, eip, cs32, csLimit, key);
+    if (b == 0) return runUncached(lin, eip, cs32, csLimit, e);
+  } else {
+    store<u64>(CNT_BLOCK_HITS, load<u64>(CNT_BLOCK_HITS) + 1);
+  }
+  const d = blockAddr(b - 1);
+  // a cached block may run past a CS limit that shrank since it was decoded
+  if (<u64>eip + <u64>load<u16>(d, B_BYTES) - 1 > <u64>csLimit) return runUncached(lin, eip, cs32, csLimit, e);
+  store<u32>(d, load<u32>(d, B_EXECS) + 1, B_EXECS);
+  let n = <u32>load<u16>(d, B_COUNT);
+  if (n > limit) n = limit;
+  const start = INSNS + load<u32>(d, B_FIRST) * INSN_SIZE;
+  if (load<u32>(TRACE_ENABLED) != 0) return runTraced(start, n, host, eip, cs32, b);
+  const end = start + n * INSN_SIZE;
+  const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
+  let p = start;
+  let next = eip;
+  let insnStart = eip;
+  setCurrentBlock(b);
+  while (p < end) {
+    insnStart = next;
+    next = (next + <u32>load<u8>(p, I_LEN)) & ipMask;
+    store<u32>(EIP, next);
+    call_indirect<void>(<u32>load<u16>(p, I_HANDLER), p);
+    p += INSN_SIZE;
+    if (stopBlock) break;
+  }
+  setCurrentBlock(0);
+  // a faulting instruction counts too: exceptions take time, and a guest stuck in a loop of faults must
+  // still use up its budget
+  const done = (p - start) / INSN_SIZE;
+  if (faulted) {
+    store<u32>(EIP, insnStart);
+    deliverPendingException();
+  }
+  return done;
+}
+
+/** Decode a block at `host` (guest EIP `eip`); returns its index + 1, or 0 if its first instruction does not fit. */
+function translate(host: u32, eip: u32, cs32: bool, csLimit: u32, key: u32): u32 {
+  const pageLeft: u32 = 0x1000 - (host & 0xFFF);
+  const limitLeft: u64 = <u64>csLimit - <u64>eip + 1;
+  const avail: u32 = limitLeft < <u64>pageLeft ? <u32>limitLeft : pageLeft;
+  const recs = reserveRecords();
+  let off: u32 = 0, count: u32 = 0;
+  while (count < MAX_BLOCK_INSNS && off < avail) {
+    const len = decode(host + off, avail - off, cs32, recs + count * INSN_SIZE);
+    if (len == NEED_MORE) break;
+    count++;
+    off += <u32>len;
+    if (decodedEndsBlock) break;
+  }
+  if (count == 0) return 0;
+  return commitBlock(host, key, count, off);
+}
+
+/**
+ * Execute one instruction without caching it: it crosses into the next page (fetched only when needed, so a
+ * not-present next page faults exactly when it should), runs into the CS limit (#GP), or runs from MMIO.
+ */
+function runUncached(lin: u32, eip: u32, cs32: bool, csLimit: u32, e: i32): u32 {
+  store<u64>(CNT_UNCACHED_INSNS, load<u64>(CNT_UNCACHED_INSNS) + 1);
+  const limitLeft: u64 = <u64>csLimit - <u64>eip + 1;
+  const maxLen: u32 = limitLeft < <u64>MAX_INSN_LEN ? <u32>limitLeft : MAX_INSN_LEN;
+  // bytes of the first page
+  const pageLeft: u32 = 0x1000 - (lin & 0xFFF);
+  let have: u32 = pageLeft < maxLen ? pageLeft : maxLen;
+  for (let i: u32 = 0; i < have; i++) {
+    store<u8>(uncachedBytes + i, <u8>fetchByteSlow(lin + i));
+    if (faulted) { deliverPendingException(); return 1; }
+  }
+  let len = decode(uncachedBytes, have, cs32, uncachedRecord);
+  if (len == NEED_MORE && have < maxLen) {
+    for (let i = have; i < maxLen; i++) {
+      store<u8>(uncachedBytes + i, <u8>fetchByteSlow(lin + i));
+      if (faulted) { deliverPendingException(); return 1; }
+    }
+    have = maxLen;
+    len = decode(uncachedBytes, have, cs32, uncachedRecord);
+  }
+  if (len == NEED_MORE) { raiseGP(0); deliverPendingException(); return 1; } // runs past the CS limit
+  const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
+  store<u32>(EIP, (eip + <u32>load<u8>(uncachedRecord, I_LEN)) & ipMask);
+  if (load<u32>(TRACE_ENABLED) != 0) traceRecord(eip, uncachedBytes, <u32>len);
+  call_indirect<void>(<u32>load<u16>(uncachedRecord, I_HANDLER), uncachedRecord);
+  if (faulted) { store<u32>(EIP, eip); deliverPendingException(); }
+  return 1;
+}
+
+/** Like the loop in runOneBlock, recording every instruction in the trace ring (debugging, --trace). */
+function runTraced(start: u32, n: u32, host: u32, eip: u32, cs32: bool, b: u32): u32 {
+  const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
+  let p = start;
+  const end = start + n * INSN_SIZE;
+  let next = eip, insnStart = eip;
+  setCurrentBlock(b);
+  while (p < end) {
+    insnStart = next;
+    const len = <u32>load<u8>(p, I_LEN);
+    traceRecord(insnStart, host + (insnStart - eip), len);
+    next = (next + len) & ipMask;
+    store<u32>(EIP, next);
+    call_indirect<void>(<u32>load<u16>(p, I_HANDLER), p);
+    p += INSN_SIZE;
+    if (stopBlock) break;
+  }
+  setCurrentBlock(0);
+  const done = (p - start) / INSN_SIZE;
+  if (faulted) { store<u32>(EIP, insnStart); deliverPendingException(); }
+  return done;
+}
+
+/** Trace entry (32 bytes): u16 CS, u16 mode flags, u32 EIP, u8 length, 15 instruction bytes. */
+function traceRecord(eip: u32, bytes: u32, len: u32): void {
+  const pos = load<u32>(TRACE_POS);
+  const t = TRACE_RING + (pos % TRACE_ENTRIES) * 32;
+  store<u16>(t, <u16>segSel(CS));
+  store<u16>(t + 2, <u16>load<i32>(MODE_FLAGS));
+  store<u32>(t + 4, eip);
+  const l: u32 = len > 15 ? 15 : len;
+  store<u8>(t + 8, <u8>l);
+  for (let i: u32 = 0; i < l; i++) store<u8>(t + 9 + i, load<u8>(bytes + i));
+  store<u32>(TRACE_POS, pos + 1);
+}
+

@@ -1,0 +1,177 @@
+// The host side of the machine core: instantiates the wasm module with its memory and gives typed access to
+// its exports, state and buffers. Shared by the browser worker, the Node CLI, tests and benchmarks; it
+// never touches a browser or Node API (the caller supplies the wasm bytes).
+
+/** Exit reasons of run() (assembly/layout.ts EXIT_*). */
+export const Exit = {
+  BUDGET: 0, HLT: 1, HLT_CLI: 2, TRIPLE_FAULT: 3, OUTPUT: 4, DEBUG_EXIT: 5, HOST_REQUEST: 6, RESET: 7, BREAKPOINT: 8,
+} as const;
+export const EXIT_NAMES = ["budget", "hlt", "hlt-cli", "triple-fault", "output", "debug-exit", "host-request", "reset", "breakpoint"];
+
+/** Output channels (assembly/layout.ts CH_*). */
+export const Channel = { DEBUGCON: 0, COM1: 1, COM2: 2, POST: 3 } as const;
+
+export const REG_NAMES = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"] as const;
+export const SEG_NAMES = ["es", "cs", "ss", "ds", "fs", "gs"] as const;
+export type RegName = typeof REG_NAMES[number];
+export type SegName = typeof SEG_NAMES[number];
+
+interface CoreExports {
+  init(ramSize: number): number;
+  run(budget: number): number;
+  reset(): void;
+  requestHostExit(): void;
+  romMap(phys: number, size: number, romOffset: number): number;
+  ramWritten(phys: number, len: number): void;
+  setIntr(vector: number): void;
+  raiseNmi(): void;
+  attachTestDevices(debugPort: number, exitPort: number, post: number): void;
+  setTrace(on: number): void;
+  stateChanged(): void;
+  flushCaches(): void;
+  releasePorts(first: number, count: number): void;
+  table: WebAssembly.Table;
+  [name: string]: unknown;
+}
+
+const INIT_ERRORS: Record<number, string> = {
+  1: "the core's static data overlaps its state area (build problem)",
+  2: "the WebAssembly memory is too small for the requested RAM",
+  3: "the RAM size must be a non-zero multiple of 4 KiB below 2 GiB",
+};
+
+/** Thrown when the core reports a bug (an AssemblyScript abort): never a guest error. */
+export class CoreBug extends Error {}
+
+export class Core {
+  readonly exports: CoreExports;
+  readonly memory: WebAssembly.Memory;
+  readonly ramSize: number;
+  /** Addresses from assembly/layout.ts (exported globals). */
+  readonly L: Record<string, number>;
+
+  private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, ramSize: number) {
+    this.exports = instance.exports as unknown as CoreExports;
+    this.memory = memory;
+    this.ramSize = ramSize;
+    const L: Record<string, number> = {};
+    for (const [k, v] of Object.entries(instance.exports)) {
+      if (v instanceof WebAssembly.Global) L[k] = Number(v.value) >>> 0;
+    }
+    this.L = L;
+  }
+
+  /** Instantiate the core from its wasm bytes with `ramSize` bytes of guest RAM. */
+  static async create(wasm: BufferSource | WebAssembly.Module, ramSize: number): Promise<Core> {
+    const RAM_BASE = 0x0400_0000;
+    const pages = Math.ceil((RAM_BASE + ramSize) / 65536);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: 65536 });
+    let core: Core | undefined;
+    const imports = {
+      env: { memory },
+      host: {
+        coreBug(msg: number, file: number, line: number, col: number) {
+          const text = core ? `${core.readAsString(msg)} at ${core.readAsString(file)}:${line}:${col}` : `at line ${line}`;
+          throw new CoreBug(`machine core bug: ${text}`);
+        },
+      },
+    };
+    const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
+    const instance = await WebAssembly.instantiate(module, imports);
+    core = new Core(instance, memory, ramSize);
+    const rc = core.exports.init(ramSize);
+    if (rc !== 0) throw new Error(`machine init failed: ${INIT_ERRORS[rc] ?? `code ${rc}`}`);
+    return core;
+  }
+
+  /** An AssemblyScript string (UTF-16, length before the pointer) from linear memory. */
+  readAsString(ptr: number): string {
+    if (!ptr) return "";
+    const len = new Uint32Array(this.memory.buffer, ptr - 4, 1)[0] >>> 1;
+    return String.fromCharCode(...new Uint16Array(this.memory.buffer, ptr, Math.min(len, 512)));
+  }
+
+  get u8(): Uint8Array { return new Uint8Array(this.memory.buffer); }
+  get dv(): DataView { return new DataView(this.memory.buffer); }
+
+  run(budget: number): number { return this.exports.run(budget >>> 0); }
+
+  // ---- registers and state --------------------------------------------------------------------------------
+  reg(name: RegName): number { return this.dv.getUint32(this.L.REGS + REG_NAMES.indexOf(name) * 4, true); }
+  setReg(name: RegName, v: number): void { this.dv.setUint32(this.L.REGS + REG_NAMES.indexOf(name) * 4, v >>> 0, true); }
+  get eip(): number { return this.dv.getUint32(this.L.EIP, true); }
+  set eip(v: number) { this.dv.setUint32(this.L.EIP, v >>> 0, true); }
+  /** EFLAGS with lazy flags materialised (computed on the host from the lazy state). */
+  get eflags(): number { return this.exportFn("getEflagsExport")() >>> 0; }
+  set eflags(v: number) { this.exportFn("setEflagsExport")(v >>> 0); }
+  seg(name: SegName): { sel: number; base: number; limit: number; access: number } {
+    const i = SEG_NAMES.indexOf(name) * 4;
+    const dv = this.dv;
+    return {
+      sel: dv.getUint32(this.L.SEG_SEL + i, true), base: dv.getUint32(this.L.SEG_BASE + i, true),
+      limit: dv.getUint32(this.L.SEG_LIMIT + i, true), access: dv.getUint32(this.L.SEG_ACCESS + i, true),
+    };
+  }
+  /** Load a segment register the real-mode way (selector and base = selector * 16, limit 64 KiB). */
+  setSegReal(name: SegName, sel: number): void {
+    const i = SEG_NAMES.indexOf(name) * 4;
+    const dv = this.dv;
+    dv.setUint32(this.L.SEG_SEL + i, sel & 0xFFFF, true);
+    dv.setUint32(this.L.SEG_BASE + i, (sel & 0xFFFF) << 4, true);
+    dv.setUint32(this.L.SEG_LIMIT + i, 0xFFFF, true);
+    dv.setUint32(this.L.SEG_ACCESS + i, name === "cs" ? 0x9B : 0x93, true);
+    dv.setUint32(this.L.SEG_VALID + i, 1, true);
+  }
+  get icount(): bigint { return this.dv.getBigUint64(this.L.ICOUNT, true); }
+  counter(name: string): bigint { return this.dv.getBigUint64(this.L[name], true); }
+  private exportFn(name: string): (...a: number[]) => number {
+    const f = this.exports[name] as ((...a: number[]) => number) | undefined;
+    if (!f) throw new Error(`core export ${name} missing`);
+    return f;
+  }
+
+  // ---- guest memory ----------------------------------------------------------------------------------------
+  /** Copy bytes into guest RAM at physical `phys` (drops translated code there). */
+  writePhys(phys: number, bytes: Uint8Array): void {
+    if (phys < 0 || phys + bytes.length > this.ramSize) throw new RangeError(`RAM write ${phys.toString(16)}+${bytes.length} outside ${this.ramSize} bytes`);
+    this.u8.set(bytes, this.L.RAM + phys);
+    this.exports.ramWritten(phys, bytes.length);
+  }
+  readPhys(phys: number, len: number): Uint8Array { return this.u8.slice(this.L.RAM + phys, this.L.RAM + phys + len); }
+  writeByte(phys: number, v: number): void { this.u8[this.L.RAM + phys] = v; this.exports.ramWritten(phys, 1); }
+  readByte(phys: number): number { return this.u8[this.L.RAM + phys]; }
+
+  /** Place a ROM image in the ROM area at `romOffset` and map it at physical `phys` (page-aligned sizes). */
+  loadRom(bytes: Uint8Array, phys: number, romOffset = 0): void {
+    const size = Math.ceil(bytes.length / 4096) * 4096;
+    if (romOffset + size > this.L.ROM_BYTES) throw new RangeError("ROM image too large");
+    this.u8.set(bytes, this.L.ROM_BASE + romOffset);
+    if (!this.exports.romMap(phys >>> 0, size, romOffset)) throw new Error("cannot map ROM (too many windows or misaligned)");
+  }
+
+  // ---- output channels -----------------------------------------------------------------------------------
+  /** Take the bytes the guest wrote to channel `ch` since the last call. */
+  drain(ch: number): Uint8Array {
+    const base = this.L.IO_BUFFER_BASE + ch * this.L.CHANNEL_BYTES;
+    const dv = this.dv;
+    const n = dv.getUint32(base, true);
+    const out = this.u8.slice(base + 4, base + 4 + n);
+    dv.setUint32(base, 0, true);
+    return out;
+  }
+
+  /** The last `n` traced instructions (oldest first): CS, EIP, mode flags, bytes. */
+  trace(n: number): { cs: number; eip: number; mode: number; bytes: Uint8Array }[] {
+    const dv = this.dv;
+    const pos = dv.getUint32(this.L.TRACE_POS, true);
+    const total = this.L.TRACE_ENTRIES;
+    const count = Math.min(n, pos, total);
+    const out = [];
+    for (let i = pos - count; i < pos; i++) {
+      const t = this.L.TRACE_RING + (i % total) * 32;
+      const len = this.u8[t + 8];
+      out.push({ cs: dv.getUint16(t, true), mode: dv.getUint16(t + 2, true), eip: dv.getUint32(t + 4, true), bytes: this.u8.slice(t + 9, t + 9 + len) });
+    }
+    return out;
+  }
+}
