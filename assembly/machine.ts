@@ -2,7 +2,7 @@
 // Addresses of state and buffers are exported too (from layout.ts) so the host reads them without copies.
 import {
   RAM, STATE_BASE, IO_BUFFERS, CHANNELS, CHANNEL_SIZE, INTR_LINE, INTR_VECTOR, NMI_PENDING, EXIT_REQUEST,
-  EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK,
+  EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK, CR0, CR2, CR3, CR4, SEG_SEL,
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
 import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
@@ -14,7 +14,7 @@ import { blocksInit, invalidateCodeRange, flushBlockCache } from "./translate/bl
 import { tlbFlushAll, updateTlbMasks } from "./cpu/paging";
 import { resetCpu } from "./cpu/reset";
 import { runCpu } from "./translate/execute";
-import { updateMode, updateAllSegChecks } from "./cpu/segments";
+import { updateMode, updateAllSegChecks, setSegment, setCpl } from "./cpu/segments";
 
 export * from "./layout";
 
@@ -112,3 +112,23 @@ export function getEflagsExport(): u32 { return getEflags(); }
 export function setEflagsExport(v: u32): void { setEflagsRaw(v); }
 /** Detach ports from any device (they then read all ones). */
 export function releasePorts(first: u32, count: u32): void { claimPorts(first, count, DEV_NONE); }
+
+/** Load a segment register's selector and hidden descriptor cache directly (loaders, tests, debugger).
+ *  `access` is the descriptor's high dword bits 8-23 shifted down by 8 (type, S, DPL, P, AVL, D/B, G). */
+export function setSegmentCache(seg: i32, sel: u32, base: u32, limit: u32, access: u32): void {
+  setSegment(seg, sel, base, limit, access, (sel & 0xFFFC) != 0 || (load<u32>(CR0) & 1) == 0 || seg == 1);
+}
+
+/** Write a control register from the host (no privilege checks): 0, 2, 3 or 4. */
+export function setControlRegister(cr: u32, v: u32): void {
+  if (cr == 0) { store<u32>(CR0, v | 0x10); setCpl(load<u32>(CR0) & 1 ? (segSelOf(1) & 3) : 0); updateMode(); updateAllSegChecks(); }
+  else if (cr == 2) store<u32>(CR2, v);
+  else if (cr == 3) store<u32>(CR3, v);
+  else if (cr == 4) store<u32>(CR4, v);
+  tlbFlushAll();
+}
+
+/** Set the current privilege level (normally follows CS.RPL in protected mode). */
+export function setCplExport(c: u32): void { setCpl(c & 3); }
+
+function segSelOf(seg: i32): u32 { return load<u32>(SEG_SEL + (<u32>seg << 2)); }

@@ -122,6 +122,27 @@ export class Core {
     dv.setUint32(this.L.SEG_ACCESS + i, name === "cs" ? 0x9B : 0x93, true);
     dv.setUint32(this.L.SEG_VALID + i, 1, true);
   }
+  /** Load a segment register with an explicit descriptor cache (access = descriptor high dword bits 8-23 >> 8). */
+  setSegment(name: SegName, sel: number, base: number, limit: number, access: number): void {
+    this.exportFn("setSegmentCache")(SEG_NAMES.indexOf(name), sel >>> 0, base >>> 0, limit >>> 0, access >>> 0);
+  }
+  /** Write CR0, CR2, CR3 or CR4 without checks (loaders and tests). */
+  setCr(n: 0 | 2 | 3 | 4, v: number): void { this.exportFn("setControlRegister")(n, v >>> 0); }
+  cr(n: 0 | 2 | 3 | 4): number { return this.dv.getUint32(this.L[`CR${n}`], true); }
+  setCpl(c: number): void { this.exportFn("setCplExport")(c); }
+  /**
+   * The multiboot entry state: protected mode, CS = 08h flat 32-bit code, DS/ES/FS/GS/SS = 10h flat data,
+   * paging off, CPL 0, interrupts off. (No GDT is written: the guest must load its own before reloading
+   * segment registers, as the multiboot specification says.)
+   */
+  enterFlatProtectedMode(): void {
+    this.setCr(0, (this.cr(0) | 1) & ~0x80000000);
+    this.setSegment("cs", 0x08, 0, 0xFFFFFFFF, 0xC09B);
+    for (const s of ["ds", "es", "fs", "gs", "ss"] as const) this.setSegment(s, 0x10, 0, 0xFFFFFFFF, 0xC093);
+    this.setCpl(0);
+    this.eflags = 0x2;
+    this.exports.stateChanged();
+  }
   get icount(): bigint { return this.dv.getBigUint64(this.L.ICOUNT, true); }
   counter(name: string): bigint { return this.dv.getBigUint64(this.L[name], true); }
   private exportFn(name: string): (...a: number[]) => number {
