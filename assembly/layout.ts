@@ -129,6 +129,9 @@ export const EXC_NESTING: u32 = STATE_BASE + 0x334; // class of the exception be
 export const ROM_WINDOWS: u32 = STATE_BASE + 0x340; // 8 x {phys start, size, rom offset, unused} (bus/physmem.ts)
 export const ROM_WINDOW_COUNT: u32 = STATE_BASE + 0x3c0;
 export const IO_PERM_CHECKS: u32 = STATE_BASE + 0x3c4;
+export const EXC_LOG_POS: u32 = STATE_BASE + 0x3c8; // count of exceptions logged (ring of EXC_LOG_ENTRIES)
+export const EXC_LOG: u32 = STATE_BASE + 0x700; // 16 x {vector, error code, CS, EIP} (debugging, test messages)
+export const EXC_LOG_ENTRIES: u32 = 16;
 
 // x87 FPU (cpu/fpu): 8 physical registers as f64 plus their 80-bit images, control/status/tag and pointers
 export const FPU_ST: u32 = STATE_BASE + 0x400; // 8 x f64, physical register order
@@ -145,6 +148,7 @@ export const FPU_FOP: u32 = STATE_BASE + 0x4e0;
 export const FPU_RAW_VALID: u32 = STATE_BASE + 0x4e4; // bit per physical register
 export const FPU_MXCSR: u32 = STATE_BASE + 0x4e8;
 export const FPU_SCRATCH: u32 = STATE_BASE + 0x4f0; // 16 bytes of scratch for conversions
+export const FPU_FERR: u32 = STATE_BASE + 0x500; // 1: FERR# asserted (unmasked x87 exception with CR0.NE = 0; IRQ13)
 
 // Counters exposed to the host (i64 each)
 export const CNT_BLOCKS_TRANSLATED: u32 = STATE_BASE + 0x600;
@@ -162,6 +166,10 @@ export const BLK_INSN_TOP: u32 = STATE_BASE + 0x684; // next free instruction re
 export const TLB_LIST_COUNT: u32 = STATE_BASE + 0x688;
 export const TRACE_POS: u32 = STATE_BASE + 0x68c;
 export const TRACE_ENABLED: u32 = STATE_BASE + 0x690;
+// Copy of STATE_BASE..+0x1a0 (registers, segments, tables, CR0-CR4; EFLAGS materialised) taken just before the
+// reset that follows a triple fault, so the host can print the state that caused it.
+export const TRIPLE_FAULT_STATE: u32 = STATE_BASE + 0x800;
+export const TRIPLE_FAULT_STATE_SIZE: u32 = 0x1a0;
 
 // Device state areas (one slice per device, platform issue fills these)
 export const DEV_STATE: u32 = STATE_BASE + 0x1000;

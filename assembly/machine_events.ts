@@ -1,5 +1,6 @@
 // How the core tells the run loop (and through it the host) that something needs attention.
-import { EXIT_REQUEST, EXIT_TRIPLE_FAULT } from "./layout";
+import { EXIT_REQUEST, EXIT_TRIPLE_FAULT, STATE_BASE, EFLAGS, TRIPLE_FAULT_STATE, TRIPLE_FAULT_STATE_SIZE } from "./layout";
+import { getEflags } from "./cpu/flags";
 import { requestStop } from "./cpu/fault";
 import { resetCpu } from "./cpu/reset";
 
@@ -11,6 +12,8 @@ export function requestExit(reason: i32): void {
 
 /** A triple fault: the processor shuts down; the PC's chipset turns that into a reset. */
 export function onTripleFault(): void {
+  memory.copy(TRIPLE_FAULT_STATE, STATE_BASE, TRIPLE_FAULT_STATE_SIZE);
+  store<u32>(TRIPLE_FAULT_STATE + (EFLAGS - STATE_BASE), getEflags());
   resetCpu();
   requestExit(EXIT_TRIPLE_FAULT);
 }

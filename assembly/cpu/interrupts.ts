@@ -2,7 +2,7 @@
 // double-fault / triple-fault rules (Vol. 3A 6.15, table 6-5).
 import {
   IDTR_BASE, IDTR_LIMIT, EFLAGS, REGS, EXC_VECTOR, EXC_CODE, EXC_HAS_CODE, TR_SEL, TR_BASE, TR_LIMIT, TR_ACCESS,
-  SEG_ACCESS, LF_MASK, CNT_EXCEPTIONS, CNT_INTERRUPTS, NMI_MASKED, HALTED, TRIPLE_FAULTS,
+  SEG_ACCESS, LF_MASK, CNT_EXCEPTIONS, EXC_LOG, EXC_LOG_POS, EXC_LOG_ENTRIES, CNT_INTERRUPTS, NMI_MASKED, HALTED, TRIPLE_FAULTS,
 } from "../layout";
 import {
   CS, SS, DS, ES, FS, GS, R_ESP, F_IF, F_TF, F_NT, F_VM, F_RF, F_AC, F_IOPL, F_VIF, F_VIP, EX_DF, EX_GP,
@@ -42,9 +42,21 @@ export function setEflagsRaw(v: u32): void {
 export function interrupt(vector: i32, kind: i32, hasCode: bool, code: u32): void {
   store<u64>(kind == INT_EXCEPTION ? CNT_EXCEPTIONS : CNT_INTERRUPTS,
     load<u64>(kind == INT_EXCEPTION ? CNT_EXCEPTIONS : CNT_INTERRUPTS) + 1);
+  if (kind == INT_EXCEPTION) logException(vector, hasCode ? code : 0xFFFFFFFF);
   store<u32>(HALTED, 0);
   if (!isProtected()) { interruptReal(vector); return; }
   interruptProt(vector, kind, hasCode, code);
+}
+
+/** Keep the last exceptions for the debugger and for test failure messages. */
+function logException(vector: i32, code: u32): void {
+  const n = load<u32>(EXC_LOG_POS);
+  const e = EXC_LOG + (n % EXC_LOG_ENTRIES) * 16;
+  store<u32>(e, <u32>vector);
+  store<u32>(e, code, 4);
+  store<u32>(e, segSel(CS), 8);
+  store<u32>(e, getEip(), 12);
+  store<u32>(EXC_LOG_POS, n + 1);
 }
 
 function interruptReal(vector: i32): void {

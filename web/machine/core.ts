@@ -23,6 +23,7 @@ interface CoreExports {
   requestHostExit(): void;
   romMap(phys: number, size: number, romOffset: number): number;
   ramWritten(phys: number, len: number): void;
+  dmaToRam(phys: number, src: number, len: number): number;
   setIntr(vector: number): void;
   raiseNmi(): void;
   attachTestDevices(debugPort: number, exitPort: number, post: number): void;
@@ -178,6 +179,19 @@ export class Core {
     const n = dv.getUint32(base, true);
     const out = this.u8.slice(base + 4, base + 4 + n);
     dv.setUint32(base, 0, true);
+    return out;
+  }
+
+  /** The last `n` exceptions (oldest first): vector, error code (-1: none), CS, EIP at delivery. */
+  exceptions(n = 16): { vector: number; code: number; cs: number; eip: number }[] {
+    const dv = this.dv;
+    const pos = dv.getUint32(this.L.EXC_LOG_POS, true);
+    const total = this.L.EXC_LOG_ENTRIES;
+    const out = [];
+    for (let i = Math.max(0, pos - Math.min(n, total)); i < pos; i++) {
+      const e = this.L.EXC_LOG + (i % total) * 16;
+      out.push({ vector: dv.getUint32(e, true), code: dv.getInt32(e + 4, true), cs: dv.getUint32(e + 8, true), eip: dv.getUint32(e + 12, true) });
+    }
     return out;
   }
 
