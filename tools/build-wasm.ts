@@ -32,6 +32,8 @@ const common = [
 const flavours: Record<string, string[]> = {
   release: ["-O3", "--noAssert", "--uncheckedBehavior", "always", "--converge"],
   debug: ["-O1", "--debug", "--sourceMap"],
+  // release code with function names, for profilers (built only on request: --only=profile)
+  profile: ["-O3", "--noAssert", "--uncheckedBehavior", "always", "--converge", "--debug"],
 };
 mkdirSync(join(root, "build"), { recursive: true });
 const srcHash = createHash("sha256");

@@ -126,10 +126,13 @@ export function flushFlags(): void {
   store<u32>(LF_MASK, 0);
 }
 
-/** Set the arithmetic flags in `which` to the bits of `values` (everything else unchanged). */
+/**
+ * Set the arithmetic flags in `which` to the bits of `values`. The other flags keep their state, lazy or not:
+ * the lazy record stays valid for the flags LF_MASK still names.
+ */
 export function setArithFlags(which: u32, values: u32): void {
-  flushFlags();
   store<u32>(EFLAGS, (load<u32>(EFLAGS) & ~which) | (values & which));
+  store<u32>(LF_MASK, load<u32>(LF_MASK) & ~which);
 }
 
 /** Evaluate condition code cc (0-15, the Jcc/SETcc/CMOVcc encoding). */
@@ -151,6 +154,8 @@ export function testCC(cc: u32): bool {
     }
     return r != ((cc & 1) != 0);
   }
+  // E/NE only need ZF, which every lazy kind computes from the result
+  if ((cc >> 1) == 2) return ((mask & F_ZF) != 0 ? load<u32>(LF_RES) == 0 : (load<u32>(EFLAGS) & F_ZF) != 0) != ((cc & 1) != 0);
   return testCCSlow(cc);
 }
 

@@ -4,7 +4,7 @@
 import {
   EIP, EFLAGS, MODE_FLAGS, MODE_CS32, INSNS, INSN_SIZE, I_LEN, I_HANDLER, EXIT_REQUEST, EXIT_BUDGET, EXIT_HLT,
   EXIT_HLT_CLI, HALTED, INT_SHADOW, NMI_PENDING, NMI_MASKED, ICOUNT, CNT_BLOCK_HITS, CNT_UNCACHED_INSNS,
-  TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, DR,
+  TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, DR, INTR_LINE,
 } from "../layout";
 import { CS, F_IF, F_TF, EX_DB, segBase, segLimit, segSel } from "../cpu/state";
 import { faulted, stopBlock, clearFault, raiseGP } from "../cpu/fault";
@@ -26,22 +26,24 @@ const uncachedRecord = <u32>memory.data(16);
 export function runCpu(budget: u32): i32 {
   let remaining = budget;
   while (true) {
-    const req = load<i32>(EXIT_REQUEST);
-    if (req != 0) { store<i32>(EXIT_REQUEST, 0); return req; }
     if (remaining == 0) return EXIT_BUDGET;
-
-    // interrupts are taken between instructions, except right after STI / MOV SS / POP SS
-    if (load<u32>(INT_SHADOW) != 0) {
-      store<u32>(INT_SHADOW, 0);
-    } else if (load<u32>(NMI_PENDING) != 0 && load<u32>(NMI_MASKED) == 0) {
-      store<u32>(NMI_PENDING, 0);
-      deliverNmi();
-      continue;
-    } else if ((load<u32>(EFLAGS) & F_IF) != 0 && intrPending()) {
-      deliverInterrupt(intrAcknowledge(), INT_EXTERNAL);
-      continue;
+    // One test for the rare events between blocks: exit requests, interrupt shadow, NMI, INTR, HLT.
+    if ((load<u32>(EXIT_REQUEST) | load<u32>(INT_SHADOW) | load<u32>(NMI_PENDING) | load<u32>(HALTED) | load<u32>(INTR_LINE)) != 0) {
+      const req = load<i32>(EXIT_REQUEST);
+      if (req != 0) { store<i32>(EXIT_REQUEST, 0); return req; }
+      // interrupts are taken between instructions, except right after STI / MOV SS / POP SS
+      if (load<u32>(INT_SHADOW) != 0) {
+        store<u32>(INT_SHADOW, 0);
+      } else if (load<u32>(NMI_PENDING) != 0 && load<u32>(NMI_MASKED) == 0) {
+        store<u32>(NMI_PENDING, 0);
+        deliverNmi();
+        continue;
+      } else if ((load<u32>(EFLAGS) & F_IF) != 0 && intrPending()) {
+        deliverInterrupt(intrAcknowledge(), INT_EXTERNAL);
+        continue;
+      }
+      if (load<u32>(HALTED) != 0) return (load<u32>(EFLAGS) & F_IF) != 0 ? EXIT_HLT : EXIT_HLT_CLI;
     }
-    if (load<u32>(HALTED) != 0) return (load<u32>(EFLAGS) & F_IF) != 0 ? EXIT_HLT : EXIT_HLT_CLI;
 
     const tf = (load<u32>(EFLAGS) & F_TF) != 0;
     const limit = tf ? 1 : remaining;

@@ -4,7 +4,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core } from "./core.ts";
 
-export type Flavour = "release" | "debug";
+export type Flavour = "release" | "debug" | "profile";
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const modules = new Map<Flavour, WebAssembly.Module>();
 
