@@ -132,3 +132,9 @@ export function setControlRegister(cr: u32, v: u32): void {
 export function setCplExport(c: u32): void { setCpl(c & 3); }
 
 function segSelOf(seg: i32): u32 { return load<u32>(SEG_SEL + (<u32>seg << 2)); }
+
+/** Open or close the A20 gate (port 92h and the keyboard controller will call this on the platform). */
+export function setA20(enabled: bool): void {
+  store<u32>(A20_MASK, enabled ? 0xFFFFFFFF : 0xFFEFFFFF);
+  tlbFlushAll(); // TLB entries hold translated physical pages
+}

@@ -39,7 +39,12 @@ export function setEflagsRaw(v: u32): void {
  * Deliver interrupt `vector`. EIP must already be what gets pushed: the faulting instruction for faults, the
  * next instruction for traps and software interrupts. On failure a new exception is pending (faulted).
  */
+/** Set whenever an interrupt or exception is delivered (the executor uses it for single-step traps). */
+export let interruptDelivered = false;
+export function clearInterruptDelivered(): void { interruptDelivered = false; }
+
 export function interrupt(vector: i32, kind: i32, hasCode: bool, code: u32): void {
+  interruptDelivered = true;
   store<u64>(kind == INT_EXCEPTION ? CNT_EXCEPTIONS : CNT_INTERRUPTS,
     load<u64>(kind == INT_EXCEPTION ? CNT_EXCEPTIONS : CNT_INTERRUPTS) + 1);
   if (kind == INT_EXCEPTION) logException(vector, hasCode ? code : 0xFFFFFFFF);

@@ -11,7 +11,10 @@ import { faulted, stopBlock, clearFault, raiseGP } from "../cpu/fault";
 import { entryForFetch, fetchByteSlow } from "../cpu/memory";
 import { TLB_MMIO } from "../cpu/paging";
 import { decode, decodedEndsBlock, NEED_MORE, MAX_INSN_LEN } from "../cpu/decoder";
-import { deliverPendingException, deliverInterrupt, deliverNmi, INT_EXTERNAL, interrupt, INT_EXCEPTION } from "../cpu/interrupts";
+import {
+  deliverPendingException, deliverInterrupt, deliverNmi, INT_EXTERNAL, interrupt, INT_EXCEPTION, interruptDelivered,
+  clearInterruptDelivered,
+} from "../cpu/interrupts";
 import { intrPending, intrAcknowledge } from "../bus/intc";
 import {
   lookupBlock, reserveRecords, commitBlock, blockAddr, setCurrentBlock, B_COUNT, B_FIRST, B_BYTES, B_EXECS,
@@ -27,6 +30,7 @@ export function runCpu(budget: u32): i32 {
   let remaining = budget;
   while (true) {
     if (remaining == 0) return EXIT_BUDGET;
+    let shadow = false;
     // One test for the rare events between blocks: exit requests, interrupt shadow, NMI, INTR, HLT.
     if ((load<u32>(EXIT_REQUEST) | load<u32>(INT_SHADOW) | load<u32>(NMI_PENDING) | load<u32>(HALTED) | load<u32>(INTR_LINE)) != 0) {
       const req = load<i32>(EXIT_REQUEST);
@@ -34,6 +38,7 @@ export function runCpu(budget: u32): i32 {
       // interrupts are taken between instructions, except right after STI / MOV SS / POP SS
       if (load<u32>(INT_SHADOW) != 0) {
         store<u32>(INT_SHADOW, 0);
+        shadow = true; // exactly one more instruction, then interrupts are looked at again
       } else if (load<u32>(NMI_PENDING) != 0 && load<u32>(NMI_MASKED) == 0) {
         store<u32>(NMI_PENDING, 0);
         deliverNmi();
@@ -46,12 +51,14 @@ export function runCpu(budget: u32): i32 {
     }
 
     const tf = (load<u32>(EFLAGS) & F_TF) != 0;
-    const limit = tf ? 1 : remaining;
+    const limit = tf || shadow ? 1 : remaining;
+    if (tf) clearInterruptDelivered();
     const done = runOneBlock(limit);
     remaining -= done;
     store<u64>(ICOUNT, load<u64>(ICOUNT) + <u64>done);
-    if (tf && done == 1 && load<i32>(EXIT_REQUEST) == 0 && load<u32>(INT_SHADOW) == 0) {
-      // single-step trap after the instruction (DR6.BS)
+    // single-step trap after an instruction that began with TF set, unless it faulted or delivered an
+    // interrupt itself (INT n clears TF for the handler), or it was MOV SS/POP SS (SDM Vol. 3A 17.3.1.4)
+    if (tf && done == 1 && !interruptDelivered && load<i32>(EXIT_REQUEST) == 0 && load<u32>(INT_SHADOW) == 0) {
       store<u32>(DR + 24, load<u32>(DR + 24) | 0x4000);
       deliverTrap(EX_DB);
     }

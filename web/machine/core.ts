@@ -31,6 +31,7 @@ interface CoreExports {
   stateChanged(): void;
   flushCaches(): void;
   releasePorts(first: number, count: number): void;
+  setA20(on: number): void;
   table: WebAssembly.Table;
   [name: string]: unknown;
 }
@@ -146,6 +147,12 @@ export class Core {
   }
   get icount(): bigint { return this.dv.getBigUint64(this.L.ICOUNT, true); }
   counter(name: string): bigint { return this.dv.getBigUint64(this.L[name], true); }
+  /** The core's counters: blocks translated, block-cache hits, invalidations, flushes, TLB misses, ... */
+  counters(): Record<string, bigint> {
+    const out: Record<string, bigint> = { instructions: this.icount };
+    for (const k of Object.keys(this.L)) if (k.startsWith("CNT_")) out[k.slice(4).toLowerCase()] = this.counter(k);
+    return out;
+  }
   private exportFn(name: string): (...a: number[]) => number {
     const f = this.exports[name] as ((...a: number[]) => number) | undefined;
     if (!f) throw new Error(`core export ${name} missing`);
