@@ -110,7 +110,7 @@ export const SH_SAR: i32 = 7;
     setReg<T>(off, <T>shiftOp<T>(op, <u32>getReg<T>(off), count));
   } else {
     const seg = eaSeg(p), m = ea(p);
-    if (count == 0) { readMem<T>(seg, m); return; }
+    if (count == 0) { readMemRMW<T>(seg, m); return; } // still a read-modify-write access: #GP/#PF if not writable
     const a = <u32>readMemRMW<T>(seg, m);
     if (faulted) return;
     writeMem<T>(seg, m, <T>shiftOp<T>(op, a, count)); // cannot fault: readMemRMW checked the write
@@ -126,7 +126,7 @@ export const SH_SAR: i32 = 7;
   const seg = eaSeg(p);
   let m: u32 = 0;
   if (isRegForm<F>()) a = <u32>getReg<T>(rmOff(p));
-  else { m = ea(p); a = count == 0 ? <u32>readMem<T>(seg, m) : <u32>readMemRMW<T>(seg, m); if (faulted) return; }
+  else { m = ea(p); a = <u32>readMemRMW<T>(seg, m); if (faulted) return; } // RMW access even for count 0
   if (count == 0) return;
   let r: u32, cf: u32;
   if (sizeof<T>() == 4) {
@@ -151,7 +151,7 @@ export const SH_SAR: i32 = 7;
   const seg = eaSeg(p);
   let m: u32 = 0;
   if (isRegForm<F>()) a = <u32>getReg<T>(rmOff(p));
-  else { m = ea(p); a = count == 0 ? <u32>readMem<T>(seg, m) : <u32>readMemRMW<T>(seg, m); if (faulted) return; }
+  else { m = ea(p); a = <u32>readMemRMW<T>(seg, m); if (faulted) return; } // RMW access even for count 0
   if (count == 0) return;
   let r: u32, cf: u32;
   if (sizeof<T>() == 4) {

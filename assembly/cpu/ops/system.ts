@@ -138,7 +138,8 @@ function probeDescriptor(sel: u32): bool {
     const t = acc & 0xF;
     ok = ok && (t == 1 || t == 2 || t == 3 || t == 4 || t == 5 || t == 9 || t == 0xB || t == 0xC);
   }
-  if (ok) setReg<T>(regOff(p), <T>(descHi & (sizeof<T>() == 4 ? 0x00F0FF00 : 0xFF00)));
+  // SDM LAR: masked by 00FxFF00h, bits 19:16 "undefined"; P6 hardware and Bochs return limit 19:16 there.
+  if (ok) setReg<T>(regOff(p), <T>(descHi & (sizeof<T>() == 4 ? 0x00FFFF00 : 0xFF00)));
   setZF(ok);
 }
 
@@ -257,8 +258,9 @@ export function writeCr0(v: u32): void {
 
 // @ts-ignore: decorator
 @inline export function mov_RC(p: u32): void {
-  if (!privileged()) return;
   const cr = regOff(p) >> 2;
+  if (cr == 1 || cr > 4) { raiseUD(); return; } // CR1/CR5-7 are #UD before the privilege check (as on Intel parts)
+  if (!privileged()) return;
   let v: u32;
   switch (cr) {
     case 0: v = load<u32>(CR0); break;
@@ -272,8 +274,9 @@ export function writeCr0(v: u32): void {
 
 // @ts-ignore: decorator
 @inline export function mov_CR(p: u32): void {
-  if (!privileged()) return;
   const cr = regOff(p) >> 2;
+  if (cr == 1 || cr > 4) { raiseUD(); return; } // CR1/CR5-7 are #UD before the privilege check (as on Intel parts)
+  if (!privileged()) return;
   const v = load<u32>(REGS + rmOff(p));
   switch (cr) {
     case 0: writeCr0(v); break;
