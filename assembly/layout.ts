@@ -149,6 +149,7 @@ export const FPU_RAW_VALID: u32 = STATE_BASE + 0x4e4; // bit per physical regist
 export const FPU_MXCSR: u32 = STATE_BASE + 0x4e8;
 export const FPU_SCRATCH: u32 = STATE_BASE + 0x4f0; // 16 bytes of scratch for conversions
 export const FPU_FERR: u32 = STATE_BASE + 0x500; // 1: FERR# asserted (unmasked x87 exception with CR0.NE = 0; IRQ13)
+export const FPU_RESTORE_TMP: u32 = STATE_BASE + 0x580; // 128 bytes: registers read by FRSTOR/FXRSTOR before commit
 
 // Counters exposed to the host (i64 each)
 export const CNT_BLOCKS_TRANSLATED: u32 = STATE_BASE + 0x600;

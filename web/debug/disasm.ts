@@ -92,16 +92,18 @@ export function disassemble(bytes: Uint8Array, bits: 16 | 32, eip?: number): Dis
   }
   const size = form.byteOp ? 8 : o32 ? 32 : 16;
   const regName = (r: number, sz: number) => (sz === 8 ? R8 : sz === 16 ? R16 : R32)[r];
-  const ptr = (sz: number) => (sz === 8 ? "byte" : sz === 16 ? "word" : sz === 32 ? "dword" : sz === 64 ? "qword" : "") + " ptr ";
+  const ptr = (sz: number) => (sz === 8 ? "byte" : sz === 16 ? "word" : sz === 32 ? "dword" : sz === 64 ? "qword" : sz === 80 ? "tword" : "") + " ptr ";
   const ops: string[] = [];
   for (const o of form.operands) {
     const kind = o[0], sz = o.slice(1);
-    const opSize = sz === "b" ? 8 : sz === "w" ? 16 : sz === "d" ? 32 : sz === "q" ? 64 : size;
+    const opSize = sz === "b" ? 8 : sz === "w" ? 16 : sz === "d" ? 32 : sz === "q" ? 64 : sz === "t" ? 80 : size;
     switch (true) {
       case o === "AL": ops.push("al"); break;
       case o === "eAX": ops.push(regName(0, size)); break;
       case o === "CL": ops.push("cl"); break;
       case o === "DX": ops.push("dx"); break;
+      case o === "ST" || o === "AX": ops.push(o.toLowerCase()); break; // x87: ST(0), FNSTSW AX
+      case o === "STi": ops.push(`st(${rm})`); break;
       case o === "1": ops.push("1"); break;
       case ["ES", "CS", "SS", "DS", "FS", "GS"].includes(o): ops.push(o.toLowerCase()); break;
       case kind === "E" || (kind === "R" && true) || kind === "M":

@@ -13,3 +13,4 @@ export * from "./flagops";
 export * from "./io";
 export * from "./system";
 export * from "./x87";
+export * from "../fpu/ops"; // the x87 escapes D8-DF
