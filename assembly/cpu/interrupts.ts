@@ -18,6 +18,7 @@ import {
 } from "./segments";
 import { getEsp, setEsp, pushAt, readAt } from "./stack";
 import { taskSwitch, TS_CALL, TS_IRET } from "./tasks";
+import { updateTlbMasks } from "./paging";
 import { writeFrame, stackFromTss, tssSS, tssESP, frameScratch } from "./transfer";
 import { cpl } from "./state";
 import { onTripleFault } from "../machine_events";
@@ -33,6 +34,7 @@ export function setEflagsRaw(v: u32): void {
   store<u32>(EFLAGS, (v & 0x3F7FD5) | 2);
   store<u32>(LF_MASK, 0); // all arithmetic flags are explicit now
   if (((old ^ v) & F_VM) != 0) { updateMode(); updateAllSegChecks(); }
+  else if (((old ^ v) & F_AC) != 0) updateTlbMasks(); // alignment checking may have turned on or off
 }
 
 /**

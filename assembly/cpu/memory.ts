@@ -8,11 +8,11 @@ import {
 } from "../layout";
 import {
   TLB_VALID, TLB_MMIO, TLB_ROM, TLB_CODE, TLB_NO_USER, TLB_NO_SUP_WRITE, TLB_NO_USER_WRITE, TLB_NOT_DIRTY,
-  tlbFill, entryPhys,
+  TLB_ALWAYS, tlbFill, entryPhys, alignmentChecks,
 } from "./paging";
 import { physRead8, physWrite8, physRead16, physRead32, physWrite16, physWrite32 } from "../bus/physmem";
 import { invalidateCodeRange } from "../translate/blocks";
-import { faulted } from "./fault";
+import { faulted, raiseAC } from "./fault";
 import { segCheckSlow } from "./segments";
 
 // ---- segment checks ----------------------------------------------------------------------------------------
@@ -109,7 +109,16 @@ function readByteWith(e: i32, lin: u32): u32 {
   return load<u8>(<u32>(e & ~0xFFF) + lin);
 }
 
+/** #AC for a misaligned CPL-3 data access while alignment checking is on (SDM Vol. 3A 6.15, interrupt 17). */
+// @ts-ignore: decorator
+@inline function misaligned(lin: u32, size: u32, user: bool): bool {
+  if (!alignmentChecks || !user || size == 1 || (lin & (size - 1)) == 0) return false;
+  raiseAC();
+  return true;
+}
+
 export function readLinSlow(lin: u32, size: u32, user: bool): u32 {
+  if (misaligned(lin, size, user)) return 0;
   if (((lin & 0xFFF) + size) > 0x1000) {
     // crosses a page: translate both pages before reading anything
     const e1 = entryForRead(lin, user);
@@ -147,6 +156,7 @@ function writeWith(e: i32, lin: u32, size: u32, v: u32): void {
 
 /** Check (and prepare the TLB for) a write of `size` bytes at `lin`. False after a fault. */
 export function prepareWrite(lin: u32, size: u32, user: bool): bool {
+  if (misaligned(lin, size, user)) return false;
   entryForWrite(lin, user);
   if (faulted) return false;
   if (((lin & 0xFFF) + size) > 0x1000) {
@@ -157,6 +167,7 @@ export function prepareWrite(lin: u32, size: u32, user: bool): bool {
 }
 
 export function writeLinSlow(lin: u32, size: u32, v: u32, user: bool): void {
+  if (misaligned(lin, size, user)) return;
   if (((lin & 0xFFF) + size) > 0x1000) {
     const e1 = entryForWrite(lin, user);
     if (faulted) return;
@@ -176,7 +187,7 @@ export function writeLinSlow(lin: u32, size: u32, v: u32, user: bool): void {
 /** TLB entry for fetching code at `lin` at the current privilege; 0 after a fault. */
 export function entryForFetch(lin: u32): i32 {
   const e = load<i32>(TLB + ((lin >>> 12) << 2));
-  if ((e & load<i32>(TLB_READ_MASK) & ~TLB_MMIO) == TLB_VALID) return e;
+  if ((e & load<i32>(TLB_READ_MASK) & ~(TLB_MMIO | TLB_ALWAYS)) == TLB_VALID) return e;
   return entryForRead(lin, load<u32>(CPL) == 3);
 }
 

@@ -5,9 +5,9 @@
 // when (entry & mask) == TLB_VALID for the access's mask (TLB_READ_MASK / TLB_WRITE_MASK, set by privilege).
 import {
   TLB, TLB_LIST, TLB_LIST_MAX, TLB_LIST_COUNT, CR0, CR3, CR4, CR2, RAM, PAGE_BLOCKS, PT_RAM, PT_ROM,
-  TLB_READ_MASK, TLB_WRITE_MASK, CPL, CNT_TLB_MISSES,
+  TLB_READ_MASK, TLB_WRITE_MASK, CPL, CNT_TLB_MISSES, EFLAGS,
 } from "../layout";
-import { CR0_PG, CR0_WP, CR4_PSE, CR4_PGE } from "./state";
+import { CR0_PG, CR0_WP, CR0_AM, CR4_PSE, CR4_PGE, F_AC } from "./state";
 import { physRead32, physWrite32, pageType, hostPage, a20 } from "../bus/physmem";
 import { raisePF } from "./fault";
 
@@ -20,17 +20,23 @@ export const TLB_CODE: i32 = 32; // the page holds translated code: writes go th
 export const TLB_MMIO: i32 = 64; // not RAM or ROM: every access goes to the device
 export const TLB_ROM: i32 = 128; // writes are ignored
 export const TLB_GLOBAL: i32 = 256;
+export const TLB_ALWAYS: i32 = 512; // set in every entry: masks that include it force the slow path
+
+/** Alignment checking is active (CR0.AM, EFLAGS.AC, CPL 3): every data access goes the slow path. */
+export let alignmentChecks: bool = false;
 
 const SUP_READ: i32 = TLB_VALID | TLB_MMIO;
 const USER_READ: i32 = SUP_READ | TLB_NO_USER;
 const SUP_WRITE: i32 = TLB_VALID | TLB_MMIO | TLB_NO_SUP_WRITE | TLB_NOT_DIRTY | TLB_CODE | TLB_ROM;
 const USER_WRITE: i32 = SUP_WRITE | TLB_NO_USER | TLB_NO_USER_WRITE;
 
-/** Recompute the fast-path masks after a CPL change. */
+/** Recompute the fast-path masks after a change of CPL, CR0.AM or EFLAGS.AC. */
 export function updateTlbMasks(): void {
   const user = load<u32>(CPL) == 3;
-  store<i32>(TLB_READ_MASK, user ? USER_READ : SUP_READ);
-  store<i32>(TLB_WRITE_MASK, user ? USER_WRITE : SUP_WRITE);
+  alignmentChecks = user && (load<u32>(CR0) & CR0_AM) != 0 && (load<u32>(EFLAGS) & F_AC) != 0;
+  const force: i32 = alignmentChecks ? TLB_ALWAYS : 0;
+  store<i32>(TLB_READ_MASK, (user ? USER_READ : SUP_READ) | force);
+  store<i32>(TLB_WRITE_MASK, (user ? USER_WRITE : SUP_WRITE) | force);
 }
 
 // @ts-ignore: decorator
@@ -101,7 +107,7 @@ export function tlbMarkCode(host: u32, isCode: bool): void {
 export function tlbFill(lin: u32, write: bool, user: bool): i32 {
   store<u64>(CNT_TLB_MISSES, load<u64>(CNT_TLB_MISSES) + 1);
   let phys: u32;
-  let flags: i32 = TLB_VALID;
+  let flags: i32 = TLB_VALID | TLB_ALWAYS;
   if ((load<u32>(CR0) & CR0_PG) == 0) {
     phys = a20(lin);
   } else {
