@@ -71,6 +71,23 @@ f2: push ebx
     call f1
     pop ebx
     ret`,
+  "x87": `
+    finit
+    fld1
+    fldz
+.l: fadd st0, st1              ; accumulate
+    fld st0
+    fmul st0, st0
+    fsqrt
+    fstp qword [${DATA}]
+    fld dword [${DATA + 64}]
+    fmulp st1, st0
+    fstp dword [${DATA + 68}]
+    fild dword [${DATA + 72}]
+    fistp dword [${DATA + 76}]
+    fcom st1
+    fnstsw ax
+    jmp .l`,
   // typical compiled code: a byte-buffer checksum with a function call per block, loads, stores, branches
   "integer-mix": `
 .top:
@@ -139,5 +156,5 @@ async function bench(c: Core, name: string, src: string, seconds: number): Promi
 
 if (!haveNasm()) { console.error(`bench:cpu needs nasm: ${NASM_MISSING}`); process.exit(1); }
 const c = await createCore(64 << 20, "release");
-const order = ["integer-alu", "memory-moves", "string-ops", "call-return", "integer-mix"];
+const order = ["integer-alu", "memory-moves", "string-ops", "call-return", "x87", "integer-mix"];
 for (const name of order) await bench(c, name, LOOPS[name], argSeconds);
