@@ -115,20 +115,14 @@ export function pack80FromInt(neg: bool, mag: u64): void {
 }
 
 /**
- * Round (xNeg, xMant, xExp) to a binary format with P significand bits and normal exponents emin..emax
- * under rounding control rc (IEEE 754; tininess after rounding). Returns the result as an f64, which holds
- * any f32 or f64 value exactly. Sets rFlags (PE, OE, UE) and rUp. Not for NaN/infinity.
+ * Drop the low `drop` bits of the magnitude m under rounding control rc (sign `neg` matters for the directed
+ * modes); returns the rounded magnitude and sets SW_PE in rFlags when bits were lost, rUp when it rounded up.
  */
-export function roundTo(P: i32, emin: i32, emax: i32, rc: u32): f64 {
-  rFlags = 0; rUp = false;
-  const neg = xNeg, m = xMant, e = xExp;
-  if (m == 0) return zeroOf(neg);
-  let drop: i32 = 64 - P;
-  if (e < emin) drop += emin - e;
+function dropBits(m: u64, drop: i32, neg: bool, rc: u32): u64 {
   let kept: u64 = 0, rem: u64 = 0, half: u64 = 0;
   let below = false; // the remainder is non-zero but less than half of the last kept bit
-  if (drop > 64) { kept = 0; rem = m; below = true; }
-  else if (drop == 64) { kept = 0; rem = m; half = 0x8000_0000_0000_0000; }
+  if (drop > 64) { rem = m; below = true; }
+  else if (drop == 64) { rem = m; half = 0x8000_0000_0000_0000; }
   else { kept = m >> <u64>drop; rem = m & ((<u64>1 << <u64>drop) - 1); half = <u64>1 << <u64>(drop - 1); }
   let inc = false;
   if (rem != 0) {
@@ -139,6 +133,21 @@ export function roundTo(P: i32, emin: i32, emax: i32, rc: u32): f64 {
   }
   if (inc) kept++;
   rUp = inc;
+  return kept;
+}
+
+/**
+ * Round (xNeg, xMant, xExp) to a binary format with P significand bits and normal exponents emin..emax
+ * under rounding control rc (IEEE 754; tininess after rounding). Returns the result as an f64, which holds
+ * any f32 or f64 value exactly. Sets rFlags (PE, OE, UE) and rUp. Not for NaN/infinity.
+ */
+export function roundTo(P: i32, emin: i32, emax: i32, rc: u32): f64 {
+  rFlags = 0; rUp = false;
+  const neg = xNeg, m = xMant, e = xExp;
+  if (m == 0) return zeroOf(neg);
+  let drop: i32 = 64 - P;
+  if (e < emin) drop += emin - e;
+  const kept = dropBits(m, drop, neg, rc);
   const sc = e - 63 + drop; // value = kept * 2^sc
   if (kept == 0) {
     rFlags |= SW_UE;
@@ -155,7 +164,7 @@ export function roundTo(P: i32, emin: i32, emax: i32, rc: u32): f64 {
     const maxF: u64 = (<u64>(emax + 1023) << 52) | ((((<u64>1 << <u64>P) - 1) << <u64>(53 - P)) & F64_FRAC);
     return reinterpret<f64>(maxF | (neg ? <u64>0x8000_0000_0000_0000 : 0));
   }
-  if (resExp < emin && rem != 0) rFlags |= SW_UE;
+  if (resExp < emin && (rFlags & SW_PE) != 0) rFlags |= SW_UE; // tiny and inexact
   let bits: u64;
   if (resExp < -1022) {
     bits = kept << <u64>(sc + 1074); // an f64 denormal: sc >= -1074 here
@@ -202,21 +211,7 @@ export function roundToIntMag(rc: u32): u64 {
     return m;
   }
   const drop = 63 - e;
-  let kept: u64 = 0, rem: u64 = 0, half: u64 = 0;
-  let below = false;
-  if (drop > 64) { rem = m; below = true; }
-  else if (drop == 64) { rem = m; half = 0x8000_0000_0000_0000; }
-  else { kept = m >> <u64>drop; rem = m & ((<u64>1 << <u64>drop) - 1); half = <u64>1 << <u64>(drop - 1); }
-  let inc = false;
-  if (rem != 0) {
-    if (rc == RC_NEAREST) inc = !below && (rem > half || (rem == half && (kept & 1) != 0));
-    else if (rc == RC_DOWN) inc = neg;
-    else if (rc == RC_UP) inc = !neg;
-    rFlags |= SW_PE;
-  }
-  if (inc) kept++;
-  rUp = inc;
-  return kept;
+  return dropBits(m, drop, neg, rc);
 }
 
 // ---- memory formats -----------------------------------------------------------------------------------------
