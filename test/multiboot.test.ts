@@ -1,8 +1,9 @@
 // Unit tests of the multiboot loader (web/machine/multiboot.ts): tiny a.out-kludge and ELF32 images built in memory.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { planMultiboot, loadMultiboot, loadRom, LoadError, MB_BOOT_MAGIC } from "../web/machine/multiboot.ts";
+import { planMultiboot, loadMultiboot, loadRom, LoadError, MB_BOOT_MAGIC, runKernel, attachKernelDevices } from "../web/machine/multiboot.ts";
 import { createCore } from "../web/machine/node.ts";
+import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 
 const MAGIC = 0x1BADB002;
 const le = (dv: DataView, o: number, v: number) => dv.setUint32(o, v >>> 0, true);
@@ -91,4 +92,38 @@ test("loadRom rejects what cannot be mapped", async () => {
   const core = await createCore(4 << 20, "debug");
   assert.throws(() => loadRom(core, new Uint8Array(4096), 0xF0001), /aligned/);
   assert.throws(() => loadRom(core, new Uint8Array(4 << 20), 0), /too large/);
+});
+
+test("a ROM image starts at the reset vector (F000:FFF0), mirrored below 4 GiB", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  // 64 KiB ROM for F0000-FFFFF: the reset vector jumps into the ROM, which prints and exits through port F4
+  const rom = assemble(`
+bits 16
+org 0
+start:
+    mov ax, cs
+    mov ds, ax
+    mov si, msg
+.l: lodsb
+    test al, al
+    jz .done
+    out 0xE9, al
+    jmp .l
+.done:
+    mov al, 0x21
+    out 0xF4, al
+msg: db "rom ok", 10, 0
+times 0xFFF0 - ($ - $$) db 0xFF
+    jmp 0xF000:start           ; the reset vector
+times 0x10000 - ($ - $$) db 0xFF
+`);
+  assert.equal(rom.length, 0x10000);
+  const core = await createCore(4 << 20, "debug");
+  attachKernelDevices(core);
+  loadRom(core, rom, 0xF0000);
+  assert.equal(core.seg("cs").base, 0xFFFF0000);
+  const out: number[] = [];
+  const r = await runKernel(core, { timeoutMs: 5000, onOutput: (b) => out.push(...b) });
+  assert.equal(r.status, (0x21 << 1) | 1);
+  assert.equal(String.fromCharCode(...out), "rom ok\n");
 });
