@@ -30,10 +30,10 @@ const common = [
   "--noExportMemory", "--initialMemory", "1", "--memoryBase", "0", "--use", "abort=assembly/abort/index/coreAbort",
 ];
 const flavours: Record<string, string[]> = {
-  release: ["-O3", "--noAssert", "--uncheckedBehavior", "always", "--converge"],
+  release: ["-O3", "--noAssert", "--uncheckedBehavior", "always"],
   debug: ["-O1", "--debug", "--sourceMap"],
   // release code with function names, for profilers (built only on request: --only=profile)
-  profile: ["-O3", "--noAssert", "--uncheckedBehavior", "always", "--converge", "--debug"],
+  profile: ["-O3", "--noAssert", "--uncheckedBehavior", "always", "--debug"],
 };
 mkdirSync(join(root, "build"), { recursive: true });
 const srcHash = createHash("sha256");

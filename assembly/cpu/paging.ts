@@ -10,6 +10,7 @@ import {
 import { CR0_PG, CR0_WP, CR0_AM, CR4_PSE, CR4_PGE, F_AC } from "./state";
 import { physRead32, physWrite32, pageType, hostPage, a20 } from "../bus/physmem";
 import { raisePF } from "./fault";
+import { bumpCodeEpoch } from "../translate/blocks";
 
 export const TLB_VALID: i32 = 1;
 export const TLB_NO_USER: i32 = 2; // not accessible at CPL 3
@@ -32,6 +33,7 @@ const USER_WRITE: i32 = SUP_WRITE | TLB_NO_USER | TLB_NO_USER_WRITE;
 
 /** Recompute the fast-path masks after a change of CPL, CR0.AM or EFLAGS.AC. */
 export function updateTlbMasks(): void {
+  bumpCodeEpoch(); // CPL and alignment checking change what may be fetched
   const user = load<u32>(CPL) == 3;
   alignmentChecks = user && (load<u32>(CR0) & CR0_AM) != 0 && (load<u32>(EFLAGS) & F_AC) != 0;
   const force: i32 = alignmentChecks ? TLB_ALWAYS : 0;
@@ -43,6 +45,7 @@ export function updateTlbMasks(): void {
 @inline export function tlbEntry(lin: u32): i32 { return load<i32>(TLB + ((lin >>> 12) << 2)); }
 
 function tlbStore(lin: u32, e: i32): void {
+  bumpCodeEpoch();
   const vpage = lin >>> 12;
   const slot = TLB + (vpage << 2);
   if (load<i32>(slot) == 0) {
@@ -57,6 +60,7 @@ function tlbStore(lin: u32, e: i32): void {
 
 /** Forget every TLB entry. */
 export function tlbFlushAll(): void {
+  bumpCodeEpoch();
   const n = load<u32>(TLB_LIST_COUNT);
   if (n >= TLB_LIST_MAX) {
     memory.fill(TLB, 0, 0x400000);
@@ -68,6 +72,7 @@ export function tlbFlushAll(): void {
 
 /** Forget non-global entries (a CR3 load with CR4.PGE set). */
 export function tlbFlushNonGlobal(): void {
+  bumpCodeEpoch();
   if ((load<u32>(CR4) & CR4_PGE) == 0) { tlbFlushAll(); return; }
   const n = load<u32>(TLB_LIST_COUNT);
   if (n >= TLB_LIST_MAX) { tlbFlushAll(); return; }
@@ -84,11 +89,13 @@ export function tlbFlushNonGlobal(): void {
 
 /** Forget the entry for one linear page (INVLPG), global or not. */
 export function tlbFlushPage(lin: u32): void {
+  bumpCodeEpoch();
   store<i32>(TLB + ((lin >>> 12) << 2), 0); // the list may keep a stale page number; flushes tolerate that
 }
 
 /** Mark every TLB entry that maps host page `host` as holding code (writes must go through invalidation). */
 export function tlbMarkCode(host: u32, isCode: bool): void {
+  bumpCodeEpoch();
   const n = load<u32>(TLB_LIST_COUNT);
   if (n >= TLB_LIST_MAX) { tlbFlushAll(); return; }
   for (let i: u32 = 0; i < n; i++) {

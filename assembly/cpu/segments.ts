@@ -10,6 +10,7 @@ import { CS, SS, SEG_FLAT, F_VM, CR0_PE, CR0_PG } from "./state";
 import { raiseGP, raiseSS, raiseNP, raise, faulted } from "./fault";
 import { readSys32, readSys8, writeSys8 } from "./memory";
 import { updateTlbMasks } from "./paging";
+import { bumpCodeEpoch } from "../translate/blocks";
 
 // Access word (SEG_ACCESS): descriptor high dword bits 8-23 shifted down by 8.
 export const ACC_TYPE: u32 = 0x0F;
@@ -82,6 +83,7 @@ export function setSegment(seg: i32, sel: u32, base: u32, limit: u32, access: u3
   store<u32>(SEG_ACCESS + o, access);
   store<u32>(SEG_VALID + o, valid ? 1 : 0);
   updateSegChecks(seg);
+  if (seg == CS) bumpCodeEpoch();
   if (seg == CS || seg == SS) updateMode();
 }
 
@@ -161,7 +163,7 @@ export function updateMode(): void {
   }
   if ((cr0 & CR0_PG) != 0) m |= MODE_PAGING;
   store<i32>(MODE_FLAGS, m);
-  updateTlbMasks();
+  updateTlbMasks(); // also moves the code epoch
 }
 
 // @ts-ignore: decorator
@@ -191,6 +193,7 @@ export function loadSegReal(seg: i32, sel: u32): void {
   store<u32>(SEG_BASE + o, sel << 4);
   store<u32>(SEG_VALID + o, 1);
   // limit and attributes keep their cached values ("unreal" mode)
+  if (seg == CS) bumpCodeEpoch();
   if (seg == CS || seg == SS) updateMode();
 }
 

@@ -19,12 +19,25 @@ export const B_COUNT: u32 = 12; // u16 number of instructions
 export const B_BYTES: u32 = 14; // u16 length in bytes
 export const B_HASH_NEXT: u32 = 16; // next block (index + 1) in the hash bucket
 export const B_PAGE_NEXT: u32 = 20; // next block (index + 1) on the same page
-export const B_EXECS: u32 = 24; // times entered (for the JIT tier)
+export const B_EXECS: u32 = 24; // times entered through a full lookup (for the JIT tier)
+// Links to the last two successor blocks: where EIP went after this block, and which block runs there. A
+// link is used only while B_LINK_EPOCH equals `codeEpoch`, which moves whenever a successor could change:
+// TLB contents, CS, CPL, the mode, or the block cache itself.
+export const B_LINK_EPOCH: u32 = 28;
+export const B_LINK0_EIP: u32 = 32;
+export const B_LINK0_BLOCK: u32 = 36;
+export const B_LINK1_EIP: u32 = 40;
+export const B_LINK1_BLOCK: u32 = 44;
+export const B_LINK_NEXT: u32 = 48; // which slot the next new link replaces (0 or 1)
 
 export const MAX_BLOCK_INSNS: u32 = 64;
 
 /** Index + 1 of the block being executed (0 = none); an invalidation of it stops the block. */
 export let currentBlock: u32 = 0;
+
+/** Bumped by everything that can change which block runs at a given CS:EIP (see B_LINK_EPOCH). */
+export let codeEpoch: u32 = 1;
+export function bumpCodeEpoch(): void { codeEpoch++; }
 export function setCurrentBlock(b: u32): void { currentBlock = b; }
 
 // @ts-ignore: decorator
@@ -63,6 +76,7 @@ export function commitBlock(host: u32, mode: u32, count: u32, bytes: u32): u32 {
   store<u16>(d, <u16>count, B_COUNT);
   store<u16>(d, <u16>bytes, B_BYTES);
   store<u32>(d, 0, B_EXECS);
+  store<u32>(d, 0, B_LINK_EPOCH);
   const bucket = bucketOf(host, mode);
   store<u32>(d, load<u32>(bucket), B_HASH_NEXT);
   store<u32>(bucket, idx + 1);
@@ -123,6 +137,7 @@ function invalidatePage(page: u32, start: u32, end: u32): void {
       store<u32>(d, 0xFFFFFFFF, B_HOST);
       if (prev == 0) store<u32>(slot, next); else store<u32>(blockAddr(prev - 1), next, B_PAGE_NEXT);
       store<u64>(CNT_INVALIDATIONS, load<u64>(CNT_INVALIDATIONS) + 1);
+      codeEpoch++; // links to this block are stale
       if (b == currentBlock) requestStop();
     } else {
       prev = b;
@@ -143,6 +158,7 @@ export function flushBlockCache(): void {
   store<u32>(BLK_COUNT, 0);
   store<u32>(BLK_INSN_TOP, 0);
   store<u64>(CNT_CACHE_FLUSHES, load<u64>(CNT_CACHE_FLUSHES) + 1);
+  codeEpoch++;
   if (currentBlock != 0) requestStop();
   currentBlock = 0;
   tlbFlushAll(); // entries carry TLB_CODE bits for pages that no longer hold blocks

@@ -4,12 +4,12 @@
 import {
   EIP, EFLAGS, MODE_FLAGS, MODE_CS32, INSNS, INSN_SIZE, I_LEN, I_HANDLER, EXIT_REQUEST, EXIT_BUDGET, EXIT_HLT,
   EXIT_HLT_CLI, HALTED, INT_SHADOW, NMI_PENDING, NMI_MASKED, ICOUNT, CNT_BLOCK_HITS, CNT_UNCACHED_INSNS,
-  TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, DR, INTR_LINE,
+  TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, DR, INTR_LINE, TLB, TLB_READ_MASK,
 } from "../layout";
 import { CS, F_IF, F_TF, EX_DB, segBase, segLimit, segSel } from "../cpu/state";
 import { faulted, stopBlock, clearFault, raiseGP } from "../cpu/fault";
 import { entryForFetch, fetchByteSlow } from "../cpu/memory";
-import { TLB_MMIO } from "../cpu/paging";
+import { TLB_MMIO, TLB_VALID, TLB_ALWAYS } from "../cpu/paging";
 import { decode, decodedEndsBlock, NEED_MORE, MAX_INSN_LEN } from "../cpu/decoder";
 import {
   deliverPendingException, deliverInterrupt, deliverNmi, INT_EXTERNAL, interrupt, INT_EXCEPTION, interruptDelivered,
@@ -17,8 +17,8 @@ import {
 } from "../cpu/interrupts";
 import { intrPending, intrAcknowledge } from "../bus/intc";
 import {
-  lookupBlock, reserveRecords, commitBlock, blockAddr, setCurrentBlock, B_COUNT, B_FIRST, B_BYTES, B_EXECS,
-  MAX_BLOCK_INSNS,
+  lookupBlock, reserveRecords, commitBlock, blockAddr, setCurrentBlock, B_COUNT, B_FIRST, B_BYTES, B_HOST,
+  MAX_BLOCK_INSNS, codeEpoch, B_LINK_EPOCH, B_LINK0_EIP, B_LINK0_BLOCK, B_LINK1_EIP, B_LINK1_BLOCK, B_LINK_NEXT,
 } from "./blocks";
 
 // Scratch for instructions that are not cached (they cross a page or the CS limit, or run from MMIO)
@@ -31,8 +31,7 @@ export function runCpu(budget: u32): i32 {
   while (true) {
     if (remaining == 0) return EXIT_BUDGET;
     let shadow = false;
-    // One test for the rare events between blocks: exit requests, interrupt shadow, NMI, INTR, HLT.
-    if ((load<u32>(EXIT_REQUEST) | load<u32>(INT_SHADOW) | load<u32>(NMI_PENDING) | load<u32>(HALTED) | load<u32>(INTR_LINE)) != 0) {
+    if (attention()) {
       const req = load<i32>(EXIT_REQUEST);
       if (req != 0) { store<i32>(EXIT_REQUEST, 0); return req; }
       // interrupts are taken between instructions, except right after STI / MOV SS / POP SS
@@ -53,9 +52,8 @@ export function runCpu(budget: u32): i32 {
     const tf = (load<u32>(EFLAGS) & F_TF) != 0;
     const limit = tf || shadow ? 1 : remaining;
     if (tf) clearInterruptDelivered();
-    const done = runOneBlock(limit);
+    const done = runBlocks(limit);
     remaining -= done;
-    store<u64>(ICOUNT, load<u64>(ICOUNT) + <u64>done);
     // single-step trap after an instruction that began with TF set, unless it faulted or delivered an
     // interrupt itself (INT n clears TF for the handler), or it was MOV SS/POP SS (SDM Vol. 3A 17.3.1.4)
     if (tf && done == 1 && !interruptDelivered && load<i32>(EXIT_REQUEST) == 0 && load<u32>(INT_SHADOW) == 0) {
@@ -71,35 +69,121 @@ function deliverTrap(vector: i32): void {
   if (faulted) deliverPendingException();
 }
 
-/** Execute instructions from CS:EIP, at most `limit`; returns how many completed. */
-function runOneBlock(limit: u32): u32 {
+/** Are there events to look at between blocks (exit request, interrupt shadow, NMI, INTR, HLT)? */
+// @ts-ignore: decorator
+@inline function attention(): bool {
+  return (load<u32>(EXIT_REQUEST) | load<u32>(INT_SHADOW) | load<u32>(NMI_PENDING) | load<u32>(HALTED) | load<u32>(INTR_LINE)) != 0;
+}
+
+/**
+ * Execute instructions from CS:EIP, at most `limit`, following the links from block to block while nothing
+ * else needs attention; returns how many instructions ran (ICOUNT is updated per block).
+ */
+function runBlocks(limit: u32): u32 {
   clearFault();
-  const mode = load<i32>(MODE_FLAGS);
-  const cs32 = (mode & MODE_CS32) != 0;
-  const eip = load<u32>(EIP);
+  let b = findBlock(load<u32>(EIP));
+  if (b == 0) return slowStart();
+  let done: u32 = 0;
+  let hits: u64 = 0;
+  while (true) {
+    const d = blockAddr(b - 1);
+    let n = <u32>load<u16>(d, B_COUNT);
+    if (n > limit - done) n = limit - done;
+    const ran = runBlock(d, b, n);
+    done += ran;
+    store<u64>(ICOUNT, load<u64>(ICOUNT) + <u64>ran);
+    // stop for the outer loop: a fault or exit, the budget, events, or single-stepping (POPF may set TF)
+    if (stopBlock || done >= limit || attention() || (load<u32>(EFLAGS) & F_TF) != 0) break;
+    // the next block: through this block's links, else a lookup that also records the link
+    const eip = load<u32>(EIP);
+    let next: u32 = 0;
+    if (load<u32>(d, B_LINK_EPOCH) == codeEpoch) {
+      if (load<u32>(d, B_LINK0_EIP) == eip) next = load<u32>(d, B_LINK0_BLOCK);
+      else if (load<u32>(d, B_LINK1_EIP) == eip) next = load<u32>(d, B_LINK1_BLOCK);
+    }
+    if (next == 0) {
+      const epoch = codeEpoch;
+      next = findBlock(eip);
+      if (next == 0) break; // the outer loop takes the slow path (fault, uncached instruction)
+      if (codeEpoch == epoch) link(d, eip, next); // nothing moved under us (a translation can flush the cache)
+    } else {
+      hits++;
+    }
+    b = next;
+  }
+  store<u64>(CNT_BLOCK_HITS, load<u64>(CNT_BLOCK_HITS) + hits);
+  return done;
+}
+
+function link(d: u32, eip: u32, to: u32): void {
+  if (load<u32>(d, B_LINK_EPOCH) != codeEpoch) {
+    store<u32>(d, codeEpoch, B_LINK_EPOCH);
+    store<u32>(d, 0xFFFFFFFF, B_LINK0_EIP);
+    store<u32>(d, 0xFFFFFFFF, B_LINK1_EIP);
+    store<u32>(d, 0, B_LINK_NEXT);
+  }
+  const slot = load<u32>(d, B_LINK_NEXT);
+  store<u32>(d + slot * 8, eip, B_LINK0_EIP);
+  store<u32>(d + slot * 8, to, B_LINK0_BLOCK);
+  store<u32>(d, slot ^ 1, B_LINK_NEXT);
+}
+
+/**
+ * The block for CS:`eip` when it can run from the cache: fetch allowed by the TLB, not MMIO, decodable, inside
+ * the CS limit. Returns its index + 1, or 0 when the slow path (slowStart) must handle this EIP.
+ */
+function findBlock(eip: u32): u32 {
   const csLimit = segLimit(CS);
-  if (eip > csLimit) { raiseGP(0); deliverPendingException(); return 1; }
+  if (eip > csLimit) return 0;
   const lin = segBase(CS) + eip;
-  const e = entryForFetch(lin);
-  if (faulted) { deliverPendingException(); return 1; }
-  if ((e & TLB_MMIO) != 0) return runUncached(lin, eip, cs32, csLimit, e);
+  const e = load<i32>(TLB + ((lin >>> 12) << 2));
+  if ((e & load<i32>(TLB_READ_MASK) & ~(TLB_MMIO | TLB_ALWAYS)) != TLB_VALID || (e & TLB_MMIO) != 0) return 0;
   const host = <u32>(e & ~0xFFF) + lin;
+  const cs32 = (load<i32>(MODE_FLAGS) & MODE_CS32) != 0;
   const key: u32 = cs32 ? 1 : 0;
   let b = lookupBlock(host, key);
   if (b == 0) {
     b = translate(host, eip, cs32, csLimit, key);
-    if (b == 0) return runUncached(lin, eip, cs32, csLimit, e);
+    if (b == 0) return 0;
   } else {
     store<u64>(CNT_BLOCK_HITS, load<u64>(CNT_BLOCK_HITS) + 1);
   }
   const d = blockAddr(b - 1);
   // a cached block may run past a CS limit that shrank since it was decoded
-  if (<u64>eip + <u64>load<u16>(d, B_BYTES) - 1 > <u64>csLimit) return runUncached(lin, eip, cs32, csLimit, e);
-  store<u32>(d, load<u32>(d, B_EXECS) + 1, B_EXECS);
-  let n = <u32>load<u16>(d, B_COUNT);
-  if (n > limit) n = limit;
+  if (<u64>eip + <u64>load<u16>(d, B_BYTES) - 1 > <u64>csLimit) return 0;
+  return b;
+}
+
+/** The slow path for one instruction at CS:EIP: faults on fetch, TLB fills, MMIO or page-crossing code. */
+function slowStart(): u32 {
+  const eip = load<u32>(EIP);
+  const cs32 = (load<i32>(MODE_FLAGS) & MODE_CS32) != 0;
+  const csLimit = segLimit(CS);
+  if (eip > csLimit) { raiseGP(0); deliverPendingException(); return countSlow(1); }
+  const lin = segBase(CS) + eip;
+  const e = entryForFetch(lin);
+  if (faulted) { deliverPendingException(); return countSlow(1); }
+  if ((e & TLB_MMIO) == 0) {
+    // the TLB is filled now: if a block can run, run it (one block; the caller loops)
+    const b = findBlock(eip);
+    if (b != 0) {
+      const d = blockAddr(b - 1);
+      const ran = runBlock(d, b, 1);
+      return countSlow(ran);
+    }
+  }
+  return countSlow(runUncached(lin, eip, cs32, csLimit, e));
+}
+
+// @ts-ignore: decorator
+@inline function countSlow(n: u32): u32 { store<u64>(ICOUNT, load<u64>(ICOUNT) + <u64>n); return n; }
+
+/** Run the first `n` records of block `b` (descriptor `d`); returns how many instructions ran. */
+function runBlock(d: u32, b: u32, n: u32): u32 {
+  const eip = load<u32>(EIP);
+  const cs32 = (load<i32>(MODE_FLAGS) & MODE_CS32) != 0;
   const start = INSNS + load<u32>(d, B_FIRST) * INSN_SIZE;
-  if (load<u32>(TRACE_ENABLED) != 0) return runTraced(start, n, host, eip, cs32, b);
+  if (load<u32>(TRACE_ENABLED) != 0) return runTraced(start, n, load<u32>(d, B_HOST), eip, cs32, b);
   const end = start + n * INSN_SIZE;
   const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
   let p = start;

@@ -153,7 +153,8 @@ export interface FuzzResult { sequences: number; instructions: bigint; exits: Re
 
 /** Run `count` random sequences from `seed`; collects failures instead of stopping at the first. */
 export async function fuzz(seed: number, count: number, flavour: Flavour = "debug", budget = 400,
-                           explain?: (mode: Mode, exit: number, c: Core, bytes: Uint8Array) => void): Promise<FuzzResult> {
+                           explain?: (mode: Mode, exit: number, c: Core, bytes: Uint8Array) => void,
+                           trace = true): Promise<FuzzResult> {
   const rng = new Rng(seed);
   let c = await createCore(RAM_SIZE, flavour);
   c.exports.attachTestDevices(0xE9, 0xF4, 1);
@@ -169,7 +170,7 @@ export async function fuzz(seed: number, count: number, flavour: Flavour = "debu
       c.writePhys(CODE, bytes);
       enterMode(c, mode, rng);
       const before = c.icount;
-      if (explain) c.exports.setTrace(1);
+      if (explain && trace) c.exports.setTrace(1);
       const exit = c.run(budget);
       if (explain) explain(mode, exit, c, bytes);
       res.exits[exit] = (res.exits[exit] ?? 0) + 1;
