@@ -153,3 +153,44 @@ func:
   c.writePhys(funcPhys + 1, new Uint8Array(["c".charCodeAt(0)]));
   assert.match(runTo(c, 300).out, /^c+$/);
 });
+
+test("linked blocks: remapping the page of a block's successor takes effect (INVLPG, CR3 reload)", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  // virtual 0x400000 maps physical page A ('a') or B ('b'); a loop calls it, and switches the mapping
+  const PD = 0x200000, PT0 = 0x201000, PT1 = 0x202000, A = 0x300000, B = 0x301000;
+  const code = assemble(`
+bits 32
+org ${BASE}
+    mov eax, ${PD}
+    mov cr3, eax
+    mov eax, cr0
+    or eax, 0x80000000
+    mov cr0, eax
+    mov ecx, 4
+again:
+    call 0x400000              ; prints its letter
+    xor dword [${PT1}], ${A ^ B} ; switch the mapping between A and B
+    invlpg [0x400000]
+    dec ecx
+    jnz again
+    call 0x400000
+    mov eax, cr3               ; the same through a CR3 reload
+    xor dword [${PT1}], ${A ^ B}
+    mov cr3, eax
+    call 0x400000
+    mov al, 0
+    out 0xF4, al
+`);
+  const c = await machine();
+  const dv = c.dv, R = c.L.RAM;
+  for (let i = 0; i < 1024; i++) dv.setUint32(R + PT0 + i * 4, (i << 12) | 3, true);
+  dv.setUint32(R + PT1, A | 3, true);
+  dv.setUint32(R + PD, PT0 | 3, true);
+  dv.setUint32(R + PD + 4, PT1 | 3, true);
+  c.writePhys(A, new Uint8Array([0xB0, 0x61, 0xE6, 0xE9, 0xC3])); // mov al,'a'; out 0xE9,al; ret
+  c.writePhys(B, new Uint8Array([0xB0, 0x62, 0xE6, 0xE9, 0xC3])); // mov al,'b'; ...
+  start32(c, code);
+  const r = runTo(c);
+  assert.equal(r.exit, Exit.DEBUG_EXIT);
+  assert.equal(r.out, "ababab");
+});
