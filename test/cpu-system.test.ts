@@ -236,5 +236,6 @@ user:
   assert.equal(await run(0x43002, "mov eax, [0x401]"), "#\x11", "misaligned dword read");
   assert.equal(await run(0x43002, "mov word [0x403], ax"), "#\x11", "misaligned word write");
   assert.equal(await run(0x43002, "push eax\n push eax\n pop eax\n mov esp, 0x6FFFE\n push eax"), "#\x11", "misaligned stack");
+  assert.equal(await run(0x43002, "cmpxchg8b [0x404]"), "#\x11", "CMPXCHG8B needs 8-byte alignment");
   assert.equal(await run(0x03002, "mov eax, [0x401]"), "X#\x0D", "AC clear: no check (then HLT at ring 3 is #GP)");
 });

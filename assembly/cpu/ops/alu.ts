@@ -3,13 +3,14 @@
 import { REGS, I_IMM } from "../../layout";
 import { R_EAX, R_EDX, R_EBX, R_ECX, getReg, setReg, F_ZF } from "../state";
 import { isRegForm } from "../form";
-import { faulted } from "../fault";
+import { faulted, raiseAC } from "../fault";
 import {
   setLazy, setLazyKeepCF, getCF, flushFlags, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC, LF_NEG,
 } from "../flags";
-import { readMem, writeMem, readMemRMW, segWriteOk } from "../memory";
+import { readMem, writeMem, readMemRMW, segWriteOk, linear } from "../memory";
+import { alignmentChecks } from "../paging";
 import { ea, eaSeg, regOff, rmOff, readE } from "./common";
-import { EFLAGS, LF_MASK } from "../../layout";
+import { EFLAGS, LF_MASK, CPL } from "../../layout";
 
 export const ALU_ADD: i32 = 0;
 export const ALU_OR: i32 = 1;
@@ -243,6 +244,8 @@ export const ALU_CMP: i32 = 7;
 @inline export function cmpxchg8b(p: u32): void {
   const seg = eaSeg(p), m = ea(p);
   if (!segWriteOk<u64>(seg, m)) return;
+  // a 64-bit operand: #AC unless 8-byte aligned (the two dword accesses below check only 4)
+  if (alignmentChecks && load<u32>(CPL) == 3 && (linear(seg, m) & 7) != 0) { raiseAC(); return; }
   const lo = readMemRMW<u32>(seg, m);
   if (faulted) return;
   const hi = readMemRMW<u32>(seg, m + 4);
