@@ -97,8 +97,8 @@ function run(cmd: string, args: string[], input: string, timeoutMs: number): Pro
     const p = spawn(cmd, args, { cwd: BUILD_DIR, stdio: [fd, "pipe", "ignore"] });
     closeSync(fd);
     let stdout = "", timedOut = false;
-    p.stdout.setEncoding("latin1");
-    p.stdout.on("data", (d: string) => { stdout += d; });
+    p.stdout!.setEncoding("latin1"); // stdio[1] is "pipe", so stdout exists
+    p.stdout!.on("data", (d: string) => { stdout += d; });
     const timer = setTimeout(() => { timedOut = true; p.kill("SIGKILL"); }, timeoutMs);
     p.on("error", reject);
     p.on("close", (code) => { clearTimeout(timer); resolve({ stdout, code, timedOut }); });

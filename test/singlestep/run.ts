@@ -86,7 +86,7 @@ function cleanup(c: Core, t: Test): void {
 /** Compare the machine with the expected final state; returns a list of differences. */
 function compare(c: Core, t: Test, mask: number, flags12: boolean): string[] {
   const diffs: string[] = [];
-  const exp = { ...t.initial.regs, ...t.final.regs };
+  const exp = { ...t.initial.regs, ...t.final.regs } as Regs16; // initial has all 14 registers
   for (const [k, n] of REGS) { const v = c.reg(n) & 0xFFFF; if (v !== exp[k]) diffs.push(`${k}=${hex(v)} want ${hex(exp[k])}`); }
   for (const [k, n] of SEGS) { const v = c.seg(n).sel; if (v !== exp[k]) diffs.push(`${k}=${hex(v)} want ${hex(exp[k])}`); }
   if ((c.eip & 0xFFFF) !== exp.ip || c.eip > 0xFFFF) diffs.push(`ip=${hex(c.eip)} want ${hex(exp.ip)}`);
