@@ -5,7 +5,7 @@
 //   node --import tsx test/fuzz/run.ts --seed 1 --count 100000 [--flavour release]
 import { fileURLToPath } from "node:url";
 import { createCore, Flavour } from "../../web/machine/node.ts";
-import { Core, Exit, Channel } from "../../web/machine/core.ts";
+import { Core, Channel } from "../../web/machine/core.ts";
 
 export const MODES = ["real", "pm16", "pm32", "pm32-paging", "v86"] as const;
 export type Mode = typeof MODES[number];
@@ -203,4 +203,3 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.exit(r.failures.length ? 1 : 0);
 }
 
-export { Exit };
