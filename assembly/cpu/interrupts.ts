@@ -19,7 +19,7 @@ import {
 import { getEsp, setEsp, pushAt, readAt } from "./stack";
 import { taskSwitch, TS_CALL, TS_IRET } from "./tasks";
 import { updateTlbMasks } from "./paging";
-import { writeFrame, stackFromTss, tssSS, tssESP, frameScratch } from "./transfer";
+import { writeFrame, stackFromTss, tssSS, tssESP, frameScratch, checkOuterStack } from "./transfer";
 import { cpl } from "./state";
 import { onTripleFault } from "../machine_events";
 
@@ -282,13 +282,8 @@ export function iret(o32: bool): void {
   if (faulted) return;
   const nSs = <u32>readAt<u16>(esp + size * 4);
   if (faulted) return;
-  if ((nSs & 0xFFFC) == 0) { raiseGP(0); return; }
-  if (!readDescriptor(nSs, EX_GP)) return;
+  if (!checkOuterStack(nSs, rpl)) return;
   const sAcc = descAccess(descHi);
-  if ((nSs & 3) != rpl || accDpl(sAcc) != rpl || (sAcc & (ACC_S | ACC_CODE | ACC_RW)) != (ACC_S | ACC_RW)) {
-    raiseGP(nSs & 0xFFFC); return;
-  }
-  if ((sAcc & ACC_P) == 0) { raiseSS(nSs & 0xFFFC); return; }
   if (nEip > limit) { raiseGP(0); return; }
   const sLo = descLo, sHi = descHi;
   setDescriptorAccessed();

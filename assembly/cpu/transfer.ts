@@ -23,6 +23,34 @@ function jumpReal(sel: u32, off: u32, o32: bool): void {
   setEip(target);
 }
 
+/** Push CS and the return EIP (dwords or words) below `esp` without committing ESP; returns the new ESP. */
+function pushReturnAddress(esp: u32, o32: bool, retEip: u32): u32 {
+  if (o32) {
+    esp = pushAt<u32>(esp, segSel(CS));
+    if (faulted) return esp;
+    return pushAt<u32>(esp, retEip);
+  }
+  esp = pushAt<u16>(esp, <u16>segSel(CS));
+  if (faulted) return esp;
+  return pushAt<u16>(esp, <u16>retEip);
+}
+
+/**
+ * The stack selector popped by a return to an outer level (RET far, IRET): not null, RPL and DPL equal to the
+ * new CPL, a present writable data segment (SDM "RET" and "IRET" pseudo-code). Leaves its descriptor in
+ * descLo/descHi; false after #GP/#SS.
+ */
+export function checkOuterStack(nSs: u32, rpl: u32): bool {
+  if ((nSs & 0xFFFC) == 0) { raiseGP(0); return false; }
+  if (!readDescriptor(nSs, EX_GP)) return false;
+  const sAcc = descAccess(descHi);
+  if ((nSs & 3) != rpl || accDpl(sAcc) != rpl || (sAcc & (ACC_S | ACC_CODE | ACC_RW)) != (ACC_S | ACC_RW)) {
+    raiseGP(nSs & 0xFFFC); return false;
+  }
+  if ((sAcc & ACC_P) == 0) { raiseSS(nSs & 0xFFFC); return false; }
+  return true;
+}
+
 // ---- checks shared by JMP and CALL to a code segment ------------------------------------------------------
 /** Check a direct far JMP/CALL target (descriptor in descLo/descHi). False after #GP/#NP. */
 function checkDirectCode(sel: u32): bool {
@@ -99,8 +127,7 @@ export function farCall(sel: u32, off: u32, o32: bool): void {
   const retEip = getEip();
   if (!isPM()) {
     let esp = getEsp();
-    if (o32) { esp = pushAt<u32>(esp, segSel(CS)); if (faulted) return; esp = pushAt<u32>(esp, retEip); }
-    else { esp = pushAt<u16>(esp, <u16>segSel(CS)); if (faulted) return; esp = pushAt<u16>(esp, <u16>retEip); }
+    esp = pushReturnAddress(esp, o32, retEip);
     if (faulted) return;
     const target = o32 ? off : off & 0xFFFF;
     if (target > segLimit(CS)) { raiseGP(0); return; }
@@ -118,8 +145,7 @@ export function farCall(sel: u32, off: u32, o32: bool): void {
     const lo = descLo, hi = descHi;
     const target = o32 ? off : off & 0xFFFF;
     let esp = getEsp();
-    if (o32) { esp = pushAt<u32>(esp, segSel(CS)); if (faulted) return; esp = pushAt<u32>(esp, retEip); }
-    else { esp = pushAt<u16>(esp, <u16>segSel(CS)); if (faulted) return; esp = pushAt<u16>(esp, <u16>retEip); }
+    esp = pushReturnAddress(esp, o32, retEip);
     if (faulted) return;
     if (target > descLimit(lo, hi)) { raiseGP(0); return; }
     readDescriptor(sel, EX_GP);
@@ -198,8 +224,7 @@ function callGate(gLo: u32, gHi: u32, gate32: bool, retEip: u32): void {
   }
   // same privilege
   let esp = getEsp();
-  if (gate32) { esp = pushAt<u32>(esp, segSel(CS)); if (faulted) return; esp = pushAt<u32>(esp, retEip); }
-  else { esp = pushAt<u16>(esp, <u16>segSel(CS)); if (faulted) return; esp = pushAt<u16>(esp, <u16>retEip); }
+  esp = pushReturnAddress(esp, gate32, retEip);
   if (faulted) return;
   if (toff > tlimit) { raiseGP(0); return; }
   setDescriptorAccessed();
@@ -248,13 +273,8 @@ export function farReturn(o32: bool, imm: u32): void {
   if (faulted) return;
   const nSs = <u32>readAt<u16>(at + size);
   if (faulted) return;
-  if ((nSs & 0xFFFC) == 0) { raiseGP(0); return; }
-  if (!readDescriptor(nSs, EX_GP)) return;
+  if (!checkOuterStack(nSs, rpl)) return;
   const sAcc = descAccess(descHi);
-  if ((nSs & 3) != rpl || accDpl(sAcc) != rpl || (sAcc & (ACC_S | ACC_CODE | ACC_RW)) != (ACC_S | ACC_RW)) {
-    raiseGP(nSs & 0xFFFC); return;
-  }
-  if ((sAcc & ACC_P) == 0) { raiseSS(nSs & 0xFFFC); return; }
   const sLo = descLo, sHi = descHi;
   if (off > limit) { raiseGP(0); return; }
   setDescriptorAccessed();

@@ -47,10 +47,9 @@ export const ALU_CMP: i32 = 7;
   return r;
 }
 
-/** op E, G */
+/** `E op b` written back to E (CMP only reads E); shared by the E,G and E,imm forms. */
 // @ts-ignore: decorator
-@inline export function alu_EG<T, F>(p: u32, op: i32): void {
-  const b = <u32>getReg<T>(regOff(p));
+@inline function aluToE<T, F>(p: u32, op: i32, b: u32): void {
   if (isRegForm<F>()) {
     const off = rmOff(p);
     const r = alu<T>(op, <u32>getReg<T>(off), b);
@@ -65,10 +64,13 @@ export const ALU_CMP: i32 = 7;
     }
     const v = <u32>readMemRMW<T>(seg, a);
     if (faulted) return;
-    const r = alu<T>(op, v, b);
-    writeMem<T>(seg, a, <T>r);
+    writeMem<T>(seg, a, <T>alu<T>(op, v, b)); // cannot fault: readMemRMW checked the write
   }
 }
+
+/** op E, G */
+// @ts-ignore: decorator
+@inline export function alu_EG<T, F>(p: u32, op: i32): void { aluToE<T, F>(p, op, <u32>getReg<T>(regOff(p))); }
 
 /** op G, E */
 // @ts-ignore: decorator
@@ -89,26 +91,7 @@ export const ALU_CMP: i32 = 7;
 
 /** op E, imm (groups 80, 81, 83: the immediate was sign-extended by the decoder) */
 // @ts-ignore: decorator
-@inline export function alu_EI<T, F>(p: u32, op: i32): void {
-  const b = load<u32>(p, I_IMM);
-  if (isRegForm<F>()) {
-    const off = rmOff(p);
-    const r = alu<T>(op, <u32>getReg<T>(off), b);
-    if (op != ALU_CMP) setReg<T>(off, <T>r);
-  } else {
-    const seg = eaSeg(p), a = ea(p);
-    if (op == ALU_CMP) {
-      const v = <u32>readMem<T>(seg, a);
-      if (faulted) return;
-      alu<T>(op, v, b);
-      return;
-    }
-    const v = <u32>readMemRMW<T>(seg, a);
-    if (faulted) return;
-    const r = alu<T>(op, v, b);
-    writeMem<T>(seg, a, <T>r);
-  }
-}
+@inline export function alu_EI<T, F>(p: u32, op: i32): void { aluToE<T, F>(p, op, load<u32>(p, I_IMM)); }
 
 // @ts-ignore: decorator
 @inline export function test_EG<T, F>(p: u32): void {
