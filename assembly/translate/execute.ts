@@ -183,7 +183,17 @@ function runBlock(d: u32, b: u32, n: u32): u32 {
   const eip = load<u32>(EIP);
   const cs32 = (load<i32>(MODE_FLAGS) & MODE_CS32) != 0;
   const start = INSNS + load<u32>(d, B_FIRST) * INSN_SIZE;
-  if (load<u32>(TRACE_ENABLED) != 0) return runTraced(start, n, load<u32>(d, B_HOST), eip, cs32, b);
+  if (load<u32>(TRACE_ENABLED) != 0) return execRecords(start, n, eip, cs32, b, true, load<u32>(d, B_HOST));
+  return execRecords(start, n, eip, cs32, b, false, 0);
+}
+
+/**
+ * The inner loop: EIP moves past each instruction before its handler runs (handlers see the next EIP); on a
+ * fault it goes back to the faulting instruction and the exception is delivered. `traced` is a constant at
+ * each call site, so the fast copy has no tracing code.
+ */
+// @ts-ignore: decorator
+@inline function execRecords(start: u32, n: u32, eip: u32, cs32: bool, b: u32, traced: bool, host: u32): u32 {
   const end = start + n * INSN_SIZE;
   const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
   let p = start;
@@ -192,7 +202,9 @@ function runBlock(d: u32, b: u32, n: u32): u32 {
   setCurrentBlock(b);
   while (p < end) {
     insnStart = next;
-    next = (next + <u32>load<u8>(p, I_LEN)) & ipMask;
+    const len = <u32>load<u8>(p, I_LEN);
+    if (traced) traceRecord(insnStart, host + (insnStart - eip), len);
+    next = (next + len) & ipMask;
     store<u32>(EIP, next);
     call_indirect<void>(<u32>load<u16>(p, I_HANDLER), p);
     p += INSN_SIZE;
@@ -258,29 +270,6 @@ function runUncached(lin: u32, eip: u32, cs32: bool, csLimit: u32, e: i32): u32 
   call_indirect<void>(<u32>load<u16>(uncachedRecord, I_HANDLER), uncachedRecord);
   if (faulted) { store<u32>(EIP, eip); deliverPendingException(); }
   return 1;
-}
-
-/** Like the loop in runOneBlock, recording every instruction in the trace ring (debugging, --trace). */
-function runTraced(start: u32, n: u32, host: u32, eip: u32, cs32: bool, b: u32): u32 {
-  const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
-  let p = start;
-  const end = start + n * INSN_SIZE;
-  let next = eip, insnStart = eip;
-  setCurrentBlock(b);
-  while (p < end) {
-    insnStart = next;
-    const len = <u32>load<u8>(p, I_LEN);
-    traceRecord(insnStart, host + (insnStart - eip), len);
-    next = (next + len) & ipMask;
-    store<u32>(EIP, next);
-    call_indirect<void>(<u32>load<u16>(p, I_HANDLER), p);
-    p += INSN_SIZE;
-    if (stopBlock) break;
-  }
-  setCurrentBlock(0);
-  const done = (p - start) / INSN_SIZE;
-  if (faulted) { store<u32>(EIP, insnStart); deliverPendingException(); }
-  return done;
 }
 
 /** Trace entry (32 bytes): u16 CS, u16 mode flags, u32 EIP, u8 length, 15 instruction bytes. */
