@@ -20,6 +20,9 @@ function runTo(c: Core, budget = 100_000): { exit: number; out: string } {
   return { exit, out: new TextDecoder().decode(c.drain(Channel.DEBUGCON)) };
 }
 
+/** nasm lines that load CR3 with `pd` and turn paging on. */
+const PAGING_ON = (pd: number) => `    mov eax, ${pd}\n    mov cr3, eax\n    mov eax, cr0\n    or eax, 0x80000000\n    mov cr0, eax`;
+
 function start32(c: Core, code: Uint8Array, at = BASE): void {
   c.writePhys(at, code);
   c.enterFlatProtectedMode();
@@ -88,11 +91,7 @@ test("SMC: code written through a second virtual mapping of the same page", asyn
   const code = assemble(`
 bits 32
 org ${BASE}
-    mov eax, ${PD}
-    mov cr3, eax
-    mov eax, cr0
-    or eax, 0x80000000
-    mov cr0, eax
+${PAGING_ON(PD)}
     jmp short next
 next:
     call func
@@ -161,11 +160,7 @@ test("linked blocks: remapping the page of a block's successor takes effect (INV
   const code = assemble(`
 bits 32
 org ${BASE}
-    mov eax, ${PD}
-    mov cr3, eax
-    mov eax, cr0
-    or eax, 0x80000000
-    mov cr0, eax
+${PAGING_ON(PD)}
     mov ecx, 4
 again:
     call 0x400000              ; prints its letter
