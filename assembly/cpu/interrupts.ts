@@ -1,7 +1,7 @@
 // Interrupt and exception delivery (SDM Vol. 2 "INT n/INTO/INT3/INT1" and Vol. 3A ch. 6), IRET, and the
 // double-fault / triple-fault rules (Vol. 3A 6.15, table 6-5).
 import {
-  IDTR_BASE, IDTR_LIMIT, EFLAGS, REGS, EXC_VECTOR, EXC_CODE, EXC_HAS_CODE, TR_SEL, TR_BASE, TR_LIMIT, TR_ACCESS,
+  IDTR_BASE, IDTR_LIMIT, EFLAGS, REGS, EXC_VECTOR, EXC_CODE, EXC_HAS_CODE, TR_BASE, TR_ACCESS,
   SEG_ACCESS, LF_MASK, CNT_EXCEPTIONS, EXC_LOG, EXC_LOG_POS, EXC_LOG_ENTRIES, CNT_INTERRUPTS, NMI_MASKED, HALTED, TRIPLE_FAULTS,
 } from "../layout";
 import {
@@ -9,13 +9,12 @@ import {
   EX_TS, EX_NP, EX_SS, EX_PF, EX_DE, getEip, setEip, segSel, segBase, segLimit,
 } from "./state";
 import { getEflags, flushFlags } from "./flags";
-import { faulted, raise, raiseGP, raiseSS, raiseNP, raiseTS, clearFault } from "./fault";
-import { readSys16, readSys32, writeSys16, writeSys32, segWriteOk } from "./memory";
+import { faulted, raiseGP, raiseSS, raiseNP, raiseTS, clearFault } from "./fault";
+import { readSys16, readSys32 } from "./memory";
 import {
   readDescriptor, descLo, descHi, descBase, descLimit, descAccess, accDpl, ACC_S, ACC_CODE, ACC_DC, ACC_RW, ACC_P,
   ACC_DB, setSegment, loadSegReal, updateMode, updateAllSegChecks, setCpl, isV86, isProtected,
-  nullifyInaccessibleSegments, setDescriptorAccessed, ss32, loadSegProt,
-} from "./segments";
+  nullifyInaccessibleSegments, setDescriptorAccessed, ss32, } from "./segments";
 import { getEsp, setEsp, pushAt, readAt } from "./stack";
 import { taskSwitch, TS_CALL, TS_IRET } from "./tasks";
 import { updateTlbMasks } from "./paging";

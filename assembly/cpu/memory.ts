@@ -86,7 +86,6 @@ export function writeSys16(lin: u32, v: u32): void { writeLinSlow(lin, 2, v, fal
 export function writeSys32(lin: u32, v: u32): void { writeLinSlow(lin, 4, v, false); }
 
 // ---- slow paths ----------------------------------------------------------------------------------------------
-const READ_DENY_SUP: i32 = TLB_VALID; // only validity matters for supervisor reads
 const WRITE_DENY_SUP: i32 = TLB_NO_SUP_WRITE | TLB_NOT_DIRTY;
 const WRITE_DENY_USER: i32 = TLB_NO_USER | TLB_NO_USER_WRITE | TLB_NOT_DIRTY;
 

@@ -5,10 +5,9 @@ import { REGS, TR_SEL, TR_BASE, TR_LIMIT, TR_ACCESS } from "../layout";
 import { CS, SS, R_ESP, EX_GP, EX_TS, segSel, segLimit, setEip, getEip, cpl } from "./state";
 import { faulted, raiseGP, raiseNP, raiseSS, raiseTS } from "./fault";
 import { readSys16, readSys32, writeSys16, writeSys32 } from "./memory";
-import { raise } from "./fault";
 import {
   readDescriptor, descLo, descHi, descBase, descLimit, descAccess, accDpl, ACC_S, ACC_CODE, ACC_DC, ACC_RW, ACC_P,
-  ACC_DB, setSegment, loadSegReal, setCpl, isPM, ss32, setDescriptorAccessed, nullifyInaccessibleSegments,
+  ACC_DB, setSegment, loadSegReal, setCpl, isPM, setDescriptorAccessed, nullifyInaccessibleSegments,
 } from "./segments";
 import { getEsp, setEsp, pushAt, readAt } from "./stack";
 import { taskSwitch, TS_JMP, TS_CALL } from "./tasks";

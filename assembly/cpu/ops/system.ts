@@ -2,13 +2,12 @@
 // (LAR/LSL/VERR/VERW/ARPL), machine status (SMSW/LMSW/CLTS), control and debug registers, caches and TLB
 // (INVD/WBINVD/INVLPG), MSRs and time (RDMSR/WRMSR/RDTSC/RDPMC), SYSENTER/SYSEXIT, CPUID, BOUND.
 import {
-  REGS, I_FLAGS, IF_O32, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, LDTR_SEL, LDTR_BASE, LDTR_LIMIT, LDTR_ACCESS,
+  REGS, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, LDTR_SEL, LDTR_BASE, LDTR_LIMIT, LDTR_ACCESS,
   TR_SEL, TR_BASE, TR_LIMIT, TR_ACCESS, CR0, CR2, CR3, CR4, DR, EFLAGS, MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
-  MSR_SYSENTER_EIP, LF_MASK,
-} from "../../layout";
+  MSR_SYSENTER_EIP, } from "../../layout";
 import {
   R_EAX, R_ECX, R_EDX, R_ESP, CS, SS, getReg, setReg, cpl, F_ZF, F_VM, F_IF, F_RF, CR0_PE, CR0_MP, CR0_EM, CR0_TS,
-  CR0_ET, CR0_NE, CR0_WP, CR0_AM, CR0_NW, CR0_CD, CR0_PG, CR4_VME, CR4_PVI, CR4_TSD, CR4_DE, CR4_PSE, CR4_PGE,
+  CR0_ET, CR0_NE, CR0_WP, CR0_AM, CR0_NW, CR0_CD, CR0_PG, CR4_TSD, CR4_DE, CR4_PSE, CR4_PGE,
   CR4_PCE, CR4_OSFXSR, CR4_MCE, EX_GP, setEip,
 } from "../state";
 import { isRegForm } from "../form";
@@ -23,7 +22,7 @@ import { tlbFlushAll, tlbFlushNonGlobal, tlbFlushPage } from "../paging";
 import { setEflagsRaw } from "../interrupts";
 import { cpuid as cpuidImpl } from "../cpuid";
 import { readMsr, writeMsr, readTsc } from "../msr";
-import { ea, eaSeg, regOff, rmOff, readE, writeE } from "./common";
+import { ea, eaSeg, regOff, rmOff, readE } from "./common";
 
 /** Privileged instruction check: CPL 0 in protected mode, never in V86 mode. */
 function privileged(): bool {
