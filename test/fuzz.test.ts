@@ -1,5 +1,5 @@
 // Acceptance 5 of the CPU issue: 100,000 seeded random byte sequences in real, 16-bit protected, 32-bit
-// protected (with and without paging) and virtual-8086 mode never cause a wasm trap or a host exception.
+// protected (with and without paging, ring 0 and ring 3) and virtual-8086 mode never cause a wasm trap or a host exception.
 // (`npm run fuzz` runs millions with the release build.)
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { createCore, Flavour } from "../../web/machine/node.ts";
 import { Core, Channel } from "../../web/machine/core.ts";
 
-export const MODES = ["real", "pm16", "pm32", "pm32-paging", "v86"] as const;
+export const MODES = ["real", "pm16", "pm32", "pm32-paging", "pm32-user", "v86"] as const;
 export type Mode = typeof MODES[number];
 
 /** xorshift128+ style generator over 32-bit halves (deterministic, fast). */
@@ -125,6 +125,16 @@ function enterMode(c: Core, mode: Mode, rng: Rng): void {
     for (const s of ["ds", "es", "fs", "gs", "ss"] as const) c.setSegment(s, 0x10, 0, 0xFFFFF, 0x93);
     c.setCpl(0);
     c.eip = CODE;
+  } else if (mode === "pm32-user") {
+    // ring 3 with paging: privilege checks, user/supervisor pages, stack switches on every exception
+    c.setCr(0, 0x11);
+    c.setSegment("cs", 0x18 | 3, 0, 0xFFFFFFFF, 0xC0FB);
+    for (const s of ["ds", "es", "fs", "gs", "ss"] as const) c.setSegment(s, 0x20 | 3, 0, 0xFFFFFFFF, 0xC0F3);
+    c.setCpl(3);
+    c.eip = CODE;
+    c.setCr(4, 0x90);
+    c.setCr(3, PD);
+    c.setCr(0, 0x80010011);
   } else if (mode === "v86") {
     c.setCr(0, 0x11);
     c.setSegment("cs", 0x08, 0, 0xFFFFFFFF, 0xC09B);
