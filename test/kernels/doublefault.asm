@@ -50,17 +50,7 @@ main:
         GATE_PRESENT 11
 
         ; page faults: identity paging for 0-4 MiB, 4-8 MiB not present
-        mov edi, PT0
-        mov eax, 3
-        mov ecx, 1024
-.fill:  stosd
-        add eax, 0x1000
-        loop .fill
-        mov edi, PD
-        xor eax, eax
-        mov ecx, 1024
-        rep stosd
-        mov dword [PD], PT0 | 3
+        IDENTITY_MAP_4M PD, PT0, 3
         mov eax, PD
         mov cr3, eax
         mov eax, cr0

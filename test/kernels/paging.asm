@@ -15,17 +15,7 @@ TP_NG    equ 0x306000                   ; non-global page, first mapped to 0x305
 
 main:
         ; identity-map 0-4 MiB with user, writable 4 KiB pages
-        mov edi, PT0
-        mov eax, 7
-        mov ecx, 1024
-.fill:  stosd
-        add eax, 0x1000
-        loop .fill
-        mov edi, PD
-        xor eax, eax
-        mov ecx, 1024
-        rep stosd
-        mov dword [PD + 0], PT0 | 7
+        IDENTITY_MAP_4M PD, PT0, 7
         mov dword [PD + 4], 0x00000087  ; 4-8 MiB: one 4 MiB page onto physical 0
         mov dword [PTE(TP_RO)], TP_RO | 5
         mov dword [PTE(TP_SUP)], TP_SUP | 3
