@@ -278,11 +278,7 @@ const RECIPES: Recipe[] = [
       { path: "isolinux/isolinux.bin", data: pkgFile(ctx, "isolinux", "usr/lib/ISOLINUX/isolinux.bin") },
       { path: "isolinux/ldlinux.c32", data: pkgFile(ctx, "syslinuxCommon", "usr/lib/syslinux/modules/bios/ldlinux.c32") },
       { path: "isolinux/isolinux.cfg", data: bootConfig("isolinux", "/boot/vmlinuz", "/boot/initrd.gz", "cd") },
-      { path: "boot/vmlinuz", data: artefact(ctx, "linux-kernel") },
-      { path: "boot/initrd.gz", data: artefact(ctx, "linux-initrd") },
-      { path: "tools/cpubench", data: artefact(ctx, "cpubench") },
-      { path: "tools/mbhello.elf", data: artefact(ctx, "mbhello") },
-      { path: "readme.txt", data: README_TXT },
+      ...bootMediaFiles(ctx, "boot/"),
     ], { volumeId: "WEBPC_LINUX", date: EPOCH, boot: { image: "isolinux/isolinux.bin", catalog: "isolinux/boot.cat", loadSectors: 4, bootInfoTable: true } }),
   },
   {
@@ -308,14 +304,21 @@ const RECIPES: Recipe[] = [
   },
 ];
 
-function buildHardDisk(ctx: Ctx): Uint8Array {
-  const files = [
-    { path: "syslinux.cfg", data: bootConfig("syslinux", "/vmlinuz", "/initrd.gz", "hd") },
-    { path: "vmlinuz", data: artefact(ctx, "linux-kernel") },
-    { path: "initrd.gz", data: artefact(ctx, "linux-initrd") },
+/** What the CD and the hard disk both carry: kernel and initramfs (under `kernelDir`), our programs, a readme. */
+function bootMediaFiles(ctx: Ctx, kernelDir: string): { path: string; data: Uint8Array }[] {
+  return [
+    { path: `${kernelDir}vmlinuz`, data: artefact(ctx, "linux-kernel") },
+    { path: `${kernelDir}initrd.gz`, data: artefact(ctx, "linux-initrd") },
     { path: "tools/cpubench", data: artefact(ctx, "cpubench") },
     { path: "tools/mbhello.elf", data: artefact(ctx, "mbhello") },
     { path: "readme.txt", data: README_TXT },
+  ];
+}
+
+function buildHardDisk(ctx: Ctx): Uint8Array {
+  const files = [
+    { path: "syslinux.cfg", data: bootConfig("syslinux", "/vmlinuz", "/initrd.gz", "hd") },
+    ...bootMediaFiles(ctx, ""),
   ];
   const MiB = 1024 * 1024;
   const content = files.reduce((s, f) => s + f.data.length, 0) + 256 * 1024; // + ldlinux.sys/.c32
