@@ -7,7 +7,7 @@ import { ALL_ROWS } from "./opcodes/table.ts";
 import { expandRows, concreteImpl, Form } from "./opcodes/expand.ts";
 
 // FORMS entry bits (must match assembly/cpu/decoder.ts)
-const FB_LOCK = 1 << 20, FB_END = 1 << 21, FB_STR = 1 << 22, FB_RR = 1 << 23, FB_BYTE = 1 << 24;
+const FB_LOCK = 1 << 20, FB_END = 1 << 21, FB_STR = 1 << 22, FB_RR = 1 << 23, FB_BYTE = 1 << 24, FB_EBYTE = 1 << 25;
 
 export function generateOpcodeCode(root: string): void {
   const maps = expandRows(ALL_ROWS);
@@ -49,6 +49,7 @@ export function generateOpcodeCode(root: string): void {
     if (f.attrs.has("str")) w |= FB_STR;
     if (f.attrs.has("rr")) w |= FB_RR;
     if (f.byteOp) w |= FB_BYTE;
+    else if (f.operands.includes("Eb")) w |= FB_EBYTE; // MOVZX/MOVSX Gv,Eb: only the r/m operand is a byte
     return w >>> 0;
   }
 
@@ -100,7 +101,7 @@ ${chunk(info, 8)}
 ];
 
 /** Decode forms: bits 0-15 handler id, 16-19 immediate kind, 20 LOCK allowed, 21 ends block, 22 string op,
- *  23 ModRM always register, 24 byte operation. Layout per opcode: no ModRM [o16, o32]; ModRM
+ *  23 ModRM always register, 24 byte operation, 25 r/m operand is a byte register (in a word/dword form). Layout per opcode: no ModRM [o16, o32]; ModRM
  *  [o16 mem, o16 reg, o32 mem, o32 reg] (x8 by reg when split), then 64 exact mod == 3 forms. */
 export const FORMS: StaticArray<u32> = [
 ${chunk(forms, 8)}

@@ -14,6 +14,7 @@ const FB_LOCK: u32 = 1 << 20;
 export const FB_END: u32 = 1 << 21;
 const FB_RR: u32 = 1 << 23;
 const FB_BYTE: u32 = 1 << 24;
+const FB_EBYTE: u32 = 1 << 25; // only the r/m operand is a byte (MOVZX/MOVSX Gv,Eb)
 
 const IMM_NONE: u32 = 0, IMM_B: u32 = 1, IMM_BS: u32 = 2, IMM_W: u32 = 3, IMM_Z: u32 = 4, IMM_FAR: u32 = 5,
   IMM_MOFFS: u32 = 6, IMM_ENTER: u32 = 7;
@@ -94,7 +95,7 @@ export function decode(src: u32, avail: u32, code32: bool, p: u32): i32 {
     const isByte = (form & FB_BYTE) != 0;
     regOff = isByte ? reg8Offset(reg) : reg << 2;
     if (mod == 3 || (form & FB_RR) != 0) {
-      rmOff = isByte ? reg8Offset(rm) : rm << 2;
+      rmOff = isByte || (form & FB_EBYTE) != 0 ? reg8Offset(rm) : rm << 2;
       if ((form & FB_RR) != 0) rmOff = rm << 2;
     } else {
       isMem = true;

@@ -1,7 +1,7 @@
 // Data movement: MOV (all forms), LEA, MOVZX, MOVSX, XCHG, CBW/CWD, CMOVcc, SETcc, BSWAP, XLAT, LAHF, SAHF,
 // LDS/LES/LSS/LFS/LGS, NOP.
 import { REGS, I_IMM, I_DISP, I_FLAGS, IF_A32 } from "../../layout";
-import { R_EAX, R_EDX, R_EBX, R_AH, getReg, setReg, CS, SS, segSel, F_SF, F_ZF, F_AF, F_PF, F_CF, reg8Offset } from "../state";
+import { R_EAX, R_EDX, R_EBX, R_AH, getReg, setReg, CS, SS, segSel, F_SF, F_ZF, F_AF, F_PF, F_CF } from "../state";
 import { isRegForm } from "../form";
 import { faulted, raiseUD, requestStop } from "../fault";
 import { testCC, getEflags, setArithFlags } from "../flags";
@@ -65,23 +65,15 @@ import { INT_SHADOW } from "../../layout";
 /** MOVZX G, E (S is the source type) */
 // @ts-ignore: decorator
 @inline export function movzx<T, S, F>(p: u32): void {
-  const v = <u32>readExtSrc<S, F>(p);
+  const v = <u32>readE<S, F>(p);
   if (faulted) return;
   setReg<T>(regOff(p), <T>v);
-}
-
-/** Source of MOVZX/MOVSX. Gv,Eb is not a byte form, so the decoder gave r/m a dword register offset;
- *  a byte source register is AL..BH (r/m 4-7 = AH..BH, not the low byte of ESP..EDI). */
-// @ts-ignore: decorator
-@inline function readExtSrc<S, F>(p: u32): S {
-  if (isRegForm<F>() && sizeof<S>() == 1) return getReg<S>(reg8Offset(rmOff(p) >> 2));
-  return readE<S, F>(p);
 }
 
 /** MOVSX G, E */
 // @ts-ignore: decorator
 @inline export function movsx<T, S, F>(p: u32): void {
-  const v = readExtSrc<S, F>(p);
+  const v = readE<S, F>(p);
   if (faulted) return;
   const x: i32 = sizeof<S>() == 1 ? <i32><i8>v : <i32><i16>v;
   setReg<T>(regOff(p), <T>x);
