@@ -23,7 +23,7 @@ import { cpl } from "./state";
 import { onTripleFault } from "../machine_events";
 
 export const INT_EXCEPTION: i32 = 0; // CPU exception (EXT = 1 in error codes)
-export const INT_SOFTWARE: i32 = 1; // INT n, INT3, INTO: gate DPL checked, IOPL-sensitive in V86
+export const INT_SOFTWARE: i32 = 1; // INT n, INT3, INTO: gate DPL checked (INT n in V86: see v86.ts)
 export const INT_EXTERNAL: i32 = 2; // hardware interrupt or NMI (EXT = 1)
 export const INT_ICEBP: i32 = 3; // INT1: a trap without the DPL check
 
@@ -90,8 +90,6 @@ function interruptProt(vector: i32, kind: i32, hasCode: bool, code: u32): void {
   const v = <u32>vector;
   const ext: u32 = kind == INT_SOFTWARE ? 0 : 1;
   const idtErr = (v << 3) | 2 | ext;
-  // V86 software interrupts go to the monitor (#GP(0)) unless IOPL = 3 (no VME)
-  if (kind == INT_SOFTWARE && isV86() && (load<u32>(EFLAGS) & F_IOPL) != F_IOPL) { raiseGP(0); return; }
   if ((v << 3) + 7 > load<u32>(IDTR_LIMIT)) { raiseGP(idtErr); return; }
   const gateAddr = load<u32>(IDTR_BASE) + (v << 3);
   const lo = readSys32(gateAddr);
