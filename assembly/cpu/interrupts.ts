@@ -21,6 +21,7 @@ import { updateTlbMasks } from "./paging";
 import { writeFrame, stackFromTss, tssSS, tssESP, frameScratch, checkOuterStack } from "./transfer";
 import { cpl } from "./state";
 import { onTripleFault } from "../machine_events";
+import { iretV86Virtual } from "./v86";
 
 export const INT_EXCEPTION: i32 = 0; // CPU exception (EXT = 1 in error codes)
 export const INT_SOFTWARE: i32 = 1; // INT n, INT3, INTO: gate DPL checked (INT n in V86: see v86.ts)
@@ -43,6 +44,11 @@ export function setEflagsRaw(v: u32): void {
 /** Set whenever an interrupt or exception is delivered (the executor uses it for single-step traps). */
 export let interruptDelivered = false;
 export function clearInterruptDelivered(): void { interruptDelivered = false; }
+/** A V86 INT n redirected to the V86 task's IVT (v86.ts) is a delivered interrupt too. */
+export function noteRedirectedInterrupt(): void {
+  interruptDelivered = true;
+  store<u64>(CNT_INTERRUPTS, load<u64>(CNT_INTERRUPTS) + 1);
+}
 
 export function interrupt(vector: i32, kind: i32, hasCode: bool, code: u32): void {
   interruptDelivered = true;
@@ -231,7 +237,7 @@ export function iret(o32: bool): void {
   if (!isProtected()) { iretReal(o32); return; }
   const flags = getEflags();
   if (isV86()) {
-    if ((flags & F_IOPL) != F_IOPL) { raiseGP(0); return; }
+    if ((flags & F_IOPL) != F_IOPL) { iretV86Virtual(o32); return; } // CR4.VME or #GP(0)
     iretReal(o32);
     return;
   }

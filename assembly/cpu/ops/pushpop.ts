@@ -8,6 +8,7 @@ import { readMem, writeMem } from "../memory";
 import { loadSeg, isV86, isProtected, ss32 } from "../segments";
 import { getEsp, setEsp, pushAt, readAt, push, pop16, pop32 } from "../stack";
 import { setEflagsRaw } from "../interrupts";
+import { vmeActive, virtualFlagsImage, loadVirtualFlags } from "../v86";
 import { regOff, readE, writeE } from "./common";
 
 // @ts-ignore: decorator
@@ -97,15 +98,28 @@ const popaScratch = new StaticArray<u32>(8);
 
 // @ts-ignore: decorator
 @inline export function pushf<T>(p: u32): void {
-  if (isV86() && (load<u32>(EFLAGS) & F_IOPL) != F_IOPL) { raiseGP(0); return; }
-  push<T>(<T>(getEflags() & ~(F_VM | F_RF)));
+  let f = getEflags() & ~(F_VM | F_RF);
+  if (isV86() && (f & F_IOPL) != F_IOPL) {
+    // IOPL-sensitive; a 16-bit PUSHF with CR4.VME pushes VIF as IF (v86.ts)
+    if (sizeof<T>() == 4 || !vmeActive()) { raiseGP(0); return; }
+    f = virtualFlagsImage(f);
+  }
+  push<T>(<T>f);
 }
 
 // @ts-ignore: decorator
 @inline export function popf<T>(p: u32): void {
   const old = getEflags();
   const v86 = isV86();
-  if (v86 && (old & F_IOPL) != F_IOPL) { raiseGP(0); return; }
+  if (v86 && (old & F_IOPL) != F_IOPL) {
+    // IOPL-sensitive; a 16-bit POPF with CR4.VME loads VIF from the image's IF (v86.ts)
+    if (sizeof<T>() == 4 || !vmeActive()) { raiseGP(0); return; }
+    const esp = getEsp();
+    const img = <u32>readAt<u16>(esp);
+    if (faulted || !loadVirtualFlags(img)) return;
+    setEsp(esp + 2);
+    return;
+  }
   const v = sizeof<T>() == 2 ? pop16() : pop32();
   if (faulted) return;
   // bits POPF never changes: VM, RF (cleared), VIF, VIP

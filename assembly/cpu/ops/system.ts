@@ -8,7 +8,7 @@ import {
 import {
   R_EAX, R_ECX, R_EDX, R_ESP, CS, SS, getReg, setReg, cpl, F_ZF, F_VM, F_IF, F_RF, CR0_PE, CR0_MP, CR0_EM, CR0_TS,
   CR0_ET, CR0_NE, CR0_WP, CR0_AM, CR0_NW, CR0_CD, CR0_PG, CR4_TSD, CR4_DE, CR4_PSE, CR4_PGE,
-  CR4_PCE, CR4_OSFXSR, CR4_MCE, EX_GP, setEip,
+  CR4_PCE, CR4_OSFXSR, CR4_MCE, CR4_VME, CR4_PVI, EX_GP, setEip,
 } from "../state";
 import { isRegForm } from "../form";
 import { faulted, raiseGP, raiseUD, raiseNP, raiseBR, requestStop } from "../fault";
@@ -235,7 +235,7 @@ function probeDescriptor(sel: u32): bool {
 }
 
 const CR0_VALID: u32 = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG;
-const CR4_VALID: u32 = CR4_TSD | CR4_PSE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_MCE;
+const CR4_VALID: u32 = CR4_VME | CR4_PVI | CR4_TSD | CR4_PSE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_MCE;
 
 /** Write CR0 with its consistency checks; flushes the TLB and recomputes the mode when needed. */
 export function writeCr0(v: u32): void {
