@@ -122,6 +122,8 @@ main:
         CHECK "m6-vme-iopl0-int41-redirected-vif1", V86, v86_int41, IF_ | VIF
         CHECK "m6-vme-iopl0-int41-redirected-vif0", V86, v86_int41, IF_
         CHECK "m6-vme-iopl0-int41-redirected-if0-vif1", V86, v86_int41, VIF
+        CHECK "m5-vme-iopl3-int41-redirected-tf", V86, v86_int41, IOPL3 | IF_ | TF_
+        CHECK "m6-vme-iopl0-int41-redirected-tf", V86, v86_int41, IF_ | VIF | TF_
         CHECK "vme-iopl0-int3-not-redirected", V86, v86_int3, IF_ | VIF
         CHECK "vme-iopl0-cd03-redirected", V86, v86_cd03, IF_ | VIF
         ; the redirection bitmap byte beyond the TSS limit
@@ -145,6 +147,7 @@ main:
         CHECK "vme-popf-if1-vip", V86, v86_popf_if1, IF_ | VIP
         CHECK "vme-popf-if0", V86, v86_popf_if0, IF_ | VIF
         CHECK "vme-popf-if0-vip", V86, v86_popf_if0, IF_ | VIP
+        CHECK "vme-popf-nt", V86, v86_popf_nt, IF_
         CHECK "vme-popf-tf", V86, v86_popf_tf, IF_ | VIF
         CHECK "vme-popfd", V86, v86_popfd, IF_ | VIF
         CHECK "vme-iret-if1", V86, v86_iret_if1, 0
@@ -165,6 +168,7 @@ main:
         CHECK "pvi-sti-vip", RING3P, r3_sti, IF_ | VIP
         CHECK "pvi-popf-if0", RING3P, r3_popf_if0, IF_ | VIF
         CHECK "pvi-iret-if0", RING3P, r3_iret_if0, IF_ | VIF
+        CHECK "pvi-iopl3-sti-vip", RING3P, r3_sti, IOPL3 | VIP
         CHECK "pvi-iopl3-cli", RING3P, r3_cli, IOPL3 | IF_ | VIF
         CHECK "pvi-v86-cli", V86, v86_cli, IF_ | VIF
         SETCR4 0
@@ -294,6 +298,10 @@ v86_popf_if1:
         hlt
 v86_popf_if0:
         push word 0x08D5
+        popf
+        hlt
+v86_popf_nt:
+        push word 0x4001                ; NT, CF
         popf
         hlt
 v86_popf_tf:
