@@ -179,6 +179,38 @@ main:
         TRY "v86-in-dword-ee-spans-allowed"
         V86 v86_in_ee_dword, 0
         ENDTRY
+        ; 64 KiB segment limits; protected-mode-only and privileged instructions (SMSW is neither)
+        TRY "v86-word-at-ffff"
+        V86 v86_word_ffff, 3
+        ENDTRY
+        TRY "v86-push-at-sp-1"
+        V86 v86_push_sp1, 3
+        ENDTRY
+        TRY "v86-a32-beyond-64k"
+        V86 v86_a32, 3
+        ENDTRY
+        TRY "v86-smsw"
+        V86 v86_smsw, 3
+        ENDTRY
+        TRY "v86-sldt"
+        V86 v86_sldt, 3
+        ENDTRY
+        TRY "v86-arpl"
+        V86 v86_arpl, 3
+        ENDTRY
+        TRY "v86-lar"
+        V86 v86_lar, 3
+        ENDTRY
+        TRY "v86-mov-cr0"
+        V86 v86_movcr0, 3
+        ENDTRY
+        TRY "v86-clts"
+        V86 v86_clts, 3
+        ENDTRY
+        TRY "v86-rdtsc"
+        V86 v86_rdtsc, 0
+        ENDTRY
+
         ; the byte holding port E9's bit is the last byte inside the TSS limit
         SET_DESC S_VTSS, VTSS, 104 + 0xE9 / 8, 0x89, 0x0
         mov ax, S_VTSS
@@ -374,6 +406,30 @@ v86_in_ee_word:
 v86_in_ee_dword:
         mov dx, 0xEE
         in eax, dx
+        hlt
+v86_word_ffff:
+        mov ax, [0xFFFF]
+v86_push_sp1:
+        mov sp, 1
+        push ax
+v86_a32:
+        mov ebx, 0x10000
+        mov ax, [ebx]
+v86_smsw:
+        smsw ax
+        int 0x30
+v86_sldt:
+        sldt ax
+v86_arpl:
+        arpl ax, bx
+v86_lar:
+        lar ax, bx
+v86_movcr0:
+        mov eax, cr0
+v86_clts:
+        clts
+v86_rdtsc:
+        rdtsc
         hlt
 v86_end:
 bits 32
