@@ -87,7 +87,7 @@ export function v86IntN(vector: u32): bool {
 
 /**
  * Bit `vector` of the interrupt redirection bitmap, 32 bytes below the I/O map base of the current 32-bit TSS
- * (SDM 20.3.3.5). #GP(0) when there is no such TSS or the byte is beyond its limit.
+ * (SDM Vol. 3A 20.3.3, figure 20-5). #GP(0) when there is no such TSS or the byte is beyond its limit.
  */
 function redirectionBit(vector: u32): bool {
   const limit = load<u32>(TR_LIMIT);
