@@ -20,6 +20,8 @@ IOMAP    equ 104 + 32                   ; I/O map base (offset in the TSS)
 S_VTSS   equ SEL_FREE
 V86_SEG  equ 0x0800                     ; the V86 code is copied to 8000h, its stack is 0800:FFF0
 V86_STK  equ V86_SEG * 16 + 0xFFF0
+PD       equ SCRATCH + 0x10000          ; identity map of the first 4 MiB with 4 KiB pages
+PT       equ SCRATCH + 0x11000
 
 IOPL3    equ 0x3000
 IF_      equ 0x0200
@@ -136,6 +138,31 @@ main:
         mov ax, S_VTSS
         ltr ax
 
+        ; ---- with paging: V86 accesses are user accesses (the frame of a redirected INT n on a read-only user
+        ; page: #PF with U and W), while the IVT read of a redirection on a supervisor page
+        IDENTITY_MAP_4M PD, PT, 7
+        mov eax, PD
+        mov cr3, eax
+        mov eax, cr0
+        or eax, 0x80000000
+        mov cr0, eax
+        mov dword [PT + (V86_STK >> 12) * 4], (V86_STK & ~0xFFF) | 5     ; V86 stack page: user, read-only
+        invlpg [V86_STK]
+        CHECK "vme-paging-int41-stack-readonly", V86, v86_int41, IF_ | VIF
+        PUTVAL "  cr2", [exc_cr2], 32
+        call newline
+        mov dword [PT + (V86_STK >> 12) * 4], (V86_STK & ~0xFFF) | 7
+        invlpg [V86_STK]
+        mov dword [PT], 3                                                 ; page 0 (the IVT): supervisor
+        invlpg [0]
+        CHECK "vme-paging-int41-ivt-supervisor", V86, v86_int41, IF_ | VIF
+        CHECK "vme-paging-v86-read-supervisor", V86, v86_read_ivt, IF_ | VIF
+        PUTVAL "  cr2", [exc_cr2], 32
+        call newline
+        mov eax, cr0
+        and eax, ~0x80000000
+        mov cr0, eax
+
         ; ---- VIF and VIP with CR4.VME at IOPL 0
         CHECK "vme-cli", V86, v86_cli, IF_ | VIF
         CHECK "vme-sti", V86, v86_sti, IF_
@@ -202,7 +229,7 @@ pm_handler:
 mon_esp: dd 0
 mon_ss:  dd 0
 
-; "name: vector=.. code=.. eip=.. fl=EFLAGS", then for V86 " sp=SP stack=W0 W1 W2"
+; "name: vector=.. code=.. eip=.. fl=EFLAGS", then for V86 (#GP or IDT handler) " sp=SP stack=W0 W1 W2"
 vreport:
         mov esi, [try_name]
         call puts
@@ -231,6 +258,11 @@ vreport:
         call puthex32
         test dword [exc_eflags], 0x20000
         jz .nl
+        cmp dword [exc_vector], 0x0D    ; SS:SP known for #GP and the IDT handler only
+        je .sp
+        cmp dword [exc_vector], 0x100
+        jne .nl
+.sp:
         PUTS " sp="
         mov eax, [mon_esp]
         call puthex16
@@ -279,6 +311,11 @@ v86_cd03:
 v86_isr41:                              ; the redirected INT 41h lands here (IVT)
         hlt
 v86_isr_other:                          ; INT 3 and INT 40h if they were wrongly redirected
+        hlt
+v86_read_ivt:
+        xor ax, ax
+        mov ds, ax
+        mov ax, [0x41 * 4]
         hlt
 v86_cli:
         cli
