@@ -10,6 +10,8 @@ VTSS     equ SCRATCH                    ; TSS with an I/O bitmap: port E9h allow
 S_VTSS   equ SEL_FREE
 V86_SEG  equ 0x0800                     ; the V86 code is copied to 8000h
 S_CONF   equ SEL_FREE + 8               ; conforming ring-0 code
+S_TSST   equ SEL_FREE + 16              ; a ring-0 task reached from V86 through a task gate
+TSST     equ SCRATCH + 0x8000
 LOW_STUB equ 0x7000                     ; below 64 KiB: reachable through a 16-bit gate's offset
 
 %macro V86 2                            ; entry label, IOPL
@@ -143,6 +145,27 @@ main:
         V86 v86_int36, 3
         ENDTRY
 
+        ; INT n through a task gate: the V86 state is saved in the TSS, IRET (NT) comes back to V86
+        mov edi, TSST
+        xor eax, eax
+        mov ecx, 26
+        rep stosd
+        mov dword [TSST + 0x20], task_entry
+        mov dword [TSST + 0x24], 2
+        mov dword [TSST + 0x38], 0x1B0000
+        mov dword [TSST + 0x4C], SEL_CODE0
+        mov dword [TSST + 0x50], SEL_DATA0
+        mov dword [TSST + 0x54], SEL_DATA0
+        mov dword [TSST + 0x48], SEL_DATA0
+        mov word [TSST + 0x66], 0xFFFF
+        mov eax, cr3
+        mov [TSST + 0x1C], eax
+        SET_DESC S_TSST, TSST, 103, 0x89, 0x0
+        SET_GATE 0x37, S_TSST, 0, 0xE5
+        TRY "v86-int-task-gate"
+        V86 v86_int37, 3
+        ENDTRY
+
         ; PUSHF/POPF with a 32-bit operand (66h) at IOPL 3: VM and RF are not pushed, VM/IOPL/VIF/VIP not popped
         TRY "v86-iopl3-pushfd"
         V86 v86_pushfd, 3
@@ -227,6 +250,36 @@ main:
         V86 v86_oute9, 0
         ENDTRY
         FINISH
+
+task_entry:                             ; prints the V86 state saved in the old TSS, then IRET (NT) back
+        PUTS "  task: link="
+        movzx eax, word [TSST]
+        call puthex16
+        PUTS " nt="
+        pushfd
+        pop eax
+        shr eax, 14
+        and eax, 1
+        call puthex8
+        PUTS " saved eip="
+        mov eax, [VTSS + 0x20]
+        call puthex32
+        PUTS " eflags="
+        mov eax, [VTSS + 0x24]
+        call puthex32
+        PUTS " esp="
+        mov eax, [VTSS + 0x38]
+        call puthex32
+        PUTS " es cs ss ds fs gs="
+        xor ebx, ebx
+.s:     mov eax, [VTSS + 0x48 + ebx * 4]
+        call puthex16
+        call space
+        inc ebx
+        cmp ebx, 6
+        jb .s
+        call newline
+        iretd
 
 print_pushed_dword:                     ; the dword at V86 SS:FFEC
         PUTS "  pushed="
@@ -431,5 +484,15 @@ v86_clts:
 v86_rdtsc:
         rdtsc
         hlt
+v86_int37:
+        mov ax, 0x1234
+        mov es, ax
+        mov sp, 0xFF00
+        int 0x37
+        mov al, 'B'
+        out 0xE9, al
+        mov al, 10
+        out 0xE9, al
+        int 0x30
 v86_end:
 bits 32
