@@ -98,7 +98,7 @@ function redirectionBit(vector: u32): bool {
   const off = mapBase - 32 + (vector >> 3);
   if (off > limit) { raiseGP(0); return false; }
   const bits = readSys8(base + off);
-  return (bits >> (vector & 7) & 1) != 0;
+  return ((bits >> (vector & 7)) & 1) != 0;
 }
 
 /**
