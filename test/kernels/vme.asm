@@ -7,6 +7,8 @@
 ; Reports print the monitor's view: vector, error code, EIP, EFLAGS of the frame and for V86 the three words
 ; at the V86 SS:SP (the frame a redirected interrupt or a PUSHF left there).
 ;
+; Oracle: Bochs 2.7 p2_klamath advertises and implements VME/PVI (CPUID.1:EDX bit 1, first line). QEMU 7.2 TCG
+; (Debian 12) cannot serve: it does not implement VME ("TCG doesn't support requested feature ... vme").
 ; No test enters V86 or ring 3 with both VIF and VIP set: Bochs then raises #GP(0) before the first instruction
 ; (with CR4.VME in V86 whatever IOPL, with CR4.PVI at CPL 3), which the SDM does not describe; our core follows
 ; the SDM and only faults in STI/POPF/IRET.
