@@ -145,6 +145,16 @@ main:
         V86 v86_int36, 3
         ENDTRY
 
+        ; interrupt gate vs trap gate from V86: IF cleared or kept for the handler
+        TRY "v86-int-interrupt-gate-if"
+        SET_GATE 0x38, SEL_CODE0, if_handler, 0xEE
+        V86 v86_int38, 3
+        ENDTRY
+        TRY "v86-int-trap-gate-if"
+        SET_GATE 0x38, SEL_CODE0, if_handler, 0xEF
+        V86 v86_int38, 3
+        ENDTRY
+
         ; INT n through a task gate: the V86 state is saved in the TSS, IRET (NT) comes back to V86
         mov edi, TSST
         xor eax, eax
@@ -250,6 +260,23 @@ main:
         V86 v86_oute9, 0
         ENDTRY
         FINISH
+
+if_handler:                             ; prints IF in the frame and in the handler
+        push SEL_DATA0
+        pop ds
+        PUTS "  frame if="
+        mov eax, [esp + 8]
+        shr eax, 9
+        and eax, 1
+        call puthex8
+        PUTS " handler if="
+        pushfd
+        pop eax
+        shr eax, 9
+        and eax, 1
+        call puthex8
+        call newline
+        jmp exc_recover
 
 task_entry:                             ; prints the V86 state saved in the old TSS, then IRET (NT) back
         PUTS "  task: link="
@@ -494,5 +521,8 @@ v86_int37:
         mov al, 10
         out 0xE9, al
         int 0x30
+v86_int38:
+        sti
+        int 0x38
 v86_end:
 bits 32
