@@ -123,7 +123,7 @@ times 0x10000 - ($ - $$) db 0xFF
   loadRom(core, rom, 0xF0000);
   assert.equal(core.seg("cs").base, 0xFFFF0000);
   const out: number[] = [];
-  const r = await runKernel(core, { timeoutMs: 5000, onOutput: (b) => out.push(...b) });
+  const r = await runKernel(core, { timeoutMs: 300_000, maxInstructions: 10_000_000, onOutput: (b) => out.push(...b) });
   assert.equal(r.status, (0x21 << 1) | 1);
   assert.equal(String.fromCharCode(...out), "rom ok\n");
 });
