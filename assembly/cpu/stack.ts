@@ -23,12 +23,13 @@ export function setEsp(v: u32): void {
 /** Add to the stack pointer (respecting the stack size). */
 export function adjustEsp(delta: u32): void { setEsp(getEsp() + delta); }
 
-/** Push v (2 or 4 bytes by T) at esp - size; returns the new esp. Does not commit ESP. */
+/** Push v (2 or 4 bytes by T) at esp - size; returns the new ESP register value (on a 16-bit stack only SP
+ *  moves and wraps, the upper half stays). Does not commit ESP. */
 // @ts-ignore: decorator
 @inline export function pushAt<T>(esp: u32, v: T): u32 {
   const n = esp - <u32>sizeof<T>();
   writeMem<T>(SS, stackOffset(n), v);
-  return n;
+  return ss32() ? n : (esp & 0xFFFF0000) | (n & 0xFFFF);
 }
 
 /** Read a T at esp (no commit). */

@@ -155,13 +155,14 @@ import { INT_SHADOW } from "../../layout";
   setArithFlags(F_SF | F_ZF | F_AF | F_PF | F_CF, <u32>load<u8>(REGS + R_AH));
 }
 
-/** LDS/LES/LSS/LFS/LGS G, Mp: offset then selector. */
+/** LDS/LES/LSS/LFS/LGS G, Mp: the selector is read before the offset (which of the two faults first shows in
+ *  CR2 when the pointer crosses a page; Bochs 2.7 reads the selector first: test/kernels/pagecross.asm). */
 // @ts-ignore: decorator
 @inline export function load_far<T>(p: u32, seg: i32): void {
   const s = eaSeg(p), m = ea(p);
-  const off = <u32>readMem<T>(s, m);
-  if (faulted) return;
   const sel = <u32>readMem<u16>(s, m + <u32>sizeof<T>());
+  if (faulted) return;
+  const off = <u32>readMem<T>(s, m);
   if (faulted) return;
   if (!loadSeg(seg, sel)) return;
   setReg<T>(regOff(p), <T>off);

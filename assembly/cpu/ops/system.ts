@@ -315,7 +315,7 @@ export function writeCr0(v: u32): void {
 // @ts-ignore: decorator
 @inline export function rdmsr(p: u32): void {
   if (!privileged()) return;
-  const v = readMsr(load<u32>(REGS + R_ECX));
+  const v = readMsr(load<u32>(REGS + R_ECX), p);
   if (faulted) return;
   store<u32>(REGS + R_EAX, <u32>v);
   store<u32>(REGS + R_EDX, <u32>(v >> 32));
@@ -324,13 +324,13 @@ export function writeCr0(v: u32): void {
 // @ts-ignore: decorator
 @inline export function wrmsr(p: u32): void {
   if (!privileged()) return;
-  writeMsr(load<u32>(REGS + R_ECX), (<u64>load<u32>(REGS + R_EDX) << 32) | <u64>load<u32>(REGS + R_EAX));
+  writeMsr(load<u32>(REGS + R_ECX), (<u64>load<u32>(REGS + R_EDX) << 32) | <u64>load<u32>(REGS + R_EAX), p);
 }
 
 // @ts-ignore: decorator
 @inline export function rdtsc(p: u32): void {
   if ((load<u32>(CR4) & CR4_TSD) != 0 && isProtected() && (isV86() || cpl() != 0)) { raiseGP(0); return; }
-  const t = readTsc();
+  const t = readTsc(p);
   store<u32>(REGS + R_EAX, <u32>t);
   store<u32>(REGS + R_EDX, <u32>(t >> 32));
 }
