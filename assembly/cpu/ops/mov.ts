@@ -131,10 +131,12 @@ import { INT_SHADOW } from "../../layout";
 // @ts-ignore: decorator
 @inline export function setcc<F>(p: u32, cc: u32): void { writeE<u8, F>(p, testCC(cc) ? 1 : 0); }
 
+/** BSWAP r32; with a 16-bit operand (undefined in the SDM) the low word becomes 0, as processors and Bochs do. */
 // @ts-ignore: decorator
-@inline export function bswap_Z(p: u32): void {
+@inline export function bswap_Z<T>(p: u32): void {
   const off = regOff(p);
-  store<u32>(REGS + off, bswap<u32>(load<u32>(REGS + off)));
+  if (sizeof<T>() == 2) store<u16>(REGS + off, 0);
+  else store<u32>(REGS + off, bswap<u32>(load<u32>(REGS + off)));
 }
 
 /** XLAT: AL = [seg:eBX + AL] */
