@@ -15,7 +15,7 @@ import {
   readDescriptor, descLo, descHi, descBase, descLimit, descAccess, accDpl, ACC_S, ACC_CODE, ACC_DC, ACC_RW, ACC_P,
   ACC_DB, setSegment, loadSegReal, updateMode, updateAllSegChecks, setCpl, isV86, isProtected,
   nullifyInaccessibleSegments, setDescriptorAccessed, ss32, } from "./segments";
-import { getEsp, setEsp, pushAt, readAt } from "./stack";
+import { getEsp, setEsp, pushAt, readAt, stackFrameOk } from "./stack";
 import { taskSwitch, TS_CALL, TS_IRET } from "./tasks";
 import { updateTlbMasks } from "./paging";
 import { writeFrame, stackFromTss, tssSS, tssESP, frameScratch, checkOuterStack } from "./transfer";
@@ -250,6 +250,7 @@ export function iret(o32: bool): void {
   }
   const size: u32 = o32 ? 4 : 2;
   const esp = getEsp();
+  if (!stackFrameOk(esp, 0, size * 3)) return;
   const nEip = o32 ? readAt<u32>(esp) : <u32>readAt<u16>(esp);
   if (faulted) return;
   const nCs = <u32>readAt<u16>(esp + size);
@@ -281,6 +282,7 @@ export function iret(o32: bool): void {
     return;
   }
   // return to an outer level: also pop ESP and SS
+  if (!stackFrameOk(esp, <i32>(size * 3), size * 2)) return;
   const nEsp = o32 ? readAt<u32>(esp + size * 3) : <u32>readAt<u16>(esp + size * 3);
   if (faulted) return;
   const nSs = <u32>readAt<u16>(esp + size * 4);
@@ -316,6 +318,7 @@ function writeFlagsForIret(nFlags: u32, o32: bool, oldCpl: u32, oldFlags: u32): 
 const F_ID_BIT: u32 = 0x200000;
 
 function iretToV86(esp: u32, nEip: u32, nCs: u32, nFlags: u32): void {
+  if (!stackFrameOk(esp, 12, 24)) return;
   const nEsp = readAt<u32>(esp + 12);
   const nSs = readAt<u32>(esp + 16);
   const nEs = readAt<u32>(esp + 20);

@@ -285,6 +285,32 @@ main:
         SHOWSTK
         PUTVAL "  [FFFC]", dword [STK16 + 0xFFFC], 32
         call newline
+        ; ---- far CALL/RET and IRET near the 64 KiB wrap of a 16-bit stack (ring 3), with ESP's upper half clear and set
+%macro FARSTK 3                         ; name, ESP, instruction
+        TRY %1
+        STK3 S_SS16_3, %2, 0
+        %3
+        ENDSTK3
+        ENDTRY
+        SHOWSTK
+%endmacro
+        FARSTK "callf-o32-sp4", 0x00000004, {call SEL_CODE3:.far_target}
+        FARSTK "callf-o32-sp8-upper", 0x00050008, {call SEL_CODE3:.far_target}
+        FARSTK "callf-o32-sp0", 0x00000000, {call SEL_CODE3:.far_target}
+        FARSTK "retf-o32-spfffc", 0x0000FFFC, {retf}
+        FARSTK "retf-o32-spfffc-upper", 0x0006FFFC, {retf}
+        FARSTK "retf-o16-spfffe", 0x0000FFFE, {o16 retf}
+        FARSTK "retf-o16-spfffc-upper", 0x0006FFFC, {o16 retf}
+        FARSTK "iret-o16-spfffc", 0x0000FFFC, {o16 iret}
+        FARSTK "iret-o32-spfff8", 0x0000FFF8, {iretd}
+        FARSTK "iret-o32-spfff4-upper", 0x0007FFF4, {iretd}
+        FARSTK "ret-near-o32-spfffe", 0x0000FFFE, {ret}
+        FARSTK "push-o16-sp1", 0x00000001, {o16 push word 0x1234}
+        FARSTK "push-o32-sp0-upper", 0x00090000, {push dword 0x1234}
+        jmp .far_done
+.far_target:                            ; a far CALL that got here: report its stack and return to ring 0
+        ENDSTK3
+.far_done:
         FINISH
 
 saved_esp: dd 0

@@ -13,7 +13,7 @@ import {
 import { isRegForm } from "../form";
 import { faulted, raiseGP, raiseUD, raiseNP, raiseBR, requestStop } from "../fault";
 import { flushFlags } from "../flags";
-import { readMem, writeMem, linear, readSys8, writeSys8 } from "../memory";
+import { readMem, readMemRMW, writeMem, linear, readSys8, writeSys8 } from "../memory";
 import {
   readDescriptor, descLo, descHi, descBase, descLimit, descAccess, accDpl, ACC_S, ACC_CODE, ACC_DC, ACC_RW, ACC_P,
   isProtected, isV86, isPM, setSegment, setCpl, updateMode, updateAllSegChecks, descAddr,
@@ -166,7 +166,7 @@ function probeDescriptor(sel: u32): bool {
   const seg = eaSeg(p);
   let m: u32 = 0;
   if (isRegForm<F>()) dst = <u32>load<u16>(REGS + rmOff(p));
-  else { m = ea(p); dst = <u32>readMem<u16>(seg, m); if (faulted) return; }
+  else { m = ea(p); dst = <u32>readMemRMW<u16>(seg, m); if (faulted) return; } // a write access even if unchanged (Bochs 2.7)
   if ((dst & 3) < (src & 3)) {
     const nv = (dst & ~<u32>3) | (src & 3);
     if (isRegForm<F>()) store<u16>(REGS + rmOff(p), <u16>nv);
