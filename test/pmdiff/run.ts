@@ -59,6 +59,11 @@ export const BOCHS_DEVIATIONS: { why: string; excuses(c: PmCase, field: string, 
     excuses: (c, field, want, got) => /^CALL (Jz|Ev)/.test(c.name) && got.fields.get("v") === "0D" && got.fields.get("e") === "0000"
       && (field === "memory" || (field === "v" && want.fields.get("v") === "0C")),
   },
+  {
+    why: "a far CALL whose frame does not fit the stack: Bochs writes the parts that fit before it raises #SS; " +
+      "the frame is checked as a whole first (SDM: \"stack not within limits\"), so nothing is written",
+    excuses: (c, field, want, got) => /^CALLF/.test(c.name) && field === "memory" && want.fields.get("v") === "0C" && got.fields.get("v") === "0C",
+  },
 ];
 
 function compare(c: PmCase, want: Line, got: Line): string[] {

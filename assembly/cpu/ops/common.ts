@@ -16,6 +16,13 @@ import { readMem, writeMem, readMemRMW } from "../memory";
   return a & (<u32>0xFFFFFFFF >>> ((<u32>(~load<u8>(p, I_FLAGS)) & IF_A32) << 4));
 }
 
+/** The offset `k` bytes past the memory operand's `m`, for operands read in parts (far pointers, BOUND, the
+ *  LGDT/SGDT image): with 16-bit addressing it wraps at 64 KiB like the address itself (Bochs 2.7). */
+// @ts-ignore: decorator
+@inline export function eaPlus(p: u32, m: u32, k: u32): u32 {
+  return (m + k) & (<u32>0xFFFFFFFF >>> ((<u32>(~load<u8>(p, I_FLAGS)) & IF_A32) << 4));
+}
+
 /** Segment register index of the memory operand (default or override). */
 // @ts-ignore: decorator
 @inline export function eaSeg(p: u32): i32 { return <i32>((load<u8>(p, I_SIB) >> 4) & 7); }

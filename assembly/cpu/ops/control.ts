@@ -10,7 +10,7 @@ import { farJump, farCall, farReturn } from "../transfer";
 import { iret as iretImpl, interrupt, INT_SOFTWARE, INT_ICEBP } from "../interrupts";
 import { isProtected, isV86 } from "../segments";
 import { v86IntN } from "../v86";
-import { ea, eaSeg, readE } from "./common";
+import { ea, eaSeg, readE, eaPlus } from "./common";
 
 /** Jump to `target` (already masked to the operand size) if it is inside CS. */
 // @ts-ignore: decorator
@@ -100,7 +100,7 @@ import { ea, eaSeg, readE } from "./common";
   const s = eaSeg(p), m = ea(p);
   const off = <u32>readMem<T>(s, m);
   if (faulted) return;
-  const sel = <u32>readMem<u16>(s, m + <u32>sizeof<T>());
+  const sel = <u32>readMem<u16>(s, eaPlus(p, m, <u32>sizeof<T>()));
   if (faulted) return;
   farJump(sel, off, sizeof<T>() == 4);
 }
@@ -110,7 +110,7 @@ import { ea, eaSeg, readE } from "./common";
   const s = eaSeg(p), m = ea(p);
   const off = <u32>readMem<T>(s, m);
   if (faulted) return;
-  const sel = <u32>readMem<u16>(s, m + <u32>sizeof<T>());
+  const sel = <u32>readMem<u16>(s, eaPlus(p, m, <u32>sizeof<T>()));
   if (faulted) return;
   farCall(sel, off, sizeof<T>() == 4);
 }

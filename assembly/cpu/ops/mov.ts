@@ -7,7 +7,7 @@ import { faulted, raiseUD, requestStop } from "../fault";
 import { testCC, getEflags, setArithFlags } from "../flags";
 import { readMem, writeMem } from "../memory";
 import { loadSeg } from "../segments";
-import { ea, eaSeg, regOff, rmOff, readE, writeE } from "./common";
+import { ea, eaSeg, regOff, rmOff, readE, writeE, eaPlus } from "./common";
 import { INT_SHADOW } from "../../layout";
 
 // @ts-ignore: decorator
@@ -162,7 +162,7 @@ import { INT_SHADOW } from "../../layout";
 // @ts-ignore: decorator
 @inline export function load_far<T>(p: u32, seg: i32): void {
   const s = eaSeg(p), m = ea(p);
-  const sel = <u32>readMem<u16>(s, m + <u32>sizeof<T>());
+  const sel = <u32>readMem<u16>(s, eaPlus(p, m, <u32>sizeof<T>()));
   if (faulted) return;
   const off = <u32>readMem<T>(s, m);
   if (faulted) return;

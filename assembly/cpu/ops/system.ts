@@ -22,7 +22,7 @@ import { tlbFlushAll, tlbFlushNonGlobal, tlbFlushPage } from "../paging";
 import { setEflagsRaw } from "../interrupts";
 import { cpuid as cpuidImpl } from "../cpuid";
 import { readMsr, writeMsr, readTsc } from "../msr";
-import { ea, eaSeg, regOff, rmOff, readE } from "./common";
+import { ea, eaSeg, regOff, rmOff, readE, eaPlus } from "./common";
 
 /** Privileged instruction check: CPL 0 in protected mode, never in V86 mode. */
 function privileged(): bool {
@@ -185,7 +185,7 @@ function probeDescriptor(sel: u32): bool {
   if (sizeof<T>() == 2) base &= 0x00FFFFFF;
   writeMem<u16>(seg, m, <u16>limit);
   if (faulted) return;
-  writeMem<u32>(seg, m + 2, base);
+  writeMem<u32>(seg, eaPlus(p, m, 2), base);
 }
 
 // @ts-ignore: decorator
@@ -194,7 +194,7 @@ function probeDescriptor(sel: u32): bool {
   const seg = eaSeg(p), m = ea(p);
   const limit = <u32>readMem<u16>(seg, m);
   if (faulted) return;
-  let base = readMem<u32>(seg, m + 2);
+  let base = readMem<u32>(seg, eaPlus(p, m, 2));
   if (faulted) return;
   if (sizeof<T>() == 2) base &= 0x00FFFFFF;
   store<u32>(idt ? IDTR_LIMIT : GDTR_LIMIT, limit);
@@ -382,7 +382,7 @@ export function writeCr0(v: u32): void {
   const seg = eaSeg(p), m = ea(p);
   const lo = readMem<T>(seg, m);
   if (faulted) return;
-  const hi = readMem<T>(seg, m + <u32>sizeof<T>());
+  const hi = readMem<T>(seg, eaPlus(p, m, <u32>sizeof<T>()));
   if (faulted) return;
   const v = getReg<T>(regOff(p));
   let below: bool, above: bool;
