@@ -57,10 +57,11 @@ function excluded(f: Form): string | null {
   return null;
 }
 
-let FORMS: { opcode: number; regField: number; form: Form; mem: boolean; modrm: boolean }[] | null = null;
-function forms() {
+interface FormCase { opcode: number; regField: number; form: Form; mem: boolean; modrm: boolean }
+let FORMS: FormCase[] | null = null;
+function forms(): FormCase[] {
   if (FORMS) return FORMS;
-  const out: NonNullable<typeof FORMS> = [];
+  const out: FormCase[] = [];
   for (const [opcode, m] of [...expandRows(INTEGER_ROWS).entries()].sort((a, b) => a[0] - b[0])) {
     const add = (form: Form | null, regField: number, mem: boolean) => {
       if (form && !excluded(form)) out.push({ opcode, regField, form, mem, modrm: m.hasModrm });
