@@ -21,8 +21,8 @@
 // NaN payloads and signed zeros never pass through float arithmetic that could change them: FCHS/FABS and
 // NaN propagation work on bit patterns (float80.ts).
 import {
-  FPU_ST, FPU_RAW, FPU_CW, FPU_SW, FPU_TOP, FPU_TAG, FPU_FIP, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FOP,
-  FPU_RAW_VALID, FPU_MXCSR, FPU_FERR, CR0, I_LEN, I_RM, I_INDEX, I_DISP, I_SIB, I_FLAGS, IF_A32, MODE_FLAGS, MODE_CS32,
+  FPU_RAW, FPU_CW, FPU_SW, FPU_TOP, FPU_TAG, FPU_FIP, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FOP,
+  FPU_MXCSR, FPU_FERR, CR0, I_LEN, I_RM, I_INDEX, I_DISP, I_SIB, I_FLAGS, IF_A32, MODE_FLAGS, MODE_CS32,
   ZERO_OFF, FPU_RESTORE_TMP,
 } from "../../layout";
 import { CR0_EM, CR0_TS, CR0_NE, CS, getEip, segSel } from "../state";
@@ -58,45 +58,47 @@ function setTagPhys(r: u32, t: u32): void {
   store<u32>(FPU_TAG, (load<u32>(FPU_TAG) & ~(<u32>3 << sh)) | (t << sh));
 }
 
+// Each physical register is its 80-bit image at FPU_RAW + 16 * r: significand (u64) at +0, sign and exponent
+// (u16) at +8.
 // @ts-ignore: decorator
-@inline export function stGet(i: u32): f64 { return load<f64>(FPU_ST + (physOf(i) << 3)); }
-// @ts-ignore: decorator
-@inline export function rawValid(r: u32): bool { return ((load<u32>(FPU_RAW_VALID) >> r) & 1) != 0; }
+@inline export function regAddr(r: u32): u32 { return FPU_RAW + (r << 4); }
 
-/** Write ST(i) from a working value (the 80-bit image becomes "derive from the f64"). */
-export function stSet(i: u32, v: f64): void {
-  const r = physOf(i);
-  store<f64>(FPU_ST + (r << 3), v);
-  store<u32>(FPU_RAW_VALID, load<u32>(FPU_RAW_VALID) & ~(<u32>1 << r));
-  setTagPhys(r, TAG_VALID);
+/** ST(i) as an f64 (round to nearest; for the operations still computed in f64, see transcendental.ts). */
+export function stGet(i: u32): f64 {
+  const a = regAddr(physOf(i));
+  return f80ToF64(load<u64>(a), load<u16>(a, 8));
 }
 
-/** Write ST(i) from an exact 80-bit image. */
+/** Write ST(i) from an f64 value (exact). */
+export function stSet(i: u32, v: f64): void {
+  pack80From64(v);
+  stSetRaw(i, pMant, pSE);
+}
+
+/** Write ST(i) from an 80-bit image. */
 export function stSetRaw(i: u32, mant: u64, se: u32): void {
   const r = physOf(i);
-  const v = f80ToF64(mant, se);
-  store<f64>(FPU_ST + (r << 3), v);
-  store<u64>(FPU_RAW + (r << 4), mant);
-  store<u16>(FPU_RAW + (r << 4) + 8, <u16>se);
-  store<u32>(FPU_RAW_VALID, load<u32>(FPU_RAW_VALID) | (<u32>1 << r));
+  const a = regAddr(r);
+  store<u64>(a, mant);
+  store<u16>(a, <u16>se, 8);
   setTagPhys(r, TAG_VALID);
 }
 
 /** The 80-bit image of ST(i) in (pMant, pSE). */
 export function stGet80(i: u32): void { physGet80(physOf(i)); }
 export function physGet80(r: u32): void {
-  if (rawValid(r)) {
-    setP(load<u64>(FPU_RAW + (r << 4)), load<u16>(FPU_RAW + (r << 4) + 8));
-    return;
-  }
-  pack80From64(load<f64>(FPU_ST + (r << 3)));
+  const a = regAddr(r);
+  setP(load<u64>(a), load<u16>(a, 8));
 }
+// @ts-ignore: decorator
+@inline export function stMant(i: u32): u64 { return load<u64>(regAddr(physOf(i))); }
+// @ts-ignore: decorator
+@inline export function stSE(i: u32): u32 { return <u32>load<u16>(regAddr(physOf(i)), 8); }
 
-/** Copy ST(src) to ST(dst) with its 80-bit image. */
+/** Copy ST(src) to ST(dst). */
 export function stCopy(dst: u32, src: u32): void {
-  const s = physOf(src);
-  if (rawValid(s)) stSetRaw(dst, load<u64>(FPU_RAW + (s << 4)), load<u16>(FPU_RAW + (s << 4) + 8));
-  else stSet(dst, load<f64>(FPU_ST + (s << 3)));
+  const a = regAddr(physOf(src));
+  stSetRaw(dst, load<u64>(a), load<u16>(a, 8));
 }
 
 export function setTop(t: u32): void { store<u32>(FPU_TOP, t & 7); }
@@ -258,8 +260,7 @@ export function fpuReset(): void {
   fpuInit();
   store<u32>(FPU_CW, 0x0040);
   store<u32>(FPU_TAG, 0x5555);
-  memory.fill(FPU_ST, 0, 64);
-  store<u32>(FPU_RAW_VALID, 0);
+  memory.fill(FPU_RAW, 0, 128);
   store<u32>(FPU_MXCSR, 0x1F80);
 }
 

@@ -1,4 +1,4 @@
-// FSIN FCOS FSINCOS FPTAN FPATAN F2XM1 FYL2X FYL2XP1 FPREM FPREM1 FXTRACT on f64 working values.
+// FSIN FCOS FSINCOS FPTAN FPATAN F2XM1 FYL2X FYL2XP1 on f64 working values.
 // Known gap (fpu.ts): results come from the f64 library functions (a few ulp of f64), not the x87's own;
 // FSIN/FCOS/FPTAN/FSINCOS reduce arguments below 2^63 exactly where the x87 uses a 66-bit pi, and PE is set
 // for every inexact-looking result (non-zero argument) with C1 = 0.
@@ -139,70 +139,3 @@ export function fyl2xp1Op(): void {
   swSet(swGet() & ~SW_C1);
 }
 
-/**
- * FPREM (truncating quotient) / FPREM1 (IEEE, quotient rounded to nearest). The remainder is exact.
- * Exponent difference >= 64: partial remainder with N = 63 (SDM FPREM: "implementation dependent, 32-63"),
- * C2 = 1. Otherwise C2 = 0 and C0, C3, C1 = Q2, Q1, Q0 (measured on the host).
- */
-export function fpremOp(ieee: bool): void {
-  const a = stGet(0), b = stGet(1);
-  if (nanCase(a, b, 0, false)) return;
-  if (isInf64(a) || b == 0) { if (fpuSignal(SW_IE)) stSet(0, indefinite()); return; }
-  if (isInf64(b) || a == 0) { swSet(swGet() & ~(SW_C0 | SW_C1 | SW_C2 | SW_C3)); return; }
-  unpack64(a); const ea = xExp;
-  unpack64(b); const eb = xExp;
-  const neg = signOf(a);
-  const aa = Math.abs(a), ab = Math.abs(b);
-  if (ea - eb >= 64) {
-    // b * 2^(d - 63): exact exponent change
-    unpack64(ab);
-    const sh = ea - eb - 63;
-    const bs = reinterpret<f64>((<u64>(xExp + sh + 1023) << 52) | ((xMant >> 11) & 0x000F_FFFF_FFFF_FFFF));
-    const r = aa % bs;
-    stSet(0, neg ? -r : r);
-    swSet((swGet() & ~(SW_C0 | SW_C1 | SW_C3)) | SW_C2);
-    return;
-  }
-  let r = aa % (ab * 8.0); // 8|b| may overflow to infinity: then |a| < 8|b| and fmod gives |a|
-  let q: u32 = 0;
-  if (r >= ab * 4.0) { q |= 4; r -= ab * 4.0; }
-  if (r >= ab * 2.0) { q |= 2; r -= ab * 2.0; }
-  if (r >= ab) { q |= 1; r -= ab; }
-  let rneg = neg;
-  if (ieee) {
-    const other = ab - r;
-    if (r > other || (r == other && (q & 1) != 0)) { r = other; q = (q + 1) & 7; rneg = !neg; }
-  }
-  const res = reinterpret<f64>(reinterpret<u64>(r) | (rneg ? <u64>0x8000_0000_0000_0000 : 0));
-  stSet(0, r == 0 ? zeroOf(neg) : res);
-  const c = ((q & 4) != 0 ? SW_C0 : 0) | ((q & 2) != 0 ? SW_C3 : 0) | ((q & 1) != 0 ? SW_C1 : 0);
-  swSet((swGet() & ~(SW_C0 | SW_C1 | SW_C2 | SW_C3)) | c);
-}
-
-/** FXTRACT: ST(0) = exponent, then push the significand (value in [1, 2) with the sign). */
-export function fxtractOp(): void {
-  const x = stGet(0);
-  if (isNaN64(x)) {
-    if (!fpuPushOk()) return;
-    if (!fpuSignal(isSNaN64(x) ? SW_IE : 0)) return;
-    const q = propagateNaN(x, x);
-    stSet(0, q); decTop(); stSet(0, q);
-    return;
-  }
-  if (!fpuPushOk()) return;
-  let e: f64 = 0, s: f64 = x;
-  if (x == 0) {
-    if (!fpuSignal(SW_ZE)) return;
-    e = infOf(true);
-  } else if (isInf64(x)) {
-    e = infOf(false);
-  } else {
-    unpack64(x);
-    e = <f64>xExp;
-    s = reinterpret<f64>((xNeg ? <u64>0x8000_0000_0000_0000 : 0) | (<u64>1023 << 52) | ((xMant >> 11) & 0x000F_FFFF_FFFF_FFFF));
-  }
-  stSet(0, e);
-  decTop();
-  stSet(0, s);
-  swSet(swGet() & ~SW_C1);
-}
