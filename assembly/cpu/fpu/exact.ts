@@ -33,13 +33,21 @@ export function fpremOp(ieee: bool): void {
     return;
   }
   const den = denFlags(am, ase, bm, bse);
-  if (ka == K_INF || kb == K_ZERO) { if (fpuSignal(SW_IE | (ka == K_INF ? 0 : den))) { indefiniteOut(0); stSetRaw(0, oM, oSE); } return; }
-  const clearC = swGet() & ~(SW_C0 | SW_C1 | SW_C2 | SW_C3);
+  if (ka == K_INF || kb == K_ZERO) { // invalid; a denormal operand is not reported (measured)
+    if (fpuSignal(SW_IE)) { indefiniteOut(0); stSetRaw(0, oM, oSE); }
+    return;
+  }
+  const CC = SW_C0 | SW_C1 | SW_C2 | SW_C3;
   if (kb == K_INF || ka == K_ZERO) {
     // the remainder is ST(0) (a denormal ST(0) is still normalised through the rounding path)
     if (!fpuSignal(den)) return;
-    if (ka == K_FIN) { unpackFin(am, ase); roundPack((ase & 0x8000) != 0, uE, uM, 0, cw); stSetRaw(0, oM, oSE); }
-    swSet(clearC);
+    if (ka == K_FIN) {
+      unpackFin(am, ase);
+      roundPack((ase & 0x8000) != 0, uE, uM, 0, cw);
+      fpuSignal(oFlags); // a denormal with unmasked UE: the scaled result (measured)
+      stSetRaw(0, oM, oSE);
+    }
+    swSet(swGet() & ~CC);
     return;
   }
   unpackFin(am, ase); const ma = uM, ea = uE;
@@ -79,6 +87,7 @@ export function fpremOp(ieee: bool): void {
     if (!fpuSignal(oFlags)) return;
   }
   stSetRaw(0, oM, oSE);
+  const clearC = swGet() & ~CC;
   if (partial) swSet(clearC | SW_C2);
   else swSet(clearC | ((q & 4) != 0 ? SW_C0 : 0) | ((q & 2) != 0 ? SW_C3 : 0) | ((q & 1) != 0 ? SW_C1 : 0));
 }

@@ -126,6 +126,11 @@ export function roundPack(neg: bool, e: i32, hi: u64, lo: u64, cw: u32): void {
       oFlags = 0; oUp = false;
     }
     if (tiny && (cw & SW_UE) == 0) {
+      if (be + 24576 <= 0) {
+        // too small even for the scaled result (only FSCALE gets here): a signed zero, UE and PE (measured)
+        oM = 0; oSE = neg ? 0x8000 : 0; oFlags = SW_UE | SW_PE; oUp = false;
+        return;
+      }
       // unmasked underflow: UE, the result scaled by 2^24576
       roundNormal(neg, be + 24576, hi, lo, P, rc);
       oFlags |= SW_UE;
@@ -166,6 +171,11 @@ export function roundPack(neg: bool, e: i32, hi: u64, lo: u64, cw: u32): void {
   if (oBigExp) {
     // overflow
     if ((cw & SW_OE) == 0) {
+      if (oRawBe - 24576 >= 0x7FFF) {
+        // too large even for the scaled result (only FSCALE gets here): infinity in every rounding mode (measured)
+        oM = TOP; oSE = s | 0x7FFF; oFlags = SW_OE | SW_PE; oUp = true;
+        return;
+      }
       oSE = s | <u32>((oRawBe - 24576) & 0x7FFF);
       oFlags |= SW_OE;
       return;
@@ -342,7 +352,7 @@ export function div80(am: u64, ase: u32, bm: u64, bse: u32, cw: u32): void {
   if (kb == K_INF) { setOut(0, s, den); return; }
   if (kb == K_ZERO) {
     if (ka == K_ZERO) { indefiniteOut(SW_IE); return; }
-    setOut(TOP, s | 0x7FFF, SW_ZE | den); return;
+    setOut(TOP, s | 0x7FFF, SW_ZE); return; // a denormal dividend is not reported (measured)
   }
   if (ka == K_ZERO) { setOut(0, s, den); return; }
   unpackFin(am, ase); const ma = uM, ea = uE;

@@ -125,8 +125,11 @@ export function setCond(bits: u32): void { swSet((swGet() & ~SW_COND) | bits); }
  */
 export function fpuSignal(exc: u32): bool {
   if (exc == 0) return true;
+  let unmasked = exc & ~load<u32>(FPU_CW) & 0x3F;
+  // an unmasked pre-computation exception (invalid, denormal, zero divide) suppresses the operation, so
+  // the flags of its rounding (PE, UE, OE) are not raised (measured)
+  if ((unmasked & (SW_IE | SW_DE | SW_ZE)) != 0) { exc &= SW_IE | SW_DE | SW_ZE | SW_SF; unmasked &= exc; }
   let sw = swGet() | (exc & 0x7F);
-  const unmasked = exc & ~load<u32>(FPU_CW) & 0x3F;
   if (unmasked != 0) sw |= SW_ES | SW_B;
   swSet(sw);
   return (unmasked & (SW_IE | SW_DE | SW_ZE)) == 0;

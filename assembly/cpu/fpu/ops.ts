@@ -18,7 +18,7 @@ import {
   stMant, stSE,
 } from "./fpu";
 import {
-  SW_IE, SW_DE, SW_ZE, SW_PE, SW_C0, SW_C1, SW_C2, SW_C3, SW_ES, SW_B, SW_UE,
+  SW_IE, SW_DE, SW_ZE, SW_PE, SW_C0, SW_C1, SW_C2, SW_C3, SW_ES, SW_B, SW_UE, SW_OE,
   rFlags, rUp, pMant, pSE, pack80FromInt, unpack80, roundToIntMag, iOverflow, xNeg, xExp, xMant,
   indefinite, unsupported80, M80_INDEFINITE_MANT, M80_INDEFINITE_SE, roundTo, f32Image,
 } from "./float80";
@@ -71,11 +71,11 @@ function condOf(r: u32): u32 {
 /** ST(dest) = ST(0) op b, or a compare for op 2/3 (pop for 3). extra: DE of a denormal memory operand. */
 function arithOp(op: u32, am: u64, ase: u32, bm: u64, bse: u32, dest: u32, extra: u32, pop: bool): void {
   if (op == 2 || op == 3) {
+    // the condition codes are set even when an unmasked exception suppresses the pop (measured)
     const r = cmp80(am, ase, bm, bse, false);
-    if (fpuSignal(oFlags | extraFor(oFlags, am, ase, bm, bse, extra))) {
-      setCond(condOf(r));
-      if (op == 3 || pop) popStack();
-    }
+    const ok = fpuSignal(oFlags | extraFor(oFlags, am, ase, bm, bse, extra));
+    setCond(condOf(r));
+    if (ok && (op == 3 || pop)) popStack();
     return;
   }
   const cw = load<u32>(FPU_CW);
@@ -99,7 +99,7 @@ function arithOp(op: u32, am: u64, ase: u32, bm: u64, bse: u32, dest: u32, extra
 @inline function extraFor(flags: u32, am: u64, ase: u32, bm: u64, bse: u32, extra: u32): u32 {
   if (extra == 0) return 0;
   const ka = cls80(am, ase), kb = cls80(bm, bse);
-  if (ka >= K_QNAN || kb >= K_QNAN) return 0;
+  if (ka >= K_QNAN || kb >= K_QNAN || (flags & (SW_IE | SW_ZE)) != 0) return 0;
   return extra;
 }
 
@@ -147,9 +147,9 @@ function arithUnderflow(op: u32, dest: u32, pop: bool): void {
 function compareAndPop(empty: bool, am: u64, ase: u32, bm: u64, bse: u32, pops: u32, unordered: bool, eflags: bool): void {
   let r: u32 = 3;
   let ok: bool;
-  if (empty) ok = stackUnderflow();
+  if (empty) { ok = stackUnderflow(); if (!ok) return; }
   else { r = cmp80(am, ase, bm, bse, unordered); ok = fpuSignal(oFlags); }
-  if (!ok) return;
+  // the condition codes / EFLAGS are set even when an unmasked exception suppresses the pop (measured)
   if (eflags) {
     const f: u32 = r == 0 ? 0 : r == 1 ? F_CF : r == 2 ? F_ZF : F_ZF | F_PF | F_CF;
     setArithFlags(F_CF | F_PF | F_ZF | F_OF | F_SF | F_AF, f);
@@ -157,7 +157,7 @@ function compareAndPop(empty: bool, am: u64, ase: u32, bm: u64, bse: u32, pops: 
   } else {
     setCond(condOf(r));
   }
-  for (let k: u32 = 0; k < pops; k++) popStack();
+  if (ok) for (let k: u32 = 0; k < pops; k++) popStack();
 }
 
 /** FTST: compare ST(0) with +0.0. */
@@ -207,7 +207,8 @@ function pushOk(): bool {
   if (!pushOk()) return;
   let m = opM, exc = memExc;
   if (isFloat<T>() && cls80(m, opSE) == K_SNAN) { exc |= SW_IE; m |= 0x4000_0000_0000_0000; }
-  if (!fpuSignal(exc)) return;
+  // an unmasked denormal exception does not suppress the load (measured on the host)
+  if (!fpuSignal(exc) && (exc & SW_IE) != 0) return;
   decTop();
   stSetRaw(0, m, opSE);
 }
@@ -344,7 +345,10 @@ function storeReal(seg: i32, a: u32, m32: bool, pop: bool): void {
       bits64 = sign64 | 0x7FF8_0000_0000_0000 | ((m >> 11) & 0x000F_FFFF_FFFF_FFFF);
     }
   }
-  const exc = rFlags, up = rUp;
+  let exc = rFlags;
+  const up = rUp;
+  // unmasked overflow/underflow on a memory destination: no store, and PE is not raised (measured)
+  if ((exc & ~load<u32>(FPU_CW) & (SW_OE | SW_UE)) != 0) exc &= ~SW_PE;
   if (!fpuSignalStore(exc)) return;
   swSet((swGet() & ~SW_C1) | (up ? SW_C1 : 0));
   if (m32) writeMem<u32>(seg, a, bits32); else writeM64(seg, a, bits64);
@@ -427,7 +431,7 @@ function storeInt(seg: i32, a: u32, size: u32, pop: bool): void {
     else {
       let mag = roundToIntMag(rcOf());
       exc = rFlags; up = rUp;
-      if (iOverflow || mag > 999_999_999_999_999_999) { exc = SW_IE; bad = true; }
+      if (iOverflow || mag > 999_999_999_999_999_999) { exc = SW_IE; bad = true; up = false; }
       else {
         for (let k: u64 = 0; k < 8; k++) {
           const d = mag % 100; mag /= 100;
