@@ -47,6 +47,14 @@ add("fst m64", "fst qword [ebx+112]"); add("fstp m64", "fstp qword [ebx+112]"); 
 add("fist m16", "fist word [ebx+112]", "none", "int"); add("fist m32", "fist dword [ebx+112]", "none", "int");
 add("fistp m16", "fistp word [ebx+112]", "none", "int"); add("fistp m32", "fistp dword [ebx+112]", "none", "int");
 add("fistp m64", "fistp qword [ebx+112]", "none", "int"); add("fbstp", "fbstp tword [ebx+112]", "none", "int");
+// stack faults: an empty operand (masked: the indefinite, C1 = 0) and a full stack (C1 = 1)
+for (const op of ["fadd st0, st1", "fcom st1", "fsqrt", "fst dword [ebx+112]", "fistp word [ebx+112]", "fprem", "fscale"]) {
+  add(`${op} (ST1 empty)`, `ffree st1\n  ${op}`);
+  add(`${op} (ST0 empty)`, `ffree st0\n  ${op}`);
+}
+for (const op of ["fld dword [esi+40]", "fxtract", "fld st1", "fild word [esi+40]"]) {
+  add(`${op} (stack full)`, `${Array(6).fill("fld st0").join("\n  ")}\n  ${op}`, op.includes("esi") ? (op.startsWith("fild") ? "m16i" : "m32") : "none");
+}
 export const TEMPLATES = T;
 
 function templateBody(t: Template, i: number): string {

@@ -2,7 +2,7 @@
 // None of them is affected by the precision control (SDM Vol. 1 8.1.5.2 lists the instructions that are).
 // The caller (ops.ts st0Dispatch) has checked that ST(0) (and ST(1) where used) are not empty.
 import { FPU_CW } from "../../layout";
-import { fpuSignal, swGet, swSet, decTop, stSetRaw, stMant, stSE, rcOf } from "./fpu";
+import { fpuSignal, swGet, swSet, decTop, stSetRaw, stMant, stSE, rcOf, physEmpty, physOf, stackOverflow } from "./fpu";
 import {
   SW_IE, SW_DE, SW_ZE, SW_C0, SW_C1, SW_C2, SW_C3, M80_INDEFINITE_MANT, M80_INDEFINITE_SE, rFlags, rUp,
   unpack80, roundToIntMag, xNeg, xExp, xMant, pack80FromInt, pMant, pSE,
@@ -96,7 +96,11 @@ export function fpremOp(ieee: bool): void {
 export function fxtractOp(): void {
   const am = stMant(0), ase = stSE(0);
   const k = cls80(am, ase);
-  if (!fpuPushOk()) return;
+  if (!physEmpty(physOf(7))) {
+    // stack overflow; masked: both the exponent and the significand are the indefinite (measured)
+    if (stackOverflow()) { indefiniteOut(0); stSetRaw(0, oM, oSE); decTop(); stSetRaw(0, oM, oSE); }
+    return;
+  }
   if (k == K_UNS || k == K_QNAN || k == K_SNAN) {
     specialIn(am, ase, k, am, ase, k);
     if (!fpuSignal(oFlags)) return;

@@ -105,8 +105,10 @@ function arithOp(op: u32, am: u64, ase: u32, bm: u64, bse: u32, dest: u32, extra
 
 /** Stack underflow on an arithmetic/compare operand: masked response. */
 function arithUnderflow(op: u32, dest: u32, pop: bool): void {
-  if (!stackUnderflow()) return;
-  if (op == 2 || op == 3) { setCond(SW_C0 | SW_C2 | SW_C3); if (op == 3 || pop) popStack(); return; }
+  const ok = stackUnderflow();
+  // compares: "unordered" even when the exception is unmasked (measured); C1 stays 0
+  if (op == 2 || op == 3) { setCond(SW_C0 | SW_C2 | SW_C3); if (ok && (op == 3 || pop)) popStack(); return; }
+  if (!ok) return;
   stSet(dest, indefinite());
   if (pop) popStack();
 }
@@ -147,7 +149,7 @@ function arithUnderflow(op: u32, dest: u32, pop: bool): void {
 function compareAndPop(empty: bool, am: u64, ase: u32, bm: u64, bse: u32, pops: u32, unordered: bool, eflags: bool): void {
   let r: u32 = 3;
   let ok: bool;
-  if (empty) { ok = stackUnderflow(); if (!ok) return; }
+  if (empty) ok = stackUnderflow();
   else { r = cmp80(am, ase, bm, bse, unordered); ok = fpuSignal(oFlags); }
   // the condition codes / EFLAGS are set even when an unmasked exception suppresses the pop (measured)
   if (eflags) {
@@ -193,6 +195,7 @@ function pushOk(): bool {
     if (stackOverflow()) { decTop(); stSet(0, indefinite()); }
     return false;
   }
+  swSet(swGet() & ~SW_C1); // loads clear C1 (set only by a stack overflow)
   return true;
 }
 
@@ -370,6 +373,7 @@ function storeReal(seg: i32, a: u32, m32: bool, pop: bool): void {
   }
   stGet80(0);
   writeM80(seg, a, pMant, pSE);
+  swSet(swGet() & ~SW_C1);
   popStack();
 }
 
@@ -458,7 +462,7 @@ function storeInt(seg: i32, a: u32, size: u32, pop: bool): void {
   if (stEmpty(0)) {
     if (!stackUnderflow()) return;
     stSet(i, indefinite());
-  } else stCopy(i, 0);
+  } else { stCopy(i, 0); swSet(swGet() & ~SW_C1); }
   if (pop) popStack();
 }
 
