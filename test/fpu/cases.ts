@@ -14,6 +14,14 @@ function forRC(body: (rc: number, base: number) => string, stride: number): stri
 
 export const CASES: Case[] = [
   {
+    // FXSAVE in 32-bit mode writes bytes 0-287 (legacy area and XMM0-7); the reserved bytes 288-463 and the
+    // software-available bytes 464-511 are not written (SDM Vol. 2 FXSAVE, table 3-53; measured on the host).
+    name: "FXSAVE leaves bytes 288-511 unwritten; header and register slots (reserved bytes zero)",
+    code: `  fld1\n  fldpi\n  mov ebp, esp\n  sub esp, 1024\n  and esp, -16\n  mov edi, esp\n  mov ecx, 128\n  mov eax, 0xCCCCCCCC\n  rep stosd\n` +
+      `  fxsave [esp]\n  lea edi, [esp+288]\n  mov ecx, 224\n  mov al, 0xCC\n  repe scasb\n  setz byte [ebx]\n  mov [ebx+1], cl\n` +
+      `  mov eax, [esp]\n  mov [ebx+4], eax\n  mov ax, [esp+4]\n  mov [ebx+8], ax\n  lea esi, [esp+32]\n  lea edi, [ebx+16]\n  mov ecx, 8\n  rep movsd\n  mov esp, ebp`,
+  },
+  {
     name: "precision: 64-bit significands survive loads, moves and FADD at PC 64; 1/3 at PC 64/53/24",
     code: `  fld tword [.v]\n  fld st0\n  fxch st1\n  fchs\n  fabs\n  fstp tword [ebx]\n  fldz\n  faddp st1, st0\n  fstp tword [ebx+10]\n` +
       `  fild qword [.i64]\n  fistp qword [ebx+20]\n  fld1\n  fdiv qword [.three]\n  fstp tword [ebx+28]\n${sw(38)}\n` +

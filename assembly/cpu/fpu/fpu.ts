@@ -355,7 +355,9 @@ export function fxsaveImpl(seg: i32, ea: u32): void {
     writeMem<u16>(seg, a + 10, 0);
     writeMem<u32>(seg, a + 12, 0);
   }
-  // XMM0-7: this CPU has no SSE registers; the area reads as zeros. Bytes 288-511 are left untouched.
+  // XMM0-7: this CPU has no SSE registers; the area reads as zeros. Bytes 288-463 (reserved; XMM8-15 in
+  // 64-bit mode) and 464-511 (available to software) are not written, as the SDM says for 464-511 and as
+  // the host does for all of 288-511 in 32-bit mode (test/fpu/cases.ts "FXSAVE leaves bytes 288-511 ...").
   for (let a: u32 = 160; a < 288; a += 4) writeMem<u32>(seg, ea + a, 0);
 }
 
