@@ -2,7 +2,8 @@
 // instructions, all precision and rounding controls, masked and unmasked exceptions, special and unsupported
 // operands, stack faults) run on the host CPU's x87 and in the emulator, compared bit for bit
 // (test/fpu/random.ts says what is compared and what is masked, and why).
-// More seeds: `npm run test:x87 -- --seed N --count M`.
+// The transcendentals are compared within 1 ulp of the 64-bit significand (and without C1).
+// More seeds: `npm run test:x87 -- --seed N --count M [--trans]`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
@@ -10,7 +11,7 @@ import { haveNasm, NASM_MISSING } from "./util/nasm.ts";
 import { haveCrossCompiler, CC_MISSING } from "./fpu/native.ts";
 import { generate, runNativeCases, runEmuCases, diffCase, describe } from "./fpu/random.ts";
 
-const SEED = 20260601, COUNT = 20_000;
+const SEED = 20260601, COUNT = 20_000, TRANS = 10_000;
 
 test(`x87 random differential: ${COUNT} cases bit-exact with the host (seed ${SEED})`, async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
@@ -31,4 +32,20 @@ test(`x87 random differential: ${COUNT} cases bit-exact with the host (seed ${SE
   }
   assert.equal(total, COUNT);
   assert.equal(failures.length, 0, `${failures.length} of ${COUNT} cases differ:\n${failures.slice(0, 30).join("\n")}`);
+});
+
+test(`x87 transcendentals: ${TRANS} random cases within 1 ulp of the host (seed ${SEED})`, async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  if (!haveCrossCompiler()) { t.skip(CC_MISSING); return; }
+  const c = await createCore(16 << 20, process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug");
+  c.exports.attachTestDevices(0xE9, 0xF4, 0);
+  const cases = generate(SEED, TRANS, ["trans"]);
+  const nat = runNativeCases(cases);
+  const emu = runEmuCases(c, cases);
+  const failures: string[] = [];
+  cases.forEach((cs, i) => {
+    const d = diffCase(cs, emu[i], nat[i]);
+    if (d.length) failures.push(`seed ${SEED} case ${i}: ${describe(cs)}\n    ${d.join("\n    ")}`);
+  });
+  assert.equal(failures.length, 0, `${failures.length} of ${TRANS} cases differ:\n${failures.slice(0, 30).join("\n")}`);
 });

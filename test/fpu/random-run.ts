@@ -17,8 +17,9 @@ const t1 = performance.now();
 const emu = runEmuCases(c, cases);
 const t2 = performance.now();
 const byName = new Map<string, number>();
-let fails = 0;
+let fails = 0, inexact = 0;
 cases.forEach((cs, i) => {
+  if (TEMPLATES[cs.t].kind === "trans" && Buffer.compare(Buffer.from(emu[i].subarray(28, 108)), Buffer.from(nat[i].subarray(28, 108))) !== 0) inexact++;
   const d = diffCase(cs, emu[i], nat[i]);
   if (!d.length) return;
   fails++;
@@ -26,6 +27,7 @@ cases.forEach((cs, i) => {
   byName.set(n, (byName.get(n) ?? 0) + 1);
   if (fails <= show) console.log(`case ${i}: ${describe(cs)}\n    ${d.join("\n    ")}`);
 });
+if (inexact) console.log(`transcendentals: ${inexact} cases agree only within 1 ulp (the others bit for bit)`);
 console.log(`seed ${seed}: ${cases.length - fails} of ${cases.length} cases agree (native ${(t1 - t0).toFixed(0)} ms, emulator ${(t2 - t1).toFixed(0)} ms)`);
 if (fails) console.log("failures by template:", Object.fromEntries([...byName].sort((a, b) => b[1] - a[1])));
 process.exit(fails ? 1 : 0);
