@@ -29,8 +29,8 @@ import { CR0_EM, CR0_TS, CR0_NE, CS, getEip, segSel } from "../state";
 import { raiseNM, raiseMF, raiseGP, faulted } from "../fault";
 import { readMem, writeMem, readMemRMW } from "../memory";
 import {
-  pack80From64, pMant, pSE, setP, f80ToF64, SW_IE, SW_SF, SW_C1, SW_ES, SW_B, SW_C0, SW_C2, SW_C3, SW_DE, SW_ZE,
-  SW_OE, SW_UE, indefinite, M80_INDEFINITE_MANT, M80_INDEFINITE_SE, isNaN64, isInf64,
+  pMant, pSE, setP, SW_IE, SW_SF, SW_C1, SW_ES, SW_B, SW_C0, SW_C2, SW_C3, SW_DE, SW_ZE,
+  SW_OE, SW_UE, M80_INDEFINITE_MANT, M80_INDEFINITE_SE,
 } from "./float80";
 
 export const TAG_VALID: u32 = 0;
@@ -63,17 +63,8 @@ function setTagPhys(r: u32, t: u32): void {
 // @ts-ignore: decorator
 @inline export function regAddr(r: u32): u32 { return FPU_RAW + (r << 4); }
 
-/** ST(i) as an f64 (round to nearest; for the operations still computed in f64, see transcendental.ts). */
-export function stGet(i: u32): f64 {
-  const a = regAddr(physOf(i));
-  return f80ToF64(load<u64>(a), load<u16>(a, 8));
-}
-
-/** Write ST(i) from an f64 value (exact). */
-export function stSet(i: u32, v: f64): void {
-  pack80From64(v);
-  stSetRaw(i, pMant, pSE);
-}
+/** Write the QNaN indefinite to ST(i) (masked invalid-operation responses). */
+export function stSetIndef(i: u32): void { stSetRaw(i, M80_INDEFINITE_MANT, M80_INDEFINITE_SE); }
 
 /** Write ST(i) from an 80-bit image. */
 export function stSetRaw(i: u32, mant: u64, se: u32): void {
@@ -398,7 +389,4 @@ export function fxrstorImpl(seg: i32, ea: u32): void {
 // 8 x 16 bytes of temporary storage for restores (inside the FPU state area, never guest-visible state)
 const FXR_TMP: u32 = FPU_RESTORE_TMP;
 
-/** The QNaN indefinite as a working value (re-exported for the op files). */
-export function fpuIndefinite(): f64 { return indefinite(); }
 export function fpuIndefinite80(): void { setP(M80_INDEFINITE_MANT, M80_INDEFINITE_SE); }
-export { isNaN64, isInf64 };

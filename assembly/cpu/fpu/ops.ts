@@ -12,7 +12,7 @@ import { ea, eaSeg } from "../ops/common";
 import { F_CF, F_PF, F_ZF, F_OF, F_SF, F_AF } from "../state";
 import { setArithFlags, testCC } from "../flags";
 import {
-  fpuEnter, fpuEnterControl, fpuSetIP, fpuSetIPMem, stEmpty, stSet, stSetRaw, stGet80, stCopy, decTop,
+  fpuEnter, fpuEnterControl, fpuSetIP, fpuSetIPMem, stEmpty, stSetIndef, stSetRaw, stGet80, stCopy, decTop,
   popStack, setTop, fpuTop, physOf, physEmpty, freePhys, fpuSignal, fpuSignalStore, stackUnderflow, stackOverflow,
   setCond, swGet, swSet, statusWord, recomputeES, fpuInit, rcOf, probeWrite, readM80, writeM80, readM64, writeM64,
   stMant, stSE,
@@ -20,7 +20,7 @@ import {
 import {
   SW_IE, SW_DE, SW_ZE, SW_PE, SW_C0, SW_C1, SW_C2, SW_C3, SW_ES, SW_B, SW_UE, SW_OE,
   rFlags, rUp, pMant, pSE, pack80FromInt, unpack80, roundToIntMag, iOverflow, xNeg, xExp, xMant,
-  indefinite, unsupported80, M80_INDEFINITE_MANT, M80_INDEFINITE_SE, roundTo, f32Image,
+  unsupported80, M80_INDEFINITE_MANT, M80_INDEFINITE_SE, roundTo, f32Image,
 } from "./float80";
 import {
   add80, mul80, div80, sqrt80, cmp80, f32To80, f64To80, intTo80, cls80, oM, oSE, oFlags, oUp, K_FIN, K_ZERO,
@@ -109,7 +109,7 @@ function arithUnderflow(op: u32, dest: u32, pop: bool): void {
   // compares: "unordered" even when the exception is unmasked (measured); C1 stays 0
   if (op == 2 || op == 3) { setCond(SW_C0 | SW_C2 | SW_C3); if (ok && (op == 3 || pop)) popStack(); return; }
   if (!ok) return;
-  stSet(dest, indefinite());
+  stSetIndef(dest);
   if (pop) popStack();
 }
 
@@ -192,7 +192,7 @@ function compareAndPop(empty: bool, am: u64, ase: u32, bm: u64, bse: u32, pops: 
 /** Room for a push? Handles stack overflow (masked: push the indefinite). */
 function pushOk(): bool {
   if (!physEmpty(physOf(7))) {
-    if (stackOverflow()) { decTop(); stSet(0, indefinite()); }
+    if (stackOverflow()) { decTop(); stSetIndef(0); }
     return false;
   }
   swSet(swGet() & ~SW_C1); // loads clear C1 (set only by a stack overflow)
@@ -272,7 +272,7 @@ function pushOk(): bool {
   if (stEmpty(i)) {
     if (!stackUnderflow()) return;
     if (!pushOk()) return;
-    decTop(); stSet(0, indefinite());
+    decTop(); stSetIndef(0);
     return;
   }
   if (!pushOk()) return;
@@ -461,7 +461,7 @@ function storeInt(seg: i32, a: u32, size: u32, pop: bool): void {
   fpuSetIP(p, fopHi | 0xC0 | i);
   if (stEmpty(0)) {
     if (!stackUnderflow()) return;
-    stSet(i, indefinite());
+    stSetIndef(i);
   } else { stCopy(i, 0); swSet(swGet() & ~SW_C1); }
   if (pop) popStack();
 }
@@ -475,8 +475,8 @@ function storeInt(seg: i32, a: u32, size: u32, pop: bool): void {
   fpuSetIP(p, fopHi | 0xC0 | i);
   if (stEmpty(0) || stEmpty(i)) {
     if (!stackUnderflow()) return;
-    if (stEmpty(0)) stSet(0, indefinite());
-    if (stEmpty(i)) stSet(i, indefinite());
+    if (stEmpty(0)) stSetIndef(0);
+    if (stEmpty(i)) stSetIndef(i);
   }
   swapRegs(physOf(0), physOf(i));
   swSet(swGet() & ~SW_C1);
@@ -513,7 +513,7 @@ function swapRegs(a: u32, b: u32): void {
   if (stEmpty(0) || stEmpty(i)) {
     if (!stackUnderflow()) return;
     // masked: the destination gets the indefinite whatever the condition (SDM FCMOVcc: #IS)
-    if (testCC(cc)) stSet(0, indefinite()); else if (stEmpty(0)) stSet(0, indefinite());
+    if (testCC(cc)) stSetIndef(0); else if (stEmpty(0)) stSetIndef(0);
     return;
   }
   swSet(swGet() & ~SW_C1);
@@ -543,7 +543,7 @@ function swapRegs(a: u32, b: u32): void {
 @inline export function fsignOp(p: u32, fop: u32, abs: bool): void {
   if (!fpuEnter()) return;
   fpuSetIP(p, fop);
-  if (stEmpty(0)) { if (stackUnderflow()) stSet(0, indefinite()); return; }
+  if (stEmpty(0)) { if (stackUnderflow()) stSetIndef(0); return; }
   stGet80(0);
   const se = abs ? pSE & 0x7FFF : pSE ^ 0x8000;
   stSetRaw(0, pMant, se);
@@ -569,13 +569,13 @@ function st0Dispatch(kind: u32): void {
   if (stEmpty(0) || (needs1 && stEmpty(1))) {
     if (!stackUnderflow()) return;
     // masked: the destination(s) get the indefinite
-    if (kind == K_PATAN || kind == K_YL2X || kind == K_YL2XP1) { stSet(1, indefinite()); popStack(); return; }
+    if (kind == K_PATAN || kind == K_YL2X || kind == K_YL2XP1) { stSetIndef(1); popStack(); return; }
     if (kind == K_SINCOS || kind == K_PTAN || kind == K_XTRACT) {
-      stSet(0, indefinite());
-      if (pushOk()) { decTop(); stSet(0, indefinite()); }
+      stSetIndef(0);
+      if (pushOk()) { decTop(); stSetIndef(0); }
       return;
     }
-    stSet(0, indefinite());
+    stSetIndef(0);
     return;
   }
   switch (kind) {
