@@ -17,7 +17,7 @@ import { assemble } from "../util/nasm.ts";
 // ---- templates ----------------------------------------------------------------------------------------------
 // ESI = input record: a (m80) at +0, b (m80) at +16, control word at +32, memory operand at +40.
 // EBX = output: FNSAVE image at +0 (108 bytes), memory result at +112 (10 bytes), EFLAGS at +124.
-// Before the instruction: FNINIT, ST(1) = b, ST(0) = a, FLDCW.
+// Before the instruction: FNINIT, ST(1) = b, ST(0) = a, condition codes C0-C3 from +34, FLDCW.
 export type MemKind = "none" | "m16i" | "m32i" | "m64i" | "m32" | "m64" | "m80" | "bcd";
 export interface Template { name: string; asm: string; mem: MemKind; kind: "arith" | "int" | "trans"; eflags?: boolean; }
 
@@ -60,13 +60,15 @@ export const TEMPLATES = T;
 
 function templateBody(t: Template, i: number): string {
   const flags = t.eflags ? "\n  pushfd\n  pop eax\n  mov [ebx+124], eax" : "";
-  return `t${i}:\n  fninit\n  fld tword [esi+16]\n  fld tword [esi]\n  fldcw [esi+32]\n  ${t.asm}${flags}\n  fnsave [ebx]\n  ret\n`;
+  // initial condition codes C0-C3 from the record (FNSTENV, OR, FLDENV), then the control word
+  const cc = "  sub esp, 28\n  fnstenv [esp]\n  mov ax, [esi+34]\n  or [esp+4], ax\n  fldenv [esp]\n  add esp, 28\n";
+  return `t${i}:\n  fninit\n  fld tword [esi+16]\n  fld tword [esi]\n${cc}  fldcw [esi+32]\n  ${t.asm}${flags}\n  fnsave [ebx]\n  ret\n`;
 }
 const templatesAsm = () => T.map(templateBody).join("");
 
 // ---- cases ----------------------------------------------------------------------------------------------------
 export const REC = 64, OUT = 128;
-export interface XCase { t: number; cw: number; a: bigint; b: bigint; mem: bigint; }
+export interface XCase { t: number; cw: number; a: bigint; b: bigint; mem: bigint; cc: number; }
 
 /** xorshift128+ on BigInt-free 32-bit halves: reproducible across platforms. */
 export class Rng {
@@ -222,7 +224,8 @@ export function generate(seed: number, count: number, kinds: Template["kind"][] 
     let a: bigint, b: bigint;
     if (tp.kind === "trans") [a, b] = genTrans(r, tp.name);
     else { a = tp.kind === "int" ? genInt80(r) : gen80(r); b = gen80(r, a); }
-    out.push({ t, cw: genCW(r), a, b, mem: tp.mem === "m80" ? gen80(r, a) : genMem(r, tp.mem) });
+    const cc = r.chance(0.5) ? 0 : [0x0100, 0x0200, 0x0400, 0x4000][r.int(4)] | (r.chance(0.5) ? 0x4700 & (r.u32() & 0xFFFF) : 0);
+    out.push({ t, cw: genCW(r), a, b, mem: tp.mem === "m80" ? gen80(r, a) : genMem(r, tp.mem), cc });
   }
   return out;
 }
@@ -233,6 +236,7 @@ function record(c: XCase): Uint8Array {
   const put80 = (off: number, v: bigint) => { dv.setBigUint64(off, v & M64, true); dv.setUint16(off + 8, Number(v >> 64n) & 0xFFFF, true); };
   put80(0, c.a); put80(16, c.b);
   dv.setUint16(32, c.cw, true);
+  dv.setUint16(34, c.cc, true);
   put80(40, c.mem);
   dv.setUint32(56, c.t, true);
   return b;
@@ -330,6 +334,8 @@ export function diffCase(c: XCase, emu: Uint8Array, nat: Uint8Array): string[] {
   const tp = T[c.t];
   let swMask = 0xFFFF;
   if (tp.name === "frndint") swMask &= ~0x0200;
+  // FCOMI/FUCOMI(P): the SDM says C1 = 0; the AMD host leaves C1 unchanged (the emulator follows the SDM)
+  if (tp.eflags) swMask &= ~0x0200;
   // transcendentals: results within 1 ulp of the host (the last bit is implementation-specific: AMD and Intel
   // differ, and neither is always correctly rounded), so C1 ("rounded up") is not compared either
   const trans = tp.kind === "trans";
@@ -359,6 +365,6 @@ export function diffCase(c: XCase, emu: Uint8Array, nat: Uint8Array): string[] {
 export function describe(c: XCase): string {
   const tp = T[c.t];
   const memW = { none: 0, m16i: 4, m32i: 8, m64i: 16, m32: 8, m64: 16, m80: 20, bcd: 20 }[tp.mem];
-  return `${tp.name}  CW=${hex(c.cw, 4)} ST0=${fmt80(c.a)} ST1=${fmt80(c.b)}` + (memW ? ` mem=${hex(c.mem, memW)}` : "") +
+  return `${tp.name}  CW=${hex(c.cw, 4)} C=${hex(c.cc, 4)} ST0=${fmt80(c.a)} ST1=${fmt80(c.b)}` + (memW ? ` mem=${hex(c.mem, memW)}` : "") +
     `\n      record: ${Array.from(record(c), x => hex(x, 2)).join("")}`;
 }

@@ -28,6 +28,9 @@ export function fpremOp(ieee: bool): void {
   const am = stMant(0), ase = stSE(0), bm = stMant(1), bse = stSE(1);
   const ka = cls80(am, ase), kb = cls80(bm, bse);
   const cw = load<u32>(FPU_CW) | PC64;
+  // C1 = C2 = 0 unless the remainder sets them; NaN, invalid or unmasked denormal operands leave C0 and C3
+  // unchanged (measured)
+  swSet(swGet() & ~(SW_C1 | SW_C2));
   if (specialIn(am, ase, ka, bm, bse, kb)) {
     if (fpuSignal(oFlags)) stSetRaw(0, oM, oSE);
     return;
@@ -106,6 +109,7 @@ export function fxtractOp(): void {
     if (!fpuSignal(oFlags)) return;
     const m = oM, se = oSE;
     stSetRaw(0, m, se); decTop(); stSetRaw(0, m, se);
+    setC1(false);
     return;
   }
   let em: u64 = 0, ese: u32 = 0, sm: u64 = am, sse: u32 = ase;

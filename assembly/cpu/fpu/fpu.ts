@@ -122,14 +122,18 @@ export function fpuSignal(exc: u32): bool {
   if ((unmasked & (SW_IE | SW_DE | SW_ZE)) != 0) { exc &= SW_IE | SW_DE | SW_ZE | SW_SF; unmasked &= exc; }
   let sw = swGet() | (exc & 0x7F);
   if (unmasked != 0) sw |= SW_ES | SW_B;
+  const ok = (unmasked & (SW_IE | SW_DE | SW_ZE)) == 0;
+  if (!ok) sw &= ~SW_C1; // a suppressed result leaves C1 = 0 (measured)
   swSet(sw);
-  return (unmasked & (SW_IE | SW_DE | SW_ZE)) == 0;
+  return ok;
 }
 
 /** As fpuSignal, for a store to memory: unmasked overflow/underflow also suppress it (SDM Vol. 1 4.9.2). */
 export function fpuSignalStore(exc: u32): bool {
   const ok = fpuSignal(exc);
-  return ok && (exc & ~load<u32>(FPU_CW) & (SW_OE | SW_UE)) == 0;
+  if (!ok) return false;
+  if ((exc & ~load<u32>(FPU_CW) & (SW_OE | SW_UE)) != 0) { swSet(swGet() & ~SW_C1); return false; }
+  return true;
 }
 
 /** Is the invalid-operation exception masked? */
@@ -143,8 +147,9 @@ export function stackUnderflow(): bool {
 
 /** Stack overflow (pushing onto a full register): IE + SF, C1 = 1. Returns true when masked. */
 export function stackOverflow(): bool {
+  const ok = fpuSignal(SW_IE | SW_SF);
   swSet(swGet() | SW_C1);
-  return fpuSignal(SW_IE | SW_SF);
+  return ok;
 }
 
 /** After FLDCW, FLDENV, FRSTOR, FXRSTOR: ES and B follow the flags that are now unmasked. */

@@ -567,6 +567,8 @@ function st0Dispatch(kind: u32): void {
   // two-operand ones need ST(1)
   const needs1 = kind == K_SCALE || kind == K_PATAN || kind == K_YL2X || kind == K_YL2XP1 || kind == K_PREM || kind == K_PREM1;
   if (stEmpty(0) || (needs1 && stEmpty(1))) {
+    // FPREM/FPREM1 and the trigonometric instructions also clear C2 (measured for FPREM)
+    if (kind == K_PREM || kind == K_PREM1 || (kind >= K_SIN && kind <= K_PTAN)) swSet(swGet() & ~SW_C2);
     if (!stackUnderflow()) return;
     // masked: the destination(s) get the indefinite
     if (kind == K_PATAN || kind == K_YL2X || kind == K_YL2XP1) { stSetIndef(1); popStack(); return; }

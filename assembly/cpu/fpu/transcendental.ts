@@ -99,6 +99,7 @@ function trigReduce(m: u64, se: u32): void {
 /** Common checks of FSIN/FCOS/FSINCOS/FPTAN. push: the instruction pushes a second result. */
 function trigPrologue(push: bool): bool {
   const m = stMant(0), se = stSE(0), k = cls80(m, se);
+  swSet(swGet() & ~SW_C2); // C2 = 0 unless the argument is out of range, also when an exception stops it (measured)
   if (push && !physEmpty(physOf(7))) {
     // stack overflow; masked: both results are the indefinite
     if (stackOverflow()) { stSetRaw(0, M80_INDEFINITE_MANT, M80_INDEFINITE_SE); decTop(); stSetRaw(0, M80_INDEFINITE_MANT, M80_INDEFINITE_SE); }
