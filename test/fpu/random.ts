@@ -55,6 +55,11 @@ for (const op of ["fadd st0, st1", "fcom st1", "fsqrt", "fst dword [ebx+112]", "
 for (const op of ["fld dword [esi+40]", "fxtract", "fld st1", "fild word [esi+40]"]) {
   add(`${op} (stack full)`, `${Array(6).fill("fld st0").join("\n  ")}\n  ${op}`, op.includes("esi") ? (op.startsWith("fild") ? "m16i" : "m32") : "none");
 }
+// moves, constants and stack operations (condition codes and exact images)
+for (const op of ["fxch st1", "fst st1", "fstp st1", "fld st1", "fld1", "fldz", "fldpi", "fldl2t", "fldl2e", "fldlg2", "fldln2",
+  "fincstp", "fdecstp", "ffree st1", "fnop"]) add(op, op);
+// FCMOVcc: EFLAGS (SF ZF AF PF CF) from the record byte at +36
+for (const op of ["fcmovb", "fcmove", "fcmovbe", "fcmovu", "fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu"]) add(`${op} st0, st1`, `mov ah, [esi+36]\n  sahf\n  ${op} st0, st1`);
 for (const op of ["fsin", "fcos", "fsincos", "fptan", "fpatan", "f2xm1", "fyl2x", "fyl2xp1"]) add(op, op, "none", "trans");
 export const TEMPLATES = T;
 
@@ -68,7 +73,7 @@ const templatesAsm = () => T.map(templateBody).join("");
 
 // ---- cases ----------------------------------------------------------------------------------------------------
 export const REC = 64, OUT = 128;
-export interface XCase { t: number; cw: number; a: bigint; b: bigint; mem: bigint; cc: number; }
+export interface XCase { t: number; cw: number; a: bigint; b: bigint; mem: bigint; cc: number; flags: number; }
 
 /** xorshift128+ on BigInt-free 32-bit halves: reproducible across platforms. */
 export class Rng {
@@ -225,7 +230,7 @@ export function generate(seed: number, count: number, kinds: Template["kind"][] 
     if (tp.kind === "trans") [a, b] = genTrans(r, tp.name);
     else { a = tp.kind === "int" ? genInt80(r) : gen80(r); b = gen80(r, a); }
     const cc = r.chance(0.5) ? 0 : [0x0100, 0x0200, 0x0400, 0x4000][r.int(4)] | (r.chance(0.5) ? 0x4700 & (r.u32() & 0xFFFF) : 0);
-    out.push({ t, cw: genCW(r), a, b, mem: tp.mem === "m80" ? gen80(r, a) : genMem(r, tp.mem), cc });
+    out.push({ t, cw: genCW(r), a, b, mem: tp.mem === "m80" ? gen80(r, a) : genMem(r, tp.mem), cc, flags: r.u32() & 0xD5 });
   }
   return out;
 }
@@ -237,6 +242,7 @@ function record(c: XCase): Uint8Array {
   put80(0, c.a); put80(16, c.b);
   dv.setUint16(32, c.cw, true);
   dv.setUint16(34, c.cc, true);
+  dv.setUint8(36, c.flags);
   put80(40, c.mem);
   dv.setUint32(56, c.t, true);
   return b;
@@ -336,6 +342,8 @@ export function diffCase(c: XCase, emu: Uint8Array, nat: Uint8Array): string[] {
   if (tp.name === "frndint") swMask &= ~0x0200;
   // FCOMI/FUCOMI(P): the SDM says C1 = 0; the AMD host leaves C1 unchanged (the emulator follows the SDM)
   if (tp.eflags) swMask &= ~0x0200;
+  // condition codes the SDM leaves undefined: FFREE all four, FCMOVcc all four unless a stack underflow
+  if (tp.name === "ffree st1" || tp.name.startsWith("fcmov")) swMask &= ~0x4700;
   // transcendentals: results within 1 ulp of the host (the last bit is implementation-specific: AMD and Intel
   // differ, and neither is always correctly rounded), so C1 ("rounded up") is not compared either
   const trans = tp.kind === "trans";
@@ -365,6 +373,6 @@ export function diffCase(c: XCase, emu: Uint8Array, nat: Uint8Array): string[] {
 export function describe(c: XCase): string {
   const tp = T[c.t];
   const memW = { none: 0, m16i: 4, m32i: 8, m64i: 16, m32: 8, m64: 16, m80: 20, bcd: 20 }[tp.mem];
-  return `${tp.name}  CW=${hex(c.cw, 4)} C=${hex(c.cc, 4)} ST0=${fmt80(c.a)} ST1=${fmt80(c.b)}` + (memW ? ` mem=${hex(c.mem, memW)}` : "") +
+  return `${tp.name}  CW=${hex(c.cw, 4)} C=${hex(c.cc, 4)} AH=${hex(c.flags, 2)} ST0=${fmt80(c.a)} ST1=${fmt80(c.b)}` + (memW ? ` mem=${hex(c.mem, memW)}` : "") +
     `\n      record: ${Array.from(record(c), x => hex(x, 2)).join("")}`;
 }

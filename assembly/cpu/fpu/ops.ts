@@ -501,6 +501,7 @@ function swapRegs(a: u32, b: u32): void {
   const i = rmIdx(p);
   fpuSetIP(p, fopHi | 0xC0 | i);
   freePhys(physOf(i));
+  swSet(swGet() & ~SW_C1); // condition codes undefined (SDM); the host clears C1
   if (pop) popStack();
 }
 
@@ -516,8 +517,7 @@ function swapRegs(a: u32, b: u32): void {
     if (testCC(cc)) stSetIndef(0); else if (stEmpty(0)) stSetIndef(0);
     return;
   }
-  swSet(swGet() & ~SW_C1);
-  if (testCC(cc)) stCopy(0, i);
+  if (testCC(cc)) stCopy(0, i); // C1 unchanged (SDM: defined only for stack underflow; measured)
 }
 
 /** FNOP, and FENI/FDISI/FSETPM (DB E0/E1/E4: no-ops on a 387 and later; not "waiting"). */
