@@ -1,25 +1,16 @@
 // x87 FPU state: the register stack, control/status/tag words, the last-instruction pointers, exception
 // signalling and delivery (SDM Vol. 1 ch. 8, Vol. 3A 2.5 for CR0.EM/MP/TS/NE).
 //
-// PRECISION (read this before trusting a digit): each physical register holds an f64 working value
-// (FPU_ST) and, when FPU_RAW_VALID has its bit set, the exact 80-bit image it was loaded from (FPU_RAW).
-//  - Loads and moves keep the 80-bit image: FLD m80 / FSTP m80, FILD m64 / FISTP m64, FBLD / FBSTP,
-//    FLD ST(i), FXCH, FCHS, FABS, FCMOVcc, FRNDINT, FSAVE / FRSTOR, FXSAVE / FXRSTOR are bit exact.
-//  - Arithmetic and transcendental results are computed in f64: 53-bit significands and the f64 exponent
-//    range. A guest sees this as: after FADD etc. the result is rounded to 53 bits even with precision
-//    control = 64 bits (the default after FINIT), results beyond the f64 range overflow/underflow
-//    (OE/UE) although an 80-bit register could hold them, and 80-bit denormals read as zero.
-//  - Add, subtract, multiply, divide and square root compute the exact rounding error, so PE, C1 ("rounded
-//    up") and the four rounding modes of the control word are exact at 53 bits; precision control 24 bits
-//    rounds the 53-bit result again (possible double rounding); 53 and 64 bits both give 53.
-//  - FIST/FISTP/FBSTP/FRNDINT and stores to m32/m64 honour the rounding control exactly (integer code on
-//    the 80-bit image).
-//  - Transcendentals (FSIN, FPATAN, F2XM1, ...) use the f64 library functions: a few ulp of f64, not the
-//    x87's own results, and FSIN/FCOS/FPTAN reduce large arguments exactly where the x87 uses a 66-bit pi.
-//  - Unmasked overflow/underflow on a register destination store the masked result (the x87 would store
-//    the significand with a biased exponent).
-// NaN payloads and signed zeros never pass through float arithmetic that could change them: FCHS/FABS and
-// NaN propagation work on bit patterns (float80.ts).
+// PRECISION: each physical register is its 80-bit image (FPU_RAW); there is no other working value.
+//  - Arithmetic (ext80.ts) is exact x87 arithmetic: 64-bit significands rounded once to the precision
+//    control (24/53/64 bits) under the rounding control, the full 15-bit exponent range, denormal and
+//    unsupported operands, masked and unmasked responses (bias-adjusted results on register destinations).
+//  - FPREM/FPREM1/FSCALE/FXTRACT/FRNDINT (exact.ts) are exact; the precision control does not apply to them.
+//  - Transcendentals (transcendental.ts) are evaluated with a 128-bit significand (wide.ts) and rounded
+//    once; they agree with the host's x87 within 1 ulp (about 97.5% bit for bit).
+//  - Where the SDM is silent, behaviour follows measurements on the host x87 (comments say "measured");
+//    test/fpu/random.ts compares every instruction against the host.
+// NaN payloads and signed zeros never pass through float arithmetic: everything is integer code on images.
 import {
   FPU_RAW, FPU_CW, FPU_SW, FPU_TOP, FPU_TAG, FPU_FIP, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FOP,
   FPU_MXCSR, FPU_FERR, CR0, I_LEN, I_RM, I_INDEX, I_DISP, I_SIB, I_FLAGS, IF_A32, MODE_FLAGS, MODE_CS32,
