@@ -31,32 +31,50 @@ function setPi(d: u32): void { wPut(d, false, 1, 0xC90F_DAA2_2168_C234, 0xC4C6_6
 function setLn2(d: u32): void { wPut(d, false, -1, 0xB172_17F7_D1CF_79AB, 0xC9E3_B398_03F2_F6AF); }
 function setLog2e(d: u32): void { wPut(d, false, 0, 0xB8AA_3B29_5C17_F0BB, 0xBE87_FED0_691D_3E88); }
 
+// Constant tables in wide slots, computed once on first use: 1/n! (n = 0..27), 1/(2k+1) (k = 0..17) and
+// atan(k/8) (k = 0..8, the latter by the slow angle-halving kernel).
+const FACT: u32 = 40, ODD: u32 = 70, ATAN: u32 = 90;
+let tablesReady = false;
+function tables(): void {
+  if (tablesReady) return;
+  tablesReady = true;
+  wFromInt(W(FACT), 1);
+  for (let n: u32 = 1; n <= 27; n++) wDivSmall(W(FACT + n), W(FACT + n - 1), n);
+  wFromInt(ONE, 1);
+  for (let k: u32 = 0; k <= 17; k++) wDivSmall(W(ODD + k), ONE, 2 * k + 1);
+  wPut(W(ATAN), false, 0, 0, 0);
+  for (let k: i32 = 1; k <= 8; k++) {
+    wFromInt(XV, k);
+    wScale(XV, XV, -3);
+    atanHalving(W(ATAN + <u32>k), XV);
+  }
+}
+
+/** Horner: d = c[K] op z (c[K-1] op z (...)) with op = + or - (alternating series), c from table slots. */
+function horner(d: u32, z: u32, table: u32, first: u32, step: u32, count: u32, alternate: bool): void {
+  // terms c[first + step * j] for j = 0..count-1; evaluation from the highest
+  wCopy(d, W(table + first + step * (count - 1)));
+  for (let j = <i32>count - 2; j >= 0; j--) {
+    wMul(TMP, z, d);
+    wAdd(d, W(table + first + step * <u32>j), TMP, alternate);
+  }
+}
+
 function setC1(up: bool): void { swSet((swGet() & ~SW_C1) | (up ? SW_C1 : 0)); }
 function cw(): u32 { return load<u32>(FPU_CW); }
 
 // ---- sin / cos kernels on |r| <= pi/4 ---------------------------------------------------------------------
 function sinPoly(d: u32, r: u32): void {
+  // sin r = r (1/1! - r^2/3! + r^4/5! - ...), |r| <= pi/4: terms to r^23/23! (below 2^-72 relative)
   wMul(R2, r, r);
-  wFromInt(ONE, 1);
-  wFromInt(SV, 1);
-  for (let k: u32 = 12; k >= 1; k--) {
-    wMul(TMP, R2, SV);
-    wDivSmall(TMP, TMP, (2 * k) * (2 * k + 1));
-    wAdd(SV, ONE, TMP, true);
-  }
+  horner(SV, R2, FACT, 1, 2, 12, true);
   wMul(d, r, SV);
 }
 
 function cosPoly(d: u32, r: u32): void {
+  // cos r = 1/0! - r^2/2! + r^4/4! - ..., terms to r^24/24!
   wMul(R2, r, r);
-  wFromInt(ONE, 1);
-  wFromInt(CV, 1);
-  for (let k: u32 = 12; k >= 1; k--) {
-    wMul(TMP, R2, CV);
-    wDivSmall(TMP, TMP, (2 * k - 1) * (2 * k));
-    wAdd(CV, ONE, TMP, true);
-  }
-  wCopy(d, CV);
+  horner(d, R2, FACT, 0, 2, 13, true);
 }
 
 // pi/2 rounded to 66 bits: P' * 2^-65 with P' = 3_243F6A88_85A308D3h
@@ -172,6 +190,7 @@ function trigValue(d: u32, kind: u32, xneg: bool): void {
 }
 
 function trigOne(kind: u32): void {
+  tables(); // before any wide slot is in use
   if (!trigPrologue(false)) return;
   const m = stMant(0), se = stSE(0);
   const den: u32 = isDenormal80(m, se) ? SW_DE : 0;
@@ -194,6 +213,7 @@ export function fcosOp(): void { trigOne(1); }
 
 /** FSINCOS: ST(0) = sin, then push cos. FPTAN: ST(0) = tan, then push 1.0. */
 function trigTwo(tan: bool): void {
+  tables(); // before any wide slot is in use
   if (!trigPrologue(true)) return;
   const m = stMant(0), se = stSE(0);
   const den: u32 = isDenormal80(m, se) ? SW_DE : 0;
@@ -241,8 +261,8 @@ function finishTwo(flags: u32): void {
   setC1(oUp);
 }
 
-/** atan(t) for 0 <= t <= 1 into d. */
-function atanKernel(d: u32, t: u32): void {
+/** atan(t) for 0 <= t <= 1 into d by angle halving (slow; builds the table). */
+function atanHalving(d: u32, t: u32): void {
   wCopy(U, t);
   let halvings = 0;
   wFromInt(ONE, 1);
@@ -267,7 +287,33 @@ function atanKernel(d: u32, t: u32): void {
   wScale(d, d, halvings);
 }
 
+/** atan(t) for 0 <= t <= 1 into d: atan(c) + atan((t - c) / (1 + t c)) with c = k/8 nearest to t. */
+function atanKernel(d: u32, t: u32): void {
+  // k = round(8 t)
+  let k: u32 = 0;
+  if (!wIsZero(t)) {
+    const e = load<i32>(t, 16);
+    if (e >= -4) k = <u32>(((load<u64>(t) >> <u64>(59 - e)) + 1) >> 1); // round(8t) = (floor(16t) + 1) / 2
+  }
+  if (k == 0) wCopy(U, t);
+  else {
+    wFromInt(T2, <i64>k);
+    wScale(T2, T2, -3); // c
+    wMul(TMP, t, T2);
+    wFromInt(ONE, 1);
+    wAdd(TMP, ONE, TMP, false); // 1 + t c
+    wAdd(U, t, T2, true); // t - c
+    wDiv(U, U, TMP);
+  }
+  // atan(u) = u (1 - u^2/3 + u^4/5 - ...), |u| <= 1/16: terms to u^19/19
+  wMul(R2, U, U);
+  horner(RES2, R2, ODD, 0, 1, 10, true);
+  wMul(d, U, RES2);
+  if (k != 0) wAdd(d, W(ATAN + k), d, false);
+}
+
 export function fpatanOp(): void {
+  tables(); // before any wide slot is in use
   const xm = stMant(0), xse = stSE(0), ym = stMant(1), yse = stSE(1);
   const kx = cls80(xm, xse), ky = cls80(ym, yse);
   if (twoSpecial(xm, xse, kx, ym, yse, ky)) return;
@@ -303,6 +349,7 @@ export function fpatanOp(): void {
 
 // ---- F2XM1 --------------------------------------------------------------------------------------------------
 export function f2xm1Op(): void {
+  tables(); // before any wide slot is in use
   const m = stMant(0), se = stSE(0), k = cls80(m, se);
   if (k == K_UNS || k >= K_QNAN) {
     specialIn(m, se, k, m, se, k);
@@ -320,13 +367,8 @@ export function f2xm1Op(): void {
   wFrom80(XV, m, se);
   setLn2(TMP);
   wMul(U, XV, TMP);
-  wFromInt(ONE, 1);
-  wFromInt(RES2, 1);
-  for (let n: u32 = 26; n >= 2; n--) {
-    wMul(TMP, RES2, U);
-    wDivSmall(TMP, TMP, n);
-    wAdd(RES2, ONE, TMP, false);
-  }
+  // u (1/1! + u/2! + u^2/3! + ...), |u| <= ln 2: terms to u^25/26!
+  horner(RES2, U, FACT, 1, 1, 26, false);
   wMul(RES, U, RES2);
   wRound(RES, cw());
   if (!fpuSignal(oFlags | den)) return;
@@ -337,14 +379,9 @@ export function f2xm1Op(): void {
 // ---- FYL2X / FYL2XP1 ----------------------------------------------------------------------------------------
 /** ln of the wide value (1 + s) / (1 - s) = 2 atanh(s) for |s| <= 0.18, into d. */
 function atanh2(d: u32, s: u32): void {
+  // 2 s (1 + s^2/3 + s^4/5 + ...), |s| <= 0.18: terms to s^34/35
   wMul(R2, s, s);
-  wFromInt(ONE, 1);
-  wPut(RES2, false, 0, 0, 0);
-  for (let k: i32 = 16; k >= 0; k--) {
-    wMul(TMP, R2, RES2);
-    wDivSmall(T2, ONE, <u32>(2 * k + 1));
-    wAdd(RES2, T2, TMP, false);
-  }
+  horner(RES2, R2, ODD, 0, 1, 18, false);
   wMul(d, s, RES2);
   wScale(d, d, 1);
 }
@@ -373,6 +410,7 @@ function productInto1(ym: u64, yse: u32, ky: u32, den: u32): void {
 
 /** FYL2X: ST(1) = ST(1) * log2(ST(0)), pop. */
 export function fyl2xOp(): void {
+  tables(); // before any wide slot is in use
   const xm = stMant(0), xse = stSE(0), ym = stMant(1), yse = stSE(1);
   const kx = cls80(xm, xse), ky = cls80(ym, yse);
   if (twoSpecial(xm, xse, kx, ym, yse, ky)) return;
@@ -415,6 +453,7 @@ export function fyl2xOp(): void {
 
 /** FYL2XP1: ST(1) = ST(1) * log2(ST(0) + 1), pop (defined for |x| < 1 - sqrt(2)/2). */
 export function fyl2xp1Op(): void {
+  tables(); // before any wide slot is in use
   const xm = stMant(0), xse = stSE(0), ym = stMant(1), yse = stSE(1);
   const kx = cls80(xm, xse), ky = cls80(ym, yse);
   if (twoSpecial(xm, xse, kx, ym, yse, ky)) return;

@@ -7,7 +7,7 @@
 import { mul64, wHi, wLo, roundPack, unpackFin, uM, uE } from "./ext80";
 
 const SLOT: u32 = 24; // hi u64, lo u64, e i32, neg u32
-const NSLOTS: u32 = 40;
+const NSLOTS: u32 = 128; // 0-29 work, 30-35 internal temporaries, 40-127 constant tables (transcendental.ts)
 const base = <u32>memory.data(SLOT * NSLOTS, 8);
 const ZERO_E: i32 = -0x100000;
 
@@ -129,7 +129,7 @@ export function wDivSmall(d: u32, a: u32, n: u32): void {
 
 const T0: u32 = 30, T1: u32 = 31, T2: u32 = 32, T3: u32 = 33, T4: u32 = 34, T5: u32 = 35;
 
-/** d = 1 / a (two Newton steps from an f64 guess: about 2^-105 relative). */
+/** d = 1 / a (one Newton step from an f64 guess: about 2^-104 relative). */
 export function wRecip(d: u32, a: u32): void {
   const y = W(T0), t = W(T1), two = W(T2);
   // guess: 1 / (significand in [1, 2)) then the exponent
@@ -138,12 +138,10 @@ export function wRecip(d: u32, a: u32): void {
   store<i32>(y, wExp(y) - wExp(a), 16);
   wSetNeg(y, wNeg(a));
   wFromInt(two, 2);
-  for (let k = 0; k < 2; k++) {
-    wMul(t, a, y);
-    wAdd(t, two, t, true);
-    wMul(y, y, t);
-  }
-  wCopy(d, y);
+  // one Newton step doubles the 53 correct bits of the guess
+  wMul(t, a, y);
+  wAdd(t, two, t, true);
+  wMul(d, y, t);
 }
 
 /** d = a / b. */
@@ -162,11 +160,10 @@ export function wSqrt(d: u32, a: u32): void {
   const odd = (e & 1) != 0;
   wFromF64(s, Math.sqrt(odd ? sigF * 2.0 : sigF));
   store<i32>(s, wExp(s) + ((odd ? e - 1 : e) >> 1), 16);
-  for (let k = 0; k < 2; k++) {
-    wDiv(q, a, s);
-    wAdd(s, s, q, false);
-    store<i32>(s, wExp(s) - 1, 16);
-  }
+  // one Newton step: s = (s + a / s) / 2
+  wDiv(q, a, s);
+  wAdd(s, s, q, false);
+  store<i32>(s, wExp(s) - 1, 16);
   wCopy(d, s);
 }
 
