@@ -466,6 +466,15 @@ export function fyl2xp1Op(): void {
     if (ky == K_INF) { indefiniteOut(SW_IE); finishTwo(SW_IE); return; }
     setOut(0, (yse ^ xse) & 0x8000, 0); finishTwo(den); return;
   }
+  // outside the defined range |x| < 1 - sqrt(2)/2 the result is undefined; keep it finite and sane:
+  // x < -1 is invalid, x = -1 is log2(0)
+  if ((xse & 0x8000) != 0 && (xse & 0x7FFF) >= 0x3FFF) {
+    const eq = (xse & 0x7FFF) == 0x3FFF && xm == TOP;
+    if (!eq || ky == K_ZERO) { indefiniteOut(SW_IE); finishTwo(SW_IE); return; }
+    setOut(TOP, ((yse & 0x8000) ^ 0x8000) | 0x7FFF, 0);
+    finishTwo(ky == K_INF ? den : SW_ZE);
+    return;
+  }
   // log2(1 + x) = log2(e) * 2 atanh(x / (2 + x))
   logExact = false;
   wFrom80(XV, xm, xse);
