@@ -63,7 +63,8 @@ export let wHi: u64 = 0;
 export let wLo: u64 = 0;
 
 /** wHi:wLo = a * b. */
-export function mul64(a: u64, b: u64): void {
+// @ts-ignore: decorator
+@inline export function mul64(a: u64, b: u64): void {
   const a0 = a & 0xFFFF_FFFF, a1 = a >> 32, b0 = b & 0xFFFF_FFFF, b1 = b >> 32;
   const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
   const mid = (p00 >> 32) + (p01 & 0xFFFF_FFFF) + (p10 & 0xFFFF_FFFF);

@@ -68,10 +68,8 @@ export function wMul(d: u32, a: u32, b: u32): void {
   mul64(ah, bh); const h1 = wHi, h0 = wLo;
   mul64(ah, bl); const m1 = wHi, m0 = wLo;
   mul64(al, bh); const n1 = wHi, n0 = wLo;
-  mul64(al, bl); const l1 = wHi;
-  // word 1 (2^64) and its carries into word 2
-  let w1 = m0 + n0; let c: u64 = w1 < m0 ? 1 : 0;
-  const w1b = w1 + l1; c += w1b < w1 ? 1 : 0; w1 = w1b;
+  // word 1 (2^64) and its carries into word 2 (the high half of al * bl is left out: below 2^-126 relative)
+  let w1 = m0 + n0; const c: u64 = w1 < m0 ? 1 : 0;
   let w2 = h0 + m1; let c2: u64 = w2 < h0 ? 1 : 0;
   let t = w2 + n1; c2 += t < w2 ? 1 : 0; w2 = t;
   t = w2 + c; c2 += t < w2 ? 1 : 0; w2 = t;
