@@ -182,7 +182,7 @@ function genMem(r: Rng, kind: MemKind): bigint {
 function genCW(r: Rng): number {
   const pc = [0, 2, 3, 3][r.int(4)];
   const rc = r.int(4);
-  const masks = r.chance(0.7) ? 0x3F : r.int(64);
+  const masks = r.chance(0.6) ? 0x3F : r.int(64);
   return 0x40 | masks | (pc << 8) | (rc << 10);
 }
 
@@ -228,7 +228,11 @@ export function generate(seed: number, count: number, kinds: Template["kind"][] 
     const tp = T[t];
     let a: bigint, b: bigint;
     if (tp.kind === "trans") [a, b] = genTrans(r, tp.name);
-    else { a = tp.kind === "int" ? genInt80(r) : gen80(r); b = gen80(r, a); }
+    else if (tp.kind === "arith" && r.chance(0.2)) {
+      // both operands near the ends of the exponent range: overflow and underflow of products and quotients
+      const ext = () => img((r.chance(0.5) ? 0x8000 : 0) | (r.chance(0.5) ? 1 + r.int(40) : 0x7FFE - r.int(40)), sig(r));
+      a = ext(); b = r.chance(0.8) ? ext() : img(r.chance(0.5) ? 0x3FFF + r.int(80) : 0x3FFF - r.int(80), sig(r));
+    } else { a = tp.kind === "int" ? genInt80(r) : gen80(r); b = gen80(r, a); }
     const cc = r.chance(0.5) ? 0 : [0x0100, 0x0200, 0x0400, 0x4000][r.int(4)] | (r.chance(0.5) ? 0x4700 & (r.u32() & 0xFFFF) : 0);
     out.push({ t, cw: genCW(r), a, b, mem: tp.mem === "m80" ? gen80(r, a) : genMem(r, tp.mem), cc, flags: r.u32() & 0xD5 });
   }
