@@ -108,9 +108,10 @@ export function div128(uh: u64, ul: u64, v: u64): void {
 }
 
 /**
- * Round (-1)^neg * (hi:lo / 2^64) * 2^(e - 63 + 64)... i.e. the 128-bit significand hi:lo (bit 127 set) with
- * value hi.lo * 2^(e - 63), to the control word's precision and rounding, and pack it. toReg: the result
- * goes to a register (unmasked OE/UE then deliver the exponent-adjusted result).
+ * Round (-1)^neg * hi.lo * 2^(e - 63) (a 128-bit significand hi:lo with bit 127 set; lo holds the bits
+ * below the 64-bit significand, its lowest bit may be a sticky bit) to the control word's precision and
+ * rounding control, and pack it into oM/oSE with oFlags (PE, UE, OE) and oUp (C1). The result is for a
+ * register: unmasked OE/UE deliver the exponent-adjusted result (stores use float80.roundTo instead).
  */
 export function roundPack(neg: bool, e: i32, hi: u64, lo: u64, cw: u32): void {
   const P = pcBitsOf(cw);
