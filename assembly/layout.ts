@@ -4,7 +4,7 @@
 //
 //   0x0000_0000  AssemblyScript static data (checked at init to end below STATE_BASE)
 //   0x0010_0000  STATE         CPU and device state (all guest-visible state except RAM/ROM/VRAM)
-//   0x0011_0000  IO_BUFFERS    byte channels the host drains (serial, debug console, ...)
+//   0x0011_0000  IO_BUFFERS    the output stream the host drains (serial, debug console, POST codes)
 //   0x0012_0000  PORT_MAP      device id per I/O port (64 Ki x u8)
 //   0x0013_0000  TRACE_RING    last executed instructions (for --trace and the debugger)
 //   0x0020_0000  BLOCK_HASH    block cache hash buckets
@@ -185,11 +185,13 @@ export const MODE_CS32: i32 = 4; // default operand/address size 32
 export const MODE_SS32: i32 = 8; // stack address size 32
 export const MODE_PAGING: i32 = 16;
 
-// ---- I/O buffers: channels of bytes written by the guest, drained by the host -----------------------------
-// Each channel: [u32 count][bytes...], CHANNEL_SIZE bytes in total. run() exits with EXIT_OUTPUT when one fills.
-export const CHANNEL_SIZE: u32 = 0x2000;
-export const CHANNEL_DATA_MAX: u32 = CHANNEL_SIZE - 4;
-export const CHANNEL_EXIT_AT: u32 = CHANNEL_DATA_MAX / 2; // ask the host to drain from here on
+// ---- I/O buffer: what the guest wrote to the output channels, drained by the host ----------------------------
+// One stream for all channels, so the host sees the bytes in the order the guest wrote them:
+// [u32 count][u16 entries: channel << 8 | byte], OUTPUT_SIZE bytes in total. run() exits with EXIT_OUTPUT when
+// it is half full.
+export const OUTPUT_SIZE: u32 = 0x10000;
+export const OUTPUT_MAX: u32 = (OUTPUT_SIZE - 4) >> 1; // entries
+export const OUTPUT_EXIT_AT: u32 = OUTPUT_MAX / 2; // ask the host to drain from here on
 export const CH_DEBUGCON: u32 = 0; // port 0xE9
 export const CH_COM1: u32 = 1;
 export const CH_COM2: u32 = 2;

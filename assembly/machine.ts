@@ -1,7 +1,7 @@
 // The machine's interface to the host (DESIGN.md 1.2): everything the host may call is exported here.
 // Addresses of state and buffers are exported too (from layout.ts) so the host reads them without copies.
 import {
-  RAM, STATE_BASE, IO_BUFFERS, CHANNELS, CHANNEL_SIZE, INTR_LINE, INTR_VECTOR, NMI_PENDING, EXIT_REQUEST,
+  RAM, STATE_BASE, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, NMI_PENDING, EXIT_REQUEST,
   EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK, CR0, CR2, CR3, CR4, SEG_SEL,
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
@@ -101,8 +101,8 @@ export function flushCaches(): void {
 }
 
 export const CHANNEL_COUNT: u32 = CHANNELS;
-export const CHANNEL_BYTES: u32 = CHANNEL_SIZE;
 export const IO_BUFFER_BASE: u32 = IO_BUFFERS;
+export const OUTPUT_ENTRIES_MAX: u32 = OUTPUT_MAX;
 export const ROM_BASE: u32 = ROM;
 export const ROM_BYTES: u32 = ROM_SIZE;
 

@@ -76,11 +76,11 @@ test("CPUID: GenuineIntel family 6, features = exactly what the core implements"
   assert.equal((sig >> 8) & 0xF, 6, "family 6");
   const edx = dv.getUint32(20, true);
   const has = (bit: number) => (edx >>> bit) & 1;
-  // implemented: FPU PSE TSC MSR CX8 SEP PGE CMOV FXSR
-  for (const [bit, name] of [[0, "FPU"], [3, "PSE"], [4, "TSC"], [5, "MSR"], [8, "CX8"], [11, "SEP"], [13, "PGE"], [15, "CMOV"], [24, "FXSR"]] as const)
+  // implemented: FPU VME PSE TSC MSR CX8 SEP PGE CMOV FXSR (bit positions: SDM Vol. 2 CPUID, table 3-11)
+  for (const [bit, name] of [[0, "FPU"], [1, "VME"], [3, "PSE"], [4, "TSC"], [5, "MSR"], [8, "CX8"], [11, "SEP"], [13, "PGE"], [15, "CMOV"], [24, "FXSR"]] as const)
     assert.equal(has(bit), 1, `${name} advertised`);
-  // not implemented: VME DE PAE MCE APIC MTRR MCA PAT PSE36 MMX SSE SSE2
-  for (const [bit, name] of [[1, "VME"], [2, "DE"], [6, "PAE"], [7, "MCE"], [9, "APIC"], [12, "MTRR"], [14, "MCA"], [16, "PAT"], [17, "PSE36"], [23, "MMX"], [25, "SSE"], [26, "SSE2"]] as const)
+  // not implemented: DE PAE MCE APIC MTRR MCA PAT PSE36 MMX SSE SSE2
+  for (const [bit, name] of [[2, "DE"], [6, "PAE"], [7, "MCE"], [9, "APIC"], [12, "MTRR"], [14, "MCA"], [16, "PAT"], [17, "PSE36"], [23, "MMX"], [25, "SSE"], [26, "SSE2"]] as const)
     assert.equal(has(bit), 0, `${name} not advertised`);
   assert.equal(dv.getUint32(24, true), 0, "no ECX features (SSE3 and later)");
 });
@@ -238,4 +238,49 @@ user:
   assert.equal(await run(0x43002, "push eax\n push eax\n pop eax\n mov esp, 0x6FFFE\n push eax"), "#\x11", "misaligned stack");
   assert.equal(await run(0x43002, "cmpxchg8b [0x404]"), "#\x11", "CMPXCHG8B needs 8-byte alignment");
   assert.equal(await run(0x03002, "mov eax, [0x401]"), "X#\x0D", "AC clear: no check (then HLT at ring 3 is #GP)");
+});
+
+// SDM Vol. 3B 18.17: the TSC increases monotonically; two reads never return the same value. Here it counts
+// retired instructions (virtual time), also in the middle of a cached block and after WRMSR sets it.
+test("RDTSC: advances between two reads in one block, in a loop, and after WRMSR sets it", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const c = await pm32(`
+    rdtsc
+    mov esi, eax
+    mov edi, edx
+    rdtsc                      ; the next instruction of the same block
+    mov [0x600], esi
+    mov [0x604], edi
+    mov [0x608], eax
+    mov [0x60C], edx
+    mov ecx, 100               ; 100 reads in a loop: each greater than the last
+    mov ebx, 0x700
+.loop:
+    rdtsc
+    mov [ebx], eax
+    mov [ebx + 4], edx
+    add ebx, 8
+    loop .loop
+    mov ecx, 0x10              ; WRMSR TSC = 0000_0001_FFFF_FFF0, then read it back twice
+    mov eax, 0xFFFFFFF0
+    mov edx, 1
+    wrmsr
+    rdtsc
+    mov [0x610], eax
+    mov [0x614], edx
+    mov ecx, 0x10
+    rdmsr
+    mov [0x618], eax
+    mov [0x61C], edx
+    mov al, 0
+    out 0xF4, al
+`);
+  const r = c.run(100000);
+  assert.equal(r, Exit.DEBUG_EXIT, text(out(c)));
+  const q = (a: number) => c.dv.getBigUint64(c.L.RAM + a, true);
+  assert.ok(q(0x608) > q(0x600), `back-to-back RDTSC: ${q(0x600)} then ${q(0x608)}`);
+  for (let i = 1; i < 100; i++) assert.ok(q(0x700 + 8 * i) > q(0x700 + 8 * (i - 1)), `loop read ${i}`);
+  const set = 0x1FFFFFFF0n;
+  assert.ok(q(0x610) > set && q(0x610) < set + 16n, `after WRMSR: ${q(0x610).toString(16)}`);
+  assert.ok(q(0x618) > q(0x610), `RDMSR after RDTSC: ${q(0x618).toString(16)}`);
 });

@@ -26,7 +26,7 @@ function runBuild(pathDirs: string[], extraArgs: string[] = []) {
   const work = mkdtempSync(join(tmpdir(), "webpc-images-err-"));
   const out = join(work, "out"), debs = join(work, "debs");
   const r = spawnSync(process.execPath, ["--import", "tsx", "images/build.ts", "--only", "bios", "--out", out, "--cache", cache, "--debs", debs, "--quiet", ...extraArgs], {
-    cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: pathDirs.join(":") }, timeout: 60_000,
+    cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: pathDirs.join(":") }, timeout: 240_000,
   });
   const files = (dir: string): string[] => existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name)) : [];
   const left = { out: files(out), debs: files(debs), tmp: [...files(cache), ...files(out), ...files(debs)].filter((f) => /\.tmp-|\.download-/.test(f)), state: files(cache).filter((f) => f.endsWith("state.json")) };
@@ -69,7 +69,7 @@ test("images errors: missing i386 architecture names the package and the dpkg co
   rmSync(bin, { recursive: true });
 });
 
-test("images errors: a failing download is retried, then reported with the package and apt-get command", { skip, timeout: 60_000 }, () => {
+test("images errors: a failing download is retried, then reported with the package and apt-get command", { skip, timeout: 240_000 }, () => {
   const bin = fakeBin({ "apt-get": `case "$*" in *download*) echo "E: Failed to fetch seabios (fake network error)" >&2; exit 100;; --version*) echo fake;; *) exit 0;; esac` });
   const r = runBuild([bin, ...realPath]);
   assert.equal(r.status, 1);

@@ -93,15 +93,12 @@ test("images: versions match images/versions.lock.json (a difference is a warnin
   }
 });
 
-test("images: a second build rebuilds nothing and takes seconds", { skip, timeout: 120_000 }, () => {
+test("images: a second build rebuilds nothing", { skip, timeout: 120_000 }, () => {
   const before = new Map(readdirSync(OUT).map((f) => [f, statSync(join(OUT, f)).mtimeMs]));
-  const t0 = performance.now();
   const r = spawnSync(process.execPath, ["--import", "tsx", "images/build.ts"], { cwd: ROOT, encoding: "utf8" });
-  const secs = (performance.now() - t0) / 1000;
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /everything up to date/);
   for (const [f, mtime] of before) assert.equal(statSync(join(OUT, f)).mtimeMs, mtime, `${f} was rewritten`);
-  assert.ok(secs < 20, `no-op build took ${secs.toFixed(1)} s`);
 });
 
 test("images: cpubench runs on the host and prints four checksums", { skip: skip || (process.arch !== "x64" && process.arch !== "ia32" ? "not an x86 host" : false) }, () => {

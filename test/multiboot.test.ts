@@ -123,7 +123,50 @@ times 0x10000 - ($ - $$) db 0xFF
   loadRom(core, rom, 0xF0000);
   assert.equal(core.seg("cs").base, 0xFFFF0000);
   const out: number[] = [];
-  const r = await runKernel(core, { timeoutMs: 5000, onOutput: (b) => out.push(...b) });
+  const r = await runKernel(core, { timeoutMs: 300_000, maxInstructions: 10_000_000, onOutput: (b) => out.push(...b) });
   assert.equal(r.status, (0x21 << 1) | 1);
   assert.equal(String.fromCharCode(...out), "rom ok\n");
+});
+
+// Guest output of several devices keeps the order the guest wrote it in (one output stream in the machine):
+// through the host API, through runKernel, and in `npm run kernel -- --post`.
+test("output order: POST codes, port E9 and COM1 text come out in the order written", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const image = assemble(`bits 32
+org 0x100000
+mb: dd 0x1BADB002, 0x00010000, -(0x1BADB002 + 0x00010000), mb, mb, 0, 0, start
+start:
+  mov al, 'a'
+  out 0xE9, al
+  mov al, 0x11
+  out 0x80, al
+  mov al, 'b'
+  out 0xE9, al
+  mov al, 10
+  out 0xE9, al
+  mov al, 0x22
+  out 0x80, al
+  mov dx, 0x3F8
+  mov al, 'c'
+  out dx, al
+  mov al, 0x33
+  out 0x80, al
+  mov al, 0
+  out 0xF4, al
+`);
+  const core = await createCore(4 << 20, "debug");
+  attachKernelDevices(core);
+  loadMultiboot(core, image, {});
+  const seen: string[] = [];
+  await runKernel(core, { maxInstructions: 1000, onOutput: (b) => seen.push(Buffer.from(b).toString("latin1")), onPost: (c) => seen.push(`[${c.toString(16)}]`) });
+  assert.deepEqual(seen, ["a", "[11]", "b\n", "[22]", "c", "[33]"]);
+  // the command line: POST lines between the text, each on a line of its own
+  const { writeFileSync, mkdtempSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const { spawnSync } = await import("node:child_process");
+  const file = join(mkdtempSync(join(tmpdir(), "webpc-post-")), "post.bin");
+  writeFileSync(file, image);
+  const r = spawnSync(process.execPath, ["--import", "tsx", "web/cli-kernel.ts", "--post", file], { cwd: join(import.meta.dirname, ".."), encoding: "utf8" });
+  assert.equal(r.stdout, "a\nPOST 11\nb\nPOST 22\nc\nPOST 33\n", r.stderr);
 });

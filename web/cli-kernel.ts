@@ -94,10 +94,12 @@ async function main(): Promise<number> {
   if (trace > 0) core.exports.setTrace(1);
 
   process.on("SIGINT", () => core.exports.requestHostExit());
+  // guest text and POST codes in the order the guest wrote them; a POST line starts on a line of its own
+  let atLineStart = true;
   const result = await runKernel(core, {
     timeoutMs: timeout * 1000,
-    onOutput: (b) => process.stdout.write(b),
-    onPost: post ? (c) => process.stdout.write(`POST ${c.toString(16).padStart(2, "0")}\n`) : undefined,
+    onOutput: (b) => { process.stdout.write(b); atLineStart = b[b.length - 1] === 10; },
+    onPost: post ? (c) => { process.stdout.write(`${atLineStart ? "" : "\n"}POST ${c.toString(16).padStart(2, "0")}\n`); atLineStart = true; } : undefined,
   });
   if (result.reason !== "debug-exit" && result.reason !== "hlt") process.stderr.write(`kernel: ${result.detail}\n`);
   if (trace > 0) process.stderr.write(`last ${trace} instructions:\n${formatTrace(core, trace)}\n`);

@@ -15,15 +15,16 @@ import {
   readDescriptor, descLo, descHi, descBase, descLimit, descAccess, accDpl, ACC_S, ACC_CODE, ACC_DC, ACC_RW, ACC_P,
   ACC_DB, setSegment, loadSegReal, updateMode, updateAllSegChecks, setCpl, isV86, isProtected,
   nullifyInaccessibleSegments, setDescriptorAccessed, ss32, } from "./segments";
-import { getEsp, setEsp, pushAt, readAt } from "./stack";
+import { getEsp, setEsp, pushAt, readAt, stackFrameOk } from "./stack";
 import { taskSwitch, TS_CALL, TS_IRET } from "./tasks";
 import { updateTlbMasks } from "./paging";
 import { writeFrame, stackFromTss, tssSS, tssESP, frameScratch, checkOuterStack } from "./transfer";
 import { cpl } from "./state";
 import { onTripleFault } from "../machine_events";
+import { iretV86Virtual } from "./v86";
 
 export const INT_EXCEPTION: i32 = 0; // CPU exception (EXT = 1 in error codes)
-export const INT_SOFTWARE: i32 = 1; // INT n, INT3, INTO: gate DPL checked, IOPL-sensitive in V86
+export const INT_SOFTWARE: i32 = 1; // INT n, INT3, INTO: gate DPL checked (INT n in V86: see v86.ts)
 export const INT_EXTERNAL: i32 = 2; // hardware interrupt or NMI (EXT = 1)
 export const INT_ICEBP: i32 = 3; // INT1: a trap without the DPL check
 
@@ -43,6 +44,11 @@ export function setEflagsRaw(v: u32): void {
 /** Set whenever an interrupt or exception is delivered (the executor uses it for single-step traps). */
 export let interruptDelivered = false;
 export function clearInterruptDelivered(): void { interruptDelivered = false; }
+/** A V86 INT n redirected to the V86 task's IVT (v86.ts) is a delivered interrupt too. */
+export function noteRedirectedInterrupt(): void {
+  interruptDelivered = true;
+  store<u64>(CNT_INTERRUPTS, load<u64>(CNT_INTERRUPTS) + 1);
+}
 
 export function interrupt(vector: i32, kind: i32, hasCode: bool, code: u32): void {
   interruptDelivered = true;
@@ -90,8 +96,6 @@ function interruptProt(vector: i32, kind: i32, hasCode: bool, code: u32): void {
   const v = <u32>vector;
   const ext: u32 = kind == INT_SOFTWARE ? 0 : 1;
   const idtErr = (v << 3) | 2 | ext;
-  // V86 software interrupts go to the monitor (#GP(0)) unless IOPL = 3 (no VME)
-  if (kind == INT_SOFTWARE && isV86() && (load<u32>(EFLAGS) & F_IOPL) != F_IOPL) { raiseGP(0); return; }
   if ((v << 3) + 7 > load<u32>(IDTR_LIMIT)) { raiseGP(idtErr); return; }
   const gateAddr = load<u32>(IDTR_BASE) + (v << 3);
   const lo = readSys32(gateAddr);
@@ -233,7 +237,7 @@ export function iret(o32: bool): void {
   if (!isProtected()) { iretReal(o32); return; }
   const flags = getEflags();
   if (isV86()) {
-    if ((flags & F_IOPL) != F_IOPL) { raiseGP(0); return; }
+    if ((flags & F_IOPL) != F_IOPL) { iretV86Virtual(o32); return; } // CR4.VME or #GP(0)
     iretReal(o32);
     return;
   }
@@ -246,6 +250,7 @@ export function iret(o32: bool): void {
   }
   const size: u32 = o32 ? 4 : 2;
   const esp = getEsp();
+  if (!stackFrameOk(esp, 0, size * 3)) return;
   const nEip = o32 ? readAt<u32>(esp) : <u32>readAt<u16>(esp);
   if (faulted) return;
   const nCs = <u32>readAt<u16>(esp + size);
@@ -277,6 +282,7 @@ export function iret(o32: bool): void {
     return;
   }
   // return to an outer level: also pop ESP and SS
+  if (!stackFrameOk(esp, <i32>(size * 3), size * 2)) return;
   const nEsp = o32 ? readAt<u32>(esp + size * 3) : <u32>readAt<u16>(esp + size * 3);
   if (faulted) return;
   const nSs = <u32>readAt<u16>(esp + size * 4);
@@ -312,6 +318,7 @@ function writeFlagsForIret(nFlags: u32, o32: bool, oldCpl: u32, oldFlags: u32): 
 const F_ID_BIT: u32 = 0x200000;
 
 function iretToV86(esp: u32, nEip: u32, nCs: u32, nFlags: u32): void {
+  if (!stackFrameOk(esp, 12, 24)) return;
   const nEsp = readAt<u32>(esp + 12);
   const nSs = readAt<u32>(esp + 16);
   const nEs = readAt<u32>(esp + 20);

@@ -1,9 +1,10 @@
 // Model-specific registers (RDMSR/WRMSR). Unknown MSRs raise #GP(0) as on real hardware.
 import {
   ICOUNT, TSC_OFFSET, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_APIC_BASE, MSR_MISC_ENABLE,
-  MSR_BIOS_SIGN_ID,
+  MSR_BIOS_SIGN_ID, INSN_SIZE,
 } from "../layout";
 import { raiseGP } from "./fault";
+import { blockRecords } from "../translate/blocks";
 
 export const MSR_TSC: u32 = 0x10;
 export const MSR_PLATFORM_ID: u32 = 0x17;
@@ -18,13 +19,21 @@ export const MSR_MCG_CAP: u32 = 0x179;
 export const MSR_MCG_STATUS: u32 = 0x17A;
 export const MSR_MISC_ENABLE_ID: u32 = 0x1A0;
 
-/** The time-stamp counter: instructions executed plus an offset (virtual time). */
-export function readTsc(): u64 { return load<u64>(ICOUNT) + load<u64>(TSC_OFFSET); }
+/** Instructions retired before the one whose decoded record is `p`: ICOUNT is brought up to date after each
+ *  block, so the instructions already run in the current block are added. */
+export function retiredBefore(p: u32): u64 {
+  const first = blockRecords;
+  return load<u64>(ICOUNT) + (first != 0 && p >= first ? <u64>((p - first) / INSN_SIZE) : 0);
+}
 
-/** RDMSR: the value, or raises #GP(0) (check `faulted`). */
-export function readMsr(id: u32): u64 {
+/** The time-stamp counter seen by the instruction with record `p`: instructions retired plus an offset (virtual
+ *  time: it advances with every instruction, so two reads never return the same value). */
+export function readTsc(p: u32): u64 { return retiredBefore(p) + load<u64>(TSC_OFFSET); }
+
+/** RDMSR by the instruction with record `p`: the value, or raises #GP(0) (check `faulted`). */
+export function readMsr(id: u32, p: u32): u64 {
   switch (id) {
-    case MSR_TSC: return readTsc();
+    case MSR_TSC: return readTsc(p);
     case MSR_PLATFORM_ID: return 0;
     case MSR_APICBASE: return <u64>load<u32>(MSR_APIC_BASE);
     case MSR_EBL_CR_POWERON: return 0;
@@ -39,10 +48,10 @@ export function readMsr(id: u32): u64 {
   return 0;
 }
 
-/** WRMSR: raises #GP(0) for unknown MSRs. */
-export function writeMsr(id: u32, v: u64): void {
+/** WRMSR by the instruction with record `p`: raises #GP(0) for unknown MSRs. */
+export function writeMsr(id: u32, v: u64, p: u32): void {
   switch (id) {
-    case MSR_TSC: store<u64>(TSC_OFFSET, v - load<u64>(ICOUNT)); return;
+    case MSR_TSC: store<u64>(TSC_OFFSET, v - retiredBefore(p)); return;
     case MSR_APICBASE: store<u32>(MSR_APIC_BASE, <u32>v & 0xFFFFF900); return;
     case MSR_BIOS_UPDT_TRIG: return;
     case MSR_BIOS_SIGN: store<u64>(MSR_BIOS_SIGN_ID, v); return;

@@ -4,8 +4,8 @@
 import { REGS } from "../layout";
 import { SS, R_ESP } from "./state";
 import { readMem, writeMem } from "./memory";
-import { faulted } from "./fault";
-import { ss32 } from "./segments";
+import { faulted, raiseSS } from "./fault";
+import { ss32, segCheckSlow } from "./segments";
 
 // @ts-ignore: decorator
 @inline export function getEsp(): u32 { return load<u32>(REGS + R_ESP); }
@@ -23,12 +23,13 @@ export function setEsp(v: u32): void {
 /** Add to the stack pointer (respecting the stack size). */
 export function adjustEsp(delta: u32): void { setEsp(getEsp() + delta); }
 
-/** Push v (2 or 4 bytes by T) at esp - size; returns the new esp. Does not commit ESP. */
+/** Push v (2 or 4 bytes by T) at esp - size; returns the new ESP register value (on a 16-bit stack only SP
+ *  moves and wraps, the upper half stays). Does not commit ESP. */
 // @ts-ignore: decorator
 @inline export function pushAt<T>(esp: u32, v: T): u32 {
   const n = esp - <u32>sizeof<T>();
   writeMem<T>(SS, stackOffset(n), v);
-  return n;
+  return ss32() ? n : (esp & 0xFFFF0000) | (n & 0xFFFF);
 }
 
 /** Read a T at esp (no commit). */
@@ -67,4 +68,17 @@ export function pop32(): u32 {
 // @ts-ignore: decorator
 @inline export function pop<T>(): u32 {
   return sizeof<T>() == 2 ? pop16() : pop32();
+}
+
+/**
+ * A far transfer's whole stack frame must lie within SS before any part of it is used: `bytes` bytes starting
+ * `delta` bytes from the stack pointer (negative for a frame to be pushed). On a 16-bit stack a frame that would
+ * wrap around 64 KiB is outside the segment (SDM CALL/RET/IRET: "stack not within limits" -> #SS(0); Bochs 2.7,
+ * test/kernels/stack.asm), although single pushes and pops wrap. False after #SS.
+ */
+export function stackFrameOk(esp: u32, delta: i32, bytes: u32): bool {
+  if (ss32()) return true; // 32-bit stacks: each access checks its own part
+  const start = <i32>(esp & 0xFFFF) + delta;
+  if (start < 0 || start + <i32>bytes > 0x10000) { raiseSS(0); return false; }
+  return segCheckSlow(SS, <u32>start, bytes, delta < 0);
 }

@@ -56,7 +56,8 @@ export function taskSwitch(sel: u32, source: i32, ext: u32, eipToSave: u32): voi
   } else {
     nEip = readSys16(nBase + 0x0E);
     nFlags = readSys16(nBase + 0x10);
-    for (let i: u32 = 0; i < 8; i++) unchecked(newRegs[i] = readSys16(nBase + 0x12 + i * 2) | (load<u32>(REGS + i * 4) & 0xFFFF0000));
+    // the upper words are not in a 16-bit TSS: they become FFFFh (Bochs 2.7; test/kernels/task16.asm)
+    for (let i: u32 = 0; i < 8; i++) unchecked(newRegs[i] = readSys16(nBase + 0x12 + i * 2) | 0xFFFF0000);
     for (let i: u32 = 0; i < 4; i++) unchecked(newSegs[i] = readSys16(nBase + 0x22 + i * 2));
     unchecked(newSegs[4] = 0); unchecked(newSegs[5] = 0);
     nLdt = readSys16(nBase + 0x2A);
@@ -105,7 +106,7 @@ export function taskSwitch(sel: u32, source: i32, ext: u32, eipToSave: u32): voi
   }
   for (let i: u32 = 0; i < 8; i++) store<u32>(REGS + i * 4, unchecked(newRegs[i]));
   setEip(nEip);
-  if (!is32) nFlags = (getEflags() & 0xFFFF0000 & ~F_VM) | (nFlags & 0xFFFF);
+  if (!is32) nFlags &= 0xFFFF; // a 16-bit TSS's FLAGS image clears the upper EFLAGS bits (AC, ID; Bochs 2.7)
   setEflagsRaw(nFlags | 2);
   // selectors first (so a fault below leaves them visible in the new task), then the descriptors
   for (let s = 0; s < 6; s++) store<u32>(SEG_SEL + (<u32>s << 2), unchecked(newSegs[s]));

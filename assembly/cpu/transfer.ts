@@ -9,7 +9,7 @@ import {
   readDescriptor, descLo, descHi, descBase, descLimit, descAccess, accDpl, ACC_S, ACC_CODE, ACC_DC, ACC_RW, ACC_P,
   ACC_DB, setSegment, loadSegReal, setCpl, isPM, setDescriptorAccessed, nullifyInaccessibleSegments,
 } from "./segments";
-import { getEsp, setEsp, pushAt, readAt } from "./stack";
+import { getEsp, setEsp, pushAt, readAt, stackFrameOk } from "./stack";
 import { taskSwitch, TS_JMP, TS_CALL } from "./tasks";
 
 export const frameScratch = new StaticArray<u32>(48);
@@ -144,6 +144,7 @@ export function farCall(sel: u32, off: u32, o32: bool): void {
     const lo = descLo, hi = descHi;
     const target = o32 ? off : off & 0xFFFF;
     let esp = getEsp();
+    if (!stackFrameOk(esp, o32 ? -8 : -4, o32 ? 8 : 4)) return;
     esp = pushReturnAddress(esp, o32, retEip);
     if (faulted) return;
     if (target > descLimit(lo, hi)) { raiseGP(0); return; }
@@ -237,6 +238,7 @@ function callGate(gLo: u32, gHi: u32, gate32: bool, retEip: u32): void {
 export function farReturn(o32: bool, imm: u32): void {
   const size: u32 = o32 ? 4 : 2;
   const esp = getEsp();
+  if (isPM() && !stackFrameOk(esp, 0, size * 2)) return;
   const off = o32 ? readAt<u32>(esp) : <u32>readAt<u16>(esp);
   if (faulted) return;
   const sel = <u32>readAt<u16>(esp + size);
@@ -268,6 +270,7 @@ export function farReturn(o32: bool, imm: u32): void {
   }
   // to an outer level: the caller's SS:ESP follow the parameters
   const at = esp + size * 2 + imm;
+  if (!stackFrameOk(esp, <i32>(size * 2 + imm), size * 2)) return;
   const nEsp = o32 ? readAt<u32>(at) : <u32>readAt<u16>(at);
   if (faulted) return;
   const nSs = <u32>readAt<u16>(at + size);

@@ -140,6 +140,11 @@ function enterMode(c: Core, mode: Mode, rng: Rng): void {
     c.setSegment("cs", 0x08, 0, 0xFFFFFFFF, 0xC09B);
     c.setCpl(0);
     c.eflags = 0x20002 | (rng.below(2) ? 0x3000 : 0); // VM, IOPL 0 or 3
+    if (rng.below(2)) {
+      // CR4.VME with random VIF/VIP (the redirection bitmap is TSS bytes 48h-67h, below the I/O map base)
+      c.setCr(4, 1);
+      c.eflags |= rng.next() & 0x180000;
+    }
     c.setCpl(3);
     for (const s of ["cs", "ds", "es", "fs", "gs", "ss"] as const) c.setSegReal(s, s === "cs" ? CODE >> 4 : 0);
     c.eip = 0;

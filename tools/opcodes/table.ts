@@ -256,7 +256,7 @@ export const INTEGER_ROWS: Row[] = [
   r("0F C0", "XADD Eb,Gb", "lock cpu=486 fw=oszapc", "xadd<T,F>(p)"),
   r("0F C1", "XADD Ev,Gv", "lock cpu=486 fw=oszapc", "xadd<T,F>(p)"),
   r("0F C7/1", "CMPXCHG8B Mq", "m lock cpu=586 fw=z", "cmpxchg8b(p)"),
-  r("0F C8+r", "BSWAP Zd", "cpu=486", "bswap_Z(p)"),
+  r("0F C8+r", "BSWAP Zd", "osize cpu=486", "bswap_Z<T>(p)"),
   r("0F AE/0", "FXSAVE M", "m cpu=686", "fxsave(p)"),
   r("0F AE/1", "FXRSTOR M", "m cpu=686", "fxrstor(p)"),
 ];

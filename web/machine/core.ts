@@ -179,14 +179,44 @@ export class Core {
   }
 
   // ---- output channels -----------------------------------------------------------------------------------
-  /** Take the bytes the guest wrote to channel `ch` since the last call. */
-  drain(ch: number): Uint8Array {
-    const base = this.L.IO_BUFFER_BASE + ch * this.L.CHANNEL_BYTES;
-    const dv = this.dv;
+  /** Output taken from the machine but not yet asked for by `drain(ch)`, per channel. */
+  private pending = new Map<number, number[]>();
+
+  /**
+   * Take everything the guest wrote to its output channels since the last call, in the order it was written:
+   * runs of bytes of one channel. (Use this, not `drain`, when the order between channels matters, e.g. POST
+   * codes between console text.)
+   */
+  drainOutput(): { channel: number; bytes: Uint8Array }[] {
+    const base = this.L.IO_BUFFER_BASE, dv = this.dv;
     const n = dv.getUint32(base, true);
-    const out = this.u8.slice(base + 4, base + 4 + n);
+    const out: { channel: number; bytes: Uint8Array }[] = [];
+    for (const [channel, bytes] of this.pending) if (bytes.length) out.push({ channel, bytes: Uint8Array.from(bytes) });
+    this.pending.clear();
+    let i = 0;
+    while (i < n) {
+      const ch = this.u8[base + 5 + 2 * i];
+      let j = i;
+      while (j < n && this.u8[base + 5 + 2 * j] === ch) j++;
+      const bytes = new Uint8Array(j - i);
+      for (let k = i; k < j; k++) bytes[k - i] = this.u8[base + 4 + 2 * k];
+      out.push({ channel: ch, bytes });
+      i = j;
+    }
     dv.setUint32(base, 0, true);
     return out;
+  }
+
+  /** Take the bytes the guest wrote to channel `ch` since the last call (other channels' output is kept). */
+  drain(ch: number): Uint8Array {
+    for (const { channel, bytes } of this.drainOutput()) {
+      let q = this.pending.get(channel);
+      if (!q) this.pending.set(channel, (q = []));
+      for (const b of bytes) q.push(b);
+    }
+    const mine = this.pending.get(ch) ?? [];
+    this.pending.delete(ch);
+    return Uint8Array.from(mine);
   }
 
   /** The last `n` exceptions (oldest first): vector, error code (-1: none), CS, EIP at delivery. */

@@ -263,11 +263,12 @@ export async function runKernel(core: Core, opts: RunOptions = {}): Promise<RunR
   const deadline = Date.now() + timeoutMs;
   const slice = opts.slice ?? 1_000_000;
   const start = core.icount;
+  // one ordered stream: POST codes, port E9 and COM1 text come out in the order the guest wrote them
   const drain = () => {
-    const e9 = core.drain(Channel.DEBUGCON), com1 = core.drain(Channel.COM1), post = core.drain(Channel.POST);
-    if (e9.length) opts.onOutput?.(e9);
-    if (com1.length) opts.onOutput?.(com1);
-    for (const p of post) opts.onPost?.(p);
+    for (const { channel, bytes } of core.drainOutput()) {
+      if (channel === Channel.POST) { for (const p of bytes) opts.onPost?.(p); }
+      else if (channel === Channel.DEBUGCON || channel === Channel.COM1) opts.onOutput?.(bytes);
+    }
   };
   let lastYield = Date.now();
   for (;;) {

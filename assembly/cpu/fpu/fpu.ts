@@ -18,7 +18,7 @@ import {
 } from "../../layout";
 import { CR0_EM, CR0_TS, CR0_NE, CS, getEip, segSel } from "../state";
 import { raiseNM, raiseMF, raiseGP, faulted } from "../fault";
-import { readMem, writeMem, readMemRMW } from "../memory";
+import { readMem, writeMem, readMemRMW, segWriteOk, linear } from "../memory";
 import {
   pMant, pSE, setP, SW_IE, SW_SF, SW_C1, SW_ES, SW_B, SW_C0, SW_C2, SW_C3, SW_DE, SW_ZE,
   SW_OE, SW_UE, M80_INDEFINITE_MANT, M80_INDEFINITE_SE,
@@ -275,7 +275,11 @@ export function fullTagWord(): u32 {
 export function probeWrite(seg: i32, ea: u32, len: u32): bool {
   readMemRMW<u8>(seg, ea);
   if (faulted) return false;
-  readMemRMW<u8>(seg, ea + len - 1);
+  const last = ea + len - 1;
+  if (!segWriteOk<u8>(seg, last)) return false;
+  // a second page is probed at its first byte: a fault there reports that address in CR2 (as a crossing write does)
+  const lin = linear(seg, ea), linLast = lin + len - 1;
+  if (((lin ^ linLast) & 0xFFFFF000) != 0) readMemRMW<u8>(seg, ea + ((linLast & 0xFFFFF000) - lin));
   return !faulted;
 }
 

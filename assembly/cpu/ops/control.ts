@@ -8,7 +8,8 @@ import { readMem } from "../memory";
 import { push, getEsp, setEsp, readAt } from "../stack";
 import { farJump, farCall, farReturn } from "../transfer";
 import { iret as iretImpl, interrupt, INT_SOFTWARE, INT_ICEBP } from "../interrupts";
-import { isProtected } from "../segments";
+import { isProtected, isV86 } from "../segments";
+import { v86IntN } from "../v86";
 import { ea, eaSeg, readE } from "./common";
 
 /** Jump to `target` (already masked to the operand size) if it is inside CS. */
@@ -121,7 +122,11 @@ import { ea, eaSeg, readE } from "./common";
 // push). If delivery itself faults, the fault belongs to this instruction: the executor rewinds EIP and
 // delivers it (with the double-fault rules).
 // @ts-ignore: decorator
-@inline export function int_I(p: u32): void { interrupt(<i32>load<u32>(p, I_IMM), INT_SOFTWARE, false, 0); }
+@inline export function int_I(p: u32): void {
+  const v = load<u32>(p, I_IMM);
+  if (isV86() && !v86IntN(v)) return; // IOPL-sensitive (INT n only)
+  interrupt(<i32>v, INT_SOFTWARE, false, 0);
+}
 // @ts-ignore: decorator
 @inline export function int3(p: u32): void { interrupt(EX_BP, INT_SOFTWARE, false, 0); }
 // @ts-ignore: decorator

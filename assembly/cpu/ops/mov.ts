@@ -131,10 +131,12 @@ import { INT_SHADOW } from "../../layout";
 // @ts-ignore: decorator
 @inline export function setcc<F>(p: u32, cc: u32): void { writeE<u8, F>(p, testCC(cc) ? 1 : 0); }
 
+/** BSWAP r32; with a 16-bit operand (undefined in the SDM) the low word becomes 0, as processors and Bochs do. */
 // @ts-ignore: decorator
-@inline export function bswap_Z(p: u32): void {
+@inline export function bswap_Z<T>(p: u32): void {
   const off = regOff(p);
-  store<u32>(REGS + off, bswap<u32>(load<u32>(REGS + off)));
+  if (sizeof<T>() == 2) store<u16>(REGS + off, 0);
+  else store<u32>(REGS + off, bswap<u32>(load<u32>(REGS + off)));
 }
 
 /** XLAT: AL = [seg:eBX + AL] */
@@ -155,13 +157,14 @@ import { INT_SHADOW } from "../../layout";
   setArithFlags(F_SF | F_ZF | F_AF | F_PF | F_CF, <u32>load<u8>(REGS + R_AH));
 }
 
-/** LDS/LES/LSS/LFS/LGS G, Mp: offset then selector. */
+/** LDS/LES/LSS/LFS/LGS G, Mp: the selector is read before the offset (which of the two faults first shows in
+ *  CR2 when the pointer crosses a page; Bochs 2.7 reads the selector first: test/kernels/pagecross.asm). */
 // @ts-ignore: decorator
 @inline export function load_far<T>(p: u32, seg: i32): void {
   const s = eaSeg(p), m = ea(p);
-  const off = <u32>readMem<T>(s, m);
-  if (faulted) return;
   const sel = <u32>readMem<u16>(s, m + <u32>sizeof<T>());
+  if (faulted) return;
+  const off = <u32>readMem<T>(s, m);
   if (faulted) return;
   if (!loadSeg(seg, sel)) return;
   setReg<T>(regOff(p), <T>off);

@@ -4,10 +4,11 @@ import { REGS, I_IMM, I_DISP, EFLAGS, INT_SHADOW } from "../../layout";
 import { R_ESP, R_EBP, getReg, setReg, segSel, SS, F_VM, F_RF, F_IOPL, F_IF, cpl } from "../state";
 import { faulted, raiseGP, requestStop } from "../fault";
 import { getEflags } from "../flags";
-import { readMem, writeMem } from "../memory";
+import { readMem, writeMem, readMemRMW } from "../memory";
 import { loadSeg, isV86, isProtected, ss32 } from "../segments";
 import { getEsp, setEsp, pushAt, readAt, push, pop16, pop32 } from "../stack";
 import { setEflagsRaw } from "../interrupts";
+import { vmeActive, virtualFlagsImage, loadVirtualFlags } from "../v86";
 import { regOff, readE, writeE } from "./common";
 
 // @ts-ignore: decorator
@@ -58,9 +59,12 @@ import { regOff, readE, writeE } from "./common";
   const esp = getEsp();
   const v = <u32>readAt<u16>(esp);
   if (faulted) return;
+  // the stack pointer moves by the size of the stack the value came from: computed before POP SS loads a
+  // stack segment of another size (a 16-bit stack moves SP only)
+  const next = ss32() ? esp + <u32>sizeof<T>() : (esp & 0xFFFF0000) | ((esp + <u32>sizeof<T>()) & 0xFFFF);
   // the new SS (or segment) is checked before ESP changes; a 32-bit pop discards the upper half
   if (!loadSeg(s, v)) return;
-  setEsp(esp + <u32>sizeof<T>());
+  store<u32>(REGS + R_ESP, next);
   if (s == SS) { store<u32>(INT_SHADOW, 1); requestStop(); }
 }
 
@@ -97,15 +101,28 @@ const popaScratch = new StaticArray<u32>(8);
 
 // @ts-ignore: decorator
 @inline export function pushf<T>(p: u32): void {
-  if (isV86() && (load<u32>(EFLAGS) & F_IOPL) != F_IOPL) { raiseGP(0); return; }
-  push<T>(<T>(getEflags() & ~(F_VM | F_RF)));
+  let f = getEflags() & ~(F_VM | F_RF);
+  if (isV86() && (f & F_IOPL) != F_IOPL) {
+    // IOPL-sensitive; a 16-bit PUSHF with CR4.VME pushes VIF as IF (v86.ts)
+    if (sizeof<T>() == 4 || !vmeActive()) { raiseGP(0); return; }
+    f = virtualFlagsImage(f);
+  }
+  push<T>(<T>f);
 }
 
 // @ts-ignore: decorator
 @inline export function popf<T>(p: u32): void {
   const old = getEflags();
   const v86 = isV86();
-  if (v86 && (old & F_IOPL) != F_IOPL) { raiseGP(0); return; }
+  if (v86 && (old & F_IOPL) != F_IOPL) {
+    // IOPL-sensitive; a 16-bit POPF with CR4.VME loads VIF from the image's IF (v86.ts)
+    if (sizeof<T>() == 4 || !vmeActive()) { raiseGP(0); return; }
+    const esp = getEsp();
+    const img = <u32>readAt<u16>(esp);
+    if (faulted || !loadVirtualFlags(img)) return;
+    setEsp(esp + 2);
+    return;
+  }
   const v = sizeof<T>() == 2 ? pop16() : pop32();
   if (faulted) return;
   // bits POPF never changes: VM, RF (cleared), VIF, VIP
@@ -142,8 +159,12 @@ const popaScratch = new StaticArray<u32>(8);
     esp = pushAt<T>(esp, <T>frameTemp);
     if (faulted) return;
   }
+  // the final stack pointer must be writable, though nothing is written there (Bochs 2.7; hardware faults too)
+  const final = esp - alloc;
+  readMemRMW<T>(SS, big ? final : final & 0xFFFF);
+  if (faulted) return;
   setReg<T>(R_EBP, <T>frameTemp);
-  setEsp(esp - alloc);
+  setEsp(final);
 }
 
 /** LEAVE: ESP = EBP; pop EBP. */

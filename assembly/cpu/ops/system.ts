@@ -8,12 +8,12 @@ import {
 import {
   R_EAX, R_ECX, R_EDX, R_ESP, CS, SS, getReg, setReg, cpl, F_ZF, F_VM, F_IF, F_RF, CR0_PE, CR0_MP, CR0_EM, CR0_TS,
   CR0_ET, CR0_NE, CR0_WP, CR0_AM, CR0_NW, CR0_CD, CR0_PG, CR4_TSD, CR4_DE, CR4_PSE, CR4_PGE,
-  CR4_PCE, CR4_OSFXSR, CR4_MCE, EX_GP, setEip,
+  CR4_PCE, CR4_OSFXSR, CR4_MCE, CR4_VME, CR4_PVI, EX_GP, setEip,
 } from "../state";
 import { isRegForm } from "../form";
 import { faulted, raiseGP, raiseUD, raiseNP, raiseBR, requestStop } from "../fault";
 import { flushFlags } from "../flags";
-import { readMem, writeMem, linear, readSys8, writeSys8 } from "../memory";
+import { readMem, readMemRMW, writeMem, linear, readSys8, writeSys8 } from "../memory";
 import {
   readDescriptor, descLo, descHi, descBase, descLimit, descAccess, accDpl, ACC_S, ACC_CODE, ACC_DC, ACC_RW, ACC_P,
   isProtected, isV86, isPM, setSegment, setCpl, updateMode, updateAllSegChecks, descAddr,
@@ -166,7 +166,7 @@ function probeDescriptor(sel: u32): bool {
   const seg = eaSeg(p);
   let m: u32 = 0;
   if (isRegForm<F>()) dst = <u32>load<u16>(REGS + rmOff(p));
-  else { m = ea(p); dst = <u32>readMem<u16>(seg, m); if (faulted) return; }
+  else { m = ea(p); dst = <u32>readMemRMW<u16>(seg, m); if (faulted) return; } // a write access even if unchanged (Bochs 2.7)
   if ((dst & 3) < (src & 3)) {
     const nv = (dst & ~<u32>3) | (src & 3);
     if (isRegForm<F>()) store<u16>(REGS + rmOff(p), <u16>nv);
@@ -235,7 +235,7 @@ function probeDescriptor(sel: u32): bool {
 }
 
 const CR0_VALID: u32 = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG;
-const CR4_VALID: u32 = CR4_TSD | CR4_PSE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_MCE;
+const CR4_VALID: u32 = CR4_VME | CR4_PVI | CR4_TSD | CR4_PSE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_MCE;
 
 /** Write CR0 with its consistency checks; flushes the TLB and recomputes the mode when needed. */
 export function writeCr0(v: u32): void {
@@ -315,7 +315,7 @@ export function writeCr0(v: u32): void {
 // @ts-ignore: decorator
 @inline export function rdmsr(p: u32): void {
   if (!privileged()) return;
-  const v = readMsr(load<u32>(REGS + R_ECX));
+  const v = readMsr(load<u32>(REGS + R_ECX), p);
   if (faulted) return;
   store<u32>(REGS + R_EAX, <u32>v);
   store<u32>(REGS + R_EDX, <u32>(v >> 32));
@@ -324,13 +324,13 @@ export function writeCr0(v: u32): void {
 // @ts-ignore: decorator
 @inline export function wrmsr(p: u32): void {
   if (!privileged()) return;
-  writeMsr(load<u32>(REGS + R_ECX), (<u64>load<u32>(REGS + R_EDX) << 32) | <u64>load<u32>(REGS + R_EAX));
+  writeMsr(load<u32>(REGS + R_ECX), (<u64>load<u32>(REGS + R_EDX) << 32) | <u64>load<u32>(REGS + R_EAX), p);
 }
 
 // @ts-ignore: decorator
 @inline export function rdtsc(p: u32): void {
   if ((load<u32>(CR4) & CR4_TSD) != 0 && isProtected() && (isV86() || cpl() != 0)) { raiseGP(0); return; }
-  const t = readTsc();
+  const t = readTsc(p);
   store<u32>(REGS + R_EAX, <u32>t);
   store<u32>(REGS + R_EDX, <u32>(t >> 32));
 }
