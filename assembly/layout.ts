@@ -133,9 +133,9 @@ export const EXC_LOG_POS: u32 = STATE_BASE + 0x3c8; // count of exceptions logge
 export const EXC_LOG: u32 = STATE_BASE + 0x700; // 16 x {vector, error code, CS, EIP} (debugging, test messages)
 export const EXC_LOG_ENTRIES: u32 = 16;
 
-// x87 FPU (cpu/fpu): 8 physical registers as f64 plus their 80-bit images, control/status/tag and pointers
-export const FPU_ST: u32 = STATE_BASE + 0x400; // 8 x f64, physical register order
-export const FPU_RAW: u32 = STATE_BASE + 0x440; // 8 x 16 bytes: exact 80-bit image when FPU_RAW_VALID bit set
+// x87 FPU (cpu/fpu): 8 physical registers as 80-bit images, control/status/tag and pointers
+// (STATE_BASE + 0x400 .. 0x43f: free; it held f64 working values before the registers became 80-bit only)
+export const FPU_RAW: u32 = STATE_BASE + 0x440; // 8 x 16 bytes, physical register order: significand u64, sign+exponent u16
 export const FPU_CW: u32 = STATE_BASE + 0x4c0;
 export const FPU_SW: u32 = STATE_BASE + 0x4c4; // without TOP
 export const FPU_TOP: u32 = STATE_BASE + 0x4c8;
@@ -145,7 +145,7 @@ export const FPU_FCS: u32 = STATE_BASE + 0x4d4;
 export const FPU_FDP: u32 = STATE_BASE + 0x4d8;
 export const FPU_FDS: u32 = STATE_BASE + 0x4dc;
 export const FPU_FOP: u32 = STATE_BASE + 0x4e0;
-export const FPU_RAW_VALID: u32 = STATE_BASE + 0x4e4; // bit per physical register
+// STATE_BASE + 0x4e4: free (was a "raw image valid" bit per register)
 export const FPU_MXCSR: u32 = STATE_BASE + 0x4e8;
 export const FPU_SCRATCH: u32 = STATE_BASE + 0x4f0; // 16 bytes of scratch for conversions
 export const FPU_FERR: u32 = STATE_BASE + 0x500; // 1: FERR# asserted (unmasked x87 exception with CR0.NE = 0; IRQ13)

@@ -1,7 +1,7 @@
 // x87 FPU: results compared with the host CPU's own x87 (test/fpu/native.ts, cases in test/fpu/cases.ts),
 // plus emulator-only checks of what a Linux process cannot observe natively: #MF / FERR#, #NM, precise
-// faults, the FIP/FDP/FOP pointers, 16-bit and real-mode environment layouts, FXSAVE/FXRSTOR checks, the
-// f64 precision limit, and that no byte sequence traps the core.
+// faults, the FIP/FDP/FOP pointers, 16-bit and real-mode environment layouts, FXSAVE/FXRSTOR checks,
+// and that no byte sequence traps the core.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
@@ -319,27 +319,7 @@ test("FXSAVE/FXRSTOR: layout, round trip, #GP for misalignment and reserved MXCS
   assert.equal(bad.rec[2], 0, "error code 0");
 });
 
-test("precision: 64-bit significands survive loads, stores and moves but arithmetic rounds to 53 bits", async (t) => {
-  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
-  const r = await runGuest(`
-  fninit
-  fld tword [v]
-  fld st0
-  fxch st1
-  fchs
-  fabs
-  fstp tword [0x7200]
-  fldz
-  faddp st1, st0
-  fstp tword [0x7210]
-  fild qword [i64]
-  fistp qword [0x7220]`, { extra: "v: dq 0xFFFFFFFFFFFFFFFF\n dw 0x3FFF\ni64: dq 0x7FFFFFFFFFFFFFFF" });
-  const c = r.c;
-  assert.deepEqual(Array.from(c.readPhys(0x7200, 10)), [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F], "FLD/FXCH/FCHS/FABS keep all 64 bits");
-  // a real x87 with PC = 64 would keep the value; the f64 working value rounds it to 2.0 (documented gap)
-  assert.deepEqual(Array.from(c.readPhys(0x7210, 10)), [0, 0, 0, 0, 0, 0, 0, 0x80, 0x00, 0x40], "after FADD: rounded to 53 bits");
-  assert.equal(new DataView(c.readPhys(0x7220, 8).buffer).getBigUint64(0, true), 0x7FFFFFFFFFFFFFFFn, "FILD/FISTP m64 exact");
-});
+// (precision: the 64-bit significand is checked against the host in test/fpu/cases.ts and test/x87.test.ts)
 
 test("no byte sequence of D8-DF escapes traps the core (random operands, control words, register images)", async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }

@@ -1,36 +1,27 @@
 // x87 FPU state: the register stack, control/status/tag words, the last-instruction pointers, exception
 // signalling and delivery (SDM Vol. 1 ch. 8, Vol. 3A 2.5 for CR0.EM/MP/TS/NE).
 //
-// PRECISION (read this before trusting a digit): each physical register holds an f64 working value
-// (FPU_ST) and, when FPU_RAW_VALID has its bit set, the exact 80-bit image it was loaded from (FPU_RAW).
-//  - Loads and moves keep the 80-bit image: FLD m80 / FSTP m80, FILD m64 / FISTP m64, FBLD / FBSTP,
-//    FLD ST(i), FXCH, FCHS, FABS, FCMOVcc, FRNDINT, FSAVE / FRSTOR, FXSAVE / FXRSTOR are bit exact.
-//  - Arithmetic and transcendental results are computed in f64: 53-bit significands and the f64 exponent
-//    range. A guest sees this as: after FADD etc. the result is rounded to 53 bits even with precision
-//    control = 64 bits (the default after FINIT), results beyond the f64 range overflow/underflow
-//    (OE/UE) although an 80-bit register could hold them, and 80-bit denormals read as zero.
-//  - Add, subtract, multiply, divide and square root compute the exact rounding error, so PE, C1 ("rounded
-//    up") and the four rounding modes of the control word are exact at 53 bits; precision control 24 bits
-//    rounds the 53-bit result again (possible double rounding); 53 and 64 bits both give 53.
-//  - FIST/FISTP/FBSTP/FRNDINT and stores to m32/m64 honour the rounding control exactly (integer code on
-//    the 80-bit image).
-//  - Transcendentals (FSIN, FPATAN, F2XM1, ...) use the f64 library functions: a few ulp of f64, not the
-//    x87's own results, and FSIN/FCOS/FPTAN reduce large arguments exactly where the x87 uses a 66-bit pi.
-//  - Unmasked overflow/underflow on a register destination store the masked result (the x87 would store
-//    the significand with a biased exponent).
-// NaN payloads and signed zeros never pass through float arithmetic that could change them: FCHS/FABS and
-// NaN propagation work on bit patterns (float80.ts).
+// PRECISION: each physical register is its 80-bit image (FPU_RAW); there is no other working value.
+//  - Arithmetic (ext80.ts) is exact x87 arithmetic: 64-bit significands rounded once to the precision
+//    control (24/53/64 bits) under the rounding control, the full 15-bit exponent range, denormal and
+//    unsupported operands, masked and unmasked responses (bias-adjusted results on register destinations).
+//  - FPREM/FPREM1/FSCALE/FXTRACT/FRNDINT (exact.ts) are exact; the precision control does not apply to them.
+//  - Transcendentals (transcendental.ts) are evaluated with a 128-bit significand (wide.ts) and rounded
+//    once; they agree with the host's x87 within 1 ulp (about 97.5% bit for bit).
+//  - Where the SDM is silent, behaviour follows measurements on the host x87 (comments say "measured");
+//    test/fpu/random.ts compares every instruction against the host.
+// NaN payloads and signed zeros never pass through float arithmetic: everything is integer code on images.
 import {
-  FPU_ST, FPU_RAW, FPU_CW, FPU_SW, FPU_TOP, FPU_TAG, FPU_FIP, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FOP,
-  FPU_RAW_VALID, FPU_MXCSR, FPU_FERR, CR0, I_LEN, I_RM, I_INDEX, I_DISP, I_SIB, I_FLAGS, IF_A32, MODE_FLAGS, MODE_CS32,
+  FPU_RAW, FPU_CW, FPU_SW, FPU_TOP, FPU_TAG, FPU_FIP, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FOP,
+  FPU_MXCSR, FPU_FERR, CR0, I_LEN, I_RM, I_INDEX, I_DISP, I_SIB, I_FLAGS, IF_A32, MODE_FLAGS, MODE_CS32,
   ZERO_OFF, FPU_RESTORE_TMP,
 } from "../../layout";
 import { CR0_EM, CR0_TS, CR0_NE, CS, getEip, segSel } from "../state";
 import { raiseNM, raiseMF, raiseGP, faulted } from "../fault";
 import { readMem, writeMem, readMemRMW, segWriteOk, linear } from "../memory";
 import {
-  pack80From64, pMant, pSE, setP, f80ToF64, SW_IE, SW_SF, SW_C1, SW_ES, SW_B, SW_C0, SW_C2, SW_C3, SW_DE, SW_ZE,
-  SW_OE, SW_UE, indefinite, M80_INDEFINITE_MANT, M80_INDEFINITE_SE, isNaN64, isInf64,
+  pMant, pSE, setP, SW_IE, SW_SF, SW_C1, SW_ES, SW_B, SW_C0, SW_C2, SW_C3, SW_DE, SW_ZE,
+  SW_OE, SW_UE, M80_INDEFINITE_MANT, M80_INDEFINITE_SE,
 } from "./float80";
 
 export const TAG_VALID: u32 = 0;
@@ -58,45 +49,38 @@ function setTagPhys(r: u32, t: u32): void {
   store<u32>(FPU_TAG, (load<u32>(FPU_TAG) & ~(<u32>3 << sh)) | (t << sh));
 }
 
+// Each physical register is its 80-bit image at FPU_RAW + 16 * r: significand (u64) at +0, sign and exponent
+// (u16) at +8.
 // @ts-ignore: decorator
-@inline export function stGet(i: u32): f64 { return load<f64>(FPU_ST + (physOf(i) << 3)); }
-// @ts-ignore: decorator
-@inline export function rawValid(r: u32): bool { return ((load<u32>(FPU_RAW_VALID) >> r) & 1) != 0; }
+@inline export function regAddr(r: u32): u32 { return FPU_RAW + (r << 4); }
 
-/** Write ST(i) from a working value (the 80-bit image becomes "derive from the f64"). */
-export function stSet(i: u32, v: f64): void {
-  const r = physOf(i);
-  store<f64>(FPU_ST + (r << 3), v);
-  store<u32>(FPU_RAW_VALID, load<u32>(FPU_RAW_VALID) & ~(<u32>1 << r));
-  setTagPhys(r, TAG_VALID);
-}
+/** Write the QNaN indefinite to ST(i) (masked invalid-operation responses). */
+export function stSetIndef(i: u32): void { stSetRaw(i, M80_INDEFINITE_MANT, M80_INDEFINITE_SE); }
 
-/** Write ST(i) from an exact 80-bit image. */
+/** Write ST(i) from an 80-bit image. */
 export function stSetRaw(i: u32, mant: u64, se: u32): void {
   const r = physOf(i);
-  const v = f80ToF64(mant, se);
-  store<f64>(FPU_ST + (r << 3), v);
-  store<u64>(FPU_RAW + (r << 4), mant);
-  store<u16>(FPU_RAW + (r << 4) + 8, <u16>se);
-  store<u32>(FPU_RAW_VALID, load<u32>(FPU_RAW_VALID) | (<u32>1 << r));
+  const a = regAddr(r);
+  store<u64>(a, mant);
+  store<u16>(a, <u16>se, 8);
   setTagPhys(r, TAG_VALID);
 }
 
 /** The 80-bit image of ST(i) in (pMant, pSE). */
 export function stGet80(i: u32): void { physGet80(physOf(i)); }
 export function physGet80(r: u32): void {
-  if (rawValid(r)) {
-    setP(load<u64>(FPU_RAW + (r << 4)), load<u16>(FPU_RAW + (r << 4) + 8));
-    return;
-  }
-  pack80From64(load<f64>(FPU_ST + (r << 3)));
+  const a = regAddr(r);
+  setP(load<u64>(a), load<u16>(a, 8));
 }
+// @ts-ignore: decorator
+@inline export function stMant(i: u32): u64 { return load<u64>(regAddr(physOf(i))); }
+// @ts-ignore: decorator
+@inline export function stSE(i: u32): u32 { return <u32>load<u16>(regAddr(physOf(i)), 8); }
 
-/** Copy ST(src) to ST(dst) with its 80-bit image. */
+/** Copy ST(src) to ST(dst). */
 export function stCopy(dst: u32, src: u32): void {
-  const s = physOf(src);
-  if (rawValid(s)) stSetRaw(dst, load<u64>(FPU_RAW + (s << 4)), load<u16>(FPU_RAW + (s << 4) + 8));
-  else stSet(dst, load<f64>(FPU_ST + (s << 3)));
+  const a = regAddr(physOf(src));
+  stSetRaw(dst, load<u64>(a), load<u16>(a, 8));
 }
 
 export function setTop(t: u32): void { store<u32>(FPU_TOP, t & 7); }
@@ -123,17 +107,24 @@ export function setCond(bits: u32): void { swSet((swGet() & ~SW_COND) | bits); }
  */
 export function fpuSignal(exc: u32): bool {
   if (exc == 0) return true;
+  let unmasked = exc & ~load<u32>(FPU_CW) & 0x3F;
+  // an unmasked pre-computation exception (invalid, denormal, zero divide) suppresses the operation, so
+  // the flags of its rounding (PE, UE, OE) are not raised (measured)
+  if ((unmasked & (SW_IE | SW_DE | SW_ZE)) != 0) { exc &= SW_IE | SW_DE | SW_ZE | SW_SF; unmasked &= exc; }
   let sw = swGet() | (exc & 0x7F);
-  const unmasked = exc & ~load<u32>(FPU_CW) & 0x3F;
   if (unmasked != 0) sw |= SW_ES | SW_B;
+  const ok = (unmasked & (SW_IE | SW_DE | SW_ZE)) == 0;
+  if (!ok) sw &= ~SW_C1; // a suppressed result leaves C1 = 0 (measured)
   swSet(sw);
-  return (unmasked & (SW_IE | SW_DE | SW_ZE)) == 0;
+  return ok;
 }
 
 /** As fpuSignal, for a store to memory: unmasked overflow/underflow also suppress it (SDM Vol. 1 4.9.2). */
 export function fpuSignalStore(exc: u32): bool {
   const ok = fpuSignal(exc);
-  return ok && (exc & ~load<u32>(FPU_CW) & (SW_OE | SW_UE)) == 0;
+  if (!ok) return false;
+  if ((exc & ~load<u32>(FPU_CW) & (SW_OE | SW_UE)) != 0) { swSet(swGet() & ~SW_C1); return false; }
+  return true;
 }
 
 /** Is the invalid-operation exception masked? */
@@ -147,8 +138,9 @@ export function stackUnderflow(): bool {
 
 /** Stack overflow (pushing onto a full register): IE + SF, C1 = 1. Returns true when masked. */
 export function stackOverflow(): bool {
+  const ok = fpuSignal(SW_IE | SW_SF);
   swSet(swGet() | SW_C1);
-  return fpuSignal(SW_IE | SW_SF);
+  return ok;
 }
 
 /** After FLDCW, FLDENV, FRSTOR, FXRSTOR: ES and B follow the flags that are now unmasked. */
@@ -258,8 +250,7 @@ export function fpuReset(): void {
   fpuInit();
   store<u32>(FPU_CW, 0x0040);
   store<u32>(FPU_TAG, 0x5555);
-  memory.fill(FPU_ST, 0, 64);
-  store<u32>(FPU_RAW_VALID, 0);
+  memory.fill(FPU_RAW, 0, 128);
   store<u32>(FPU_MXCSR, 0x1F80);
 }
 
@@ -355,7 +346,9 @@ export function fxsaveImpl(seg: i32, ea: u32): void {
     writeMem<u16>(seg, a + 10, 0);
     writeMem<u32>(seg, a + 12, 0);
   }
-  // XMM0-7: this CPU has no SSE registers; the area reads as zeros. Bytes 288-511 are left untouched.
+  // XMM0-7: this CPU has no SSE registers; the area reads as zeros. Bytes 288-463 (reserved; XMM8-15 in
+  // 64-bit mode) and 464-511 (available to software) are not written, as the SDM says for 464-511 and as
+  // the host does for all of 288-511 in 32-bit mode (test/fpu/cases.ts "FXSAVE leaves bytes 288-511 ...").
   for (let a: u32 = 160; a < 288; a += 4) writeMem<u32>(seg, ea + a, 0);
 }
 
@@ -396,7 +389,4 @@ export function fxrstorImpl(seg: i32, ea: u32): void {
 // 8 x 16 bytes of temporary storage for restores (inside the FPU state area, never guest-visible state)
 const FXR_TMP: u32 = FPU_RESTORE_TMP;
 
-/** The QNaN indefinite as a working value (re-exported for the op files). */
-export function fpuIndefinite(): f64 { return indefinite(); }
 export function fpuIndefinite80(): void { setP(M80_INDEFINITE_MANT, M80_INDEFINITE_SE); }
-export { isNaN64, isInf64 };

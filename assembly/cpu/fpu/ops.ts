@@ -5,26 +5,29 @@
 // Arguments from the table: fopHi = (opcode & 7) << 8 | ModRM.reg << 3 (the FOP register without mod/rm),
 // op = ModRM.reg of the arithmetic group (0 ADD, 1 MUL, 2 COM, 3 COMP, 4 SUB, 5 SUBR, 6 DIV, 7 DIVR: always
 // "ST(0) op other", which is also what the DC/DE register forms compute with the SDM's swapped mnemonics).
-import { I_RM, FPU_CW, FPU_SW, FPU_TAG, FPU_ST, REGS, FPU_RAW_VALID, FPU_RAW as FPU_RAW_IMG } from "../../layout";
+import { I_RM, FPU_CW, FPU_SW, FPU_TAG, REGS, FPU_RAW as FPU_RAW_IMG } from "../../layout";
 import { faulted } from "../fault";
 import { readMem, writeMem } from "../memory";
 import { ea, eaSeg } from "../ops/common";
 import { F_CF, F_PF, F_ZF, F_OF, F_SF, F_AF } from "../state";
 import { setArithFlags, testCC } from "../flags";
 import {
-  fpuEnter, fpuEnterControl, fpuSetIP, fpuSetIPMem, stEmpty, stGet, stSet, stSetRaw, stGet80, stCopy, decTop,
+  fpuEnter, fpuEnterControl, fpuSetIP, fpuSetIPMem, stEmpty, stSetIndef, stSetRaw, stGet80, stCopy, decTop,
   popStack, setTop, fpuTop, physOf, physEmpty, freePhys, fpuSignal, fpuSignalStore, stackUnderflow, stackOverflow,
   setCond, swGet, swSet, statusWord, recomputeES, fpuInit, rcOf, probeWrite, readM80, writeM80, readM64, writeM64,
-  fpuIndefinite, rawValid,
+  stMant, stSE,
 } from "./fpu";
 import {
-  SW_IE, SW_DE, SW_ZE, SW_PE, SW_C0, SW_C1, SW_C2, SW_C3, SW_ES, SW_B, SW_UE,
-  f32BitsToF64, f64BitsIn, f64ToF32Bits, f80ToF32Bits, f80ToF64Bits, f64Out, rFlags, rUp, pMant, pSE,
-  pack80FromInt, unpack80, roundToIntMag, iOverflow, xNeg, xExp, xMant, isNaN64, isInf64, isSNaN64, signOf,
-  quiet64, indefinite, zeroOf, infOf, unsupported80, f64bits, M80_INDEFINITE_MANT, M80_INDEFINITE_SE, unpack64, pack80From64,
+  SW_IE, SW_DE, SW_ZE, SW_PE, SW_C0, SW_C1, SW_C2, SW_C3, SW_ES, SW_B, SW_UE, SW_OE,
+  rFlags, rUp, pMant, pSE, pack80FromInt, unpack80, roundToIntMag, iOverflow, xNeg, xExp, xMant,
+  unsupported80, M80_INDEFINITE_MANT, M80_INDEFINITE_SE, roundTo, f32Image,
 } from "./float80";
-import { fadd, fsub, fmul, fdiv, fsqrt, fcompare, aRes, aFlags, aUp, propagateNaN, scaleBy } from "./arith";
-import { fsinOp, fcosOp, fsincosOp, fptanOp, fpatanOp, f2xm1Op, fyl2xOp, fyl2xp1Op, fpremOp, fxtractOp } from "./transcendental";
+import {
+  add80, mul80, div80, sqrt80, cmp80, f32To80, f64To80, intTo80, cls80, oM, oSE, oFlags, oUp, K_FIN, K_ZERO,
+  K_INF, K_QNAN, K_SNAN, K_UNS,
+} from "./ext80";
+import { fsinOp, fcosOp, fsincosOp, fptanOp, fpatanOp, f2xm1Op, fyl2xOp, fyl2xp1Op } from "./transcendental";
+import { fpremOp, fxtractOp, fscaleOp, frndintOp } from "./exact";
 export * from "./env";
 
 // @ts-ignore: decorator
@@ -33,22 +36,31 @@ export * from "./env";
 /** Exception flags of the last memory-operand conversion. */
 let memExc: u32 = 0;
 
-/** Read a memory operand of type T (f32/f64 real, i16/i32/i64 integer) as a working value. */
+/** The memory operand as an 80-bit image (exact). */
+let opM: u64 = 0;
+let opSE: u32 = 0;
+
+/** Read a memory operand of type T (f32/f64 real, i16/i32 integer) into opM/opSE; memExc = DE for a denormal. */
 // @ts-ignore: decorator
-@inline function loadOperand<T>(seg: i32, a: u32): f64 {
+@inline function loadOperand<T>(seg: i32, a: u32): void {
   memExc = 0;
   if (isFloat<T>()) {
     if (sizeof<T>() == 4) {
       const b = readMem<u32>(seg, a);
-      if (faulted) return 0;
-      const v = f32BitsToF64(b); memExc = rFlags; return v;
+      if (faulted) return;
+      f32To80(b);
+    } else {
+      const b = readM64(seg, a);
+      if (faulted) return;
+      f64To80(b);
     }
-    const b = readM64(seg, a);
-    if (faulted) return 0;
-    const v = f64BitsIn(b); memExc = rFlags; return v;
+    memExc = oFlags;
+  } else {
+    const v: i64 = sizeof<T>() == 2 ? <i64>readMem<i16>(seg, a) : <i64><i32>readMem<u32>(seg, a);
+    if (faulted) return;
+    intTo80(v);
   }
-  if (sizeof<T>() == 2) return <f64>readMem<i16>(seg, a);
-  return <f64><i32>readMem<u32>(seg, a);
+  opM = oM; opSE = oSE;
 }
 
 /** Condition codes of a compare result (0 >, 1 <, 2 =, 3 unordered). */
@@ -56,64 +68,48 @@ function condOf(r: u32): u32 {
   return r == 0 ? 0 : r == 1 ? SW_C0 : r == 2 ? SW_C3 : SW_C0 | SW_C2 | SW_C3;
 }
 
-/** ST(dest) = ST(0) op b, or a compare for op 2/3 (pop for 3). */
-function arithOp(op: u32, a: f64, b: f64, dest: u32, extra: u32, pop: bool): void {
+/** ST(dest) = ST(0) op b, or a compare for op 2/3 (pop for 3). extra: DE of a denormal memory operand. */
+function arithOp(op: u32, am: u64, ase: u32, bm: u64, bse: u32, dest: u32, extra: u32, pop: bool): void {
   if (op == 2 || op == 3) {
-    const r = fcompare(a, b, false);
-    if (fpuSignal(aFlags | extra)) {
-      setCond(condOf(r));
-      if (op == 3 || pop) popStack();
-    }
+    // the condition codes are set even when an unmasked exception suppresses the pop (measured)
+    const r = cmp80(am, ase, bm, bse, false);
+    const ok = fpuSignal(oFlags | extraFor(oFlags, am, ase, bm, bse, extra));
+    setCond(condOf(r));
+    if (ok && (op == 3 || pop)) popStack();
     return;
   }
+  const cw = load<u32>(FPU_CW);
   switch (op) {
-    case 0: fadd(a, b); break;
-    case 1: fmul(a, b); break;
-    case 4: fsub(a, b); break;
-    case 5: fsub(b, a); break;
-    case 6: fdiv(a, b); break;
-    default: fdiv(b, a); break;
+    case 0: add80(am, ase, bm, bse, false, cw); break;
+    case 1: mul80(am, ase, bm, bse, cw); break;
+    case 4: add80(am, ase, bm, bse, true, cw); break;
+    case 5: add80(bm, bse, am, ase, true, cw); break;
+    case 6: div80(am, ase, bm, bse, cw); break;
+    default: div80(bm, bse, am, ase, cw); break;
   }
-  const res = aRes, up = aUp;
-  if (fpuSignal(aFlags | extra)) {
-    stSet(dest, res);
-    swSet((swGet() & ~SW_C1) | (up ? SW_C1 : 0));
+  if (fpuSignal(oFlags | extraFor(oFlags, am, ase, bm, bse, extra))) {
+    stSetRaw(dest, oM, oSE);
+    setC1(oUp);
     if (pop) popStack();
   }
 }
 
-/**
- * NaN operands of an arithmetic operation, on the 80-bit images so a payload's low bits survive
- * (SDM Vol. 1 table 4-7). b80 = true: the other operand is ST(bi), else the memory value bv.
- * Returns false when no operand is a NaN.
- */
-function nanArith(dest: u32, bi: u32, fromReg: bool, bv: f64, extra: u32, pop: bool): bool {
-  stGet80(0);
-  const am = pMant, ase = pSE;
-  let bm: u64, bse: u32;
-  if (fromReg) { stGet80(bi); bm = pMant; bse = pSE; } else { pack80From64(bv); bm = pMant; bse = pSE; }
-  const an = (ase & 0x7FFF) == 0x7FFF && (am << 1) != 0, bn = (bse & 0x7FFF) == 0x7FFF && (bm << 1) != 0;
-  if (!an && !bn) return false;
-  const as = an && (am & 0x4000_0000_0000_0000) == 0, bs = bn && (bm & 0x4000_0000_0000_0000) == 0;
-  let useA: bool;
-  if (an && bn) {
-    if (as != bs) useA = bs; // the QNaN wins over the SNaN
-    else {
-      const fa = am << 1, fb = bm << 1;
-      useA = fa > fb || (fa == fb && (ase & 0x8000) == 0);
-    }
-  } else useA = an;
-  if (!fpuSignal((as || bs ? SW_IE : 0) | extra)) return true;
-  stSetRaw(dest, (useA ? am : bm) | 0x4000_0000_0000_0000, useA ? ase : bse);
-  if (pop) popStack();
-  return true;
+/** The denormal flag of a memory operand, unless a NaN or unsupported operand takes precedence. */
+// @ts-ignore: decorator
+@inline function extraFor(flags: u32, am: u64, ase: u32, bm: u64, bse: u32, extra: u32): u32 {
+  if (extra == 0) return 0;
+  const ka = cls80(am, ase), kb = cls80(bm, bse);
+  if (ka >= K_QNAN || kb >= K_QNAN || (flags & (SW_IE | SW_ZE)) != 0) return 0;
+  return extra;
 }
 
 /** Stack underflow on an arithmetic/compare operand: masked response. */
 function arithUnderflow(op: u32, dest: u32, pop: bool): void {
-  if (!stackUnderflow()) return;
-  if (op == 2 || op == 3) { setCond(SW_C0 | SW_C2 | SW_C3); if (op == 3 || pop) popStack(); return; }
-  stSet(dest, indefinite());
+  const ok = stackUnderflow();
+  // compares: "unordered" even when the exception is unmasked (measured); C1 stays 0
+  if (op == 2 || op == 3) { setCond(SW_C0 | SW_C2 | SW_C3); if (ok && (op == 3 || pop)) popStack(); return; }
+  if (!ok) return;
+  stSetIndef(dest);
   if (pop) popStack();
 }
 
@@ -123,12 +119,11 @@ function arithUnderflow(op: u32, dest: u32, pop: bool): void {
 @inline export function fArithMem<T>(p: u32, fopHi: u32, op: u32): void {
   if (!fpuEnter()) return;
   const seg = eaSeg(p), a = ea(p);
-  const b = loadOperand<T>(seg, a);
+  loadOperand<T>(seg, a);
   if (faulted) return;
   fpuSetIPMem(p, fopHi, seg, a);
   if (stEmpty(0)) { arithUnderflow(op, 0, false); return; }
-  if (op != 2 && op != 3 && nanArith(0, 0, false, b, memExc & ~SW_IE, false)) return;
-  arithOp(op, stGet(0), b, 0, memExc, false);
+  arithOp(op, stMant(0), stSE(0), opM, opSE, 0, memExc, false);
 }
 
 /** D8 register forms: ST(0) = ST(0) op ST(i). DC/DE: ST(i) = ST(0) op ST(i) (pop for DE). */
@@ -139,8 +134,7 @@ function arithUnderflow(op: u32, dest: u32, pop: bool): void {
   fpuSetIP(p, fopHi | 0xC0 | i);
   const dest = toSti ? i : 0;
   if (stEmpty(0) || stEmpty(i)) { arithUnderflow(op, dest, pop); return; }
-  if (op != 2 && op != 3 && nanArith(dest, i, true, 0, 0, pop)) return;
-  arithOp(op, stGet(0), stGet(i), dest, 0, pop);
+  arithOp(op, stMant(0), stSE(0), stMant(i), stSE(i), dest, 0, pop);
 }
 
 /** FCOM/FCOMP/FCOMPP/FUCOM/FUCOMP/FUCOMPP ST(i); FCOMI/FCOMIP/FUCOMI/FUCOMIP (eflags). */
@@ -149,15 +143,15 @@ function arithUnderflow(op: u32, dest: u32, pop: bool): void {
   if (!fpuEnter()) return;
   const i = rmIdx(p);
   fpuSetIP(p, fopHi | 0xC0 | i);
-  compareAndPop(stEmpty(0) || stEmpty(i), stGet(0), stGet(i), pops, unordered, eflags);
+  compareAndPop(stEmpty(0) || stEmpty(i), stMant(0), stSE(0), stMant(i), stSE(i), pops, unordered, eflags);
 }
 
-function compareAndPop(empty: bool, a: f64, b: f64, pops: u32, unordered: bool, eflags: bool): void {
+function compareAndPop(empty: bool, am: u64, ase: u32, bm: u64, bse: u32, pops: u32, unordered: bool, eflags: bool): void {
   let r: u32 = 3;
   let ok: bool;
   if (empty) ok = stackUnderflow();
-  else { r = fcompare(a, b, unordered); ok = fpuSignal(aFlags); }
-  if (!ok) return;
+  else { r = cmp80(am, ase, bm, bse, unordered); ok = fpuSignal(oFlags); }
+  // the condition codes / EFLAGS are set even when an unmasked exception suppresses the pop (measured)
   if (eflags) {
     const f: u32 = r == 0 ? 0 : r == 1 ? F_CF : r == 2 ? F_ZF : F_ZF | F_PF | F_CF;
     setArithFlags(F_CF | F_PF | F_ZF | F_OF | F_SF | F_AF, f);
@@ -165,7 +159,7 @@ function compareAndPop(empty: bool, a: f64, b: f64, pops: u32, unordered: bool, 
   } else {
     setCond(condOf(r));
   }
-  for (let k: u32 = 0; k < pops; k++) popStack();
+  if (ok) for (let k: u32 = 0; k < pops; k++) popStack();
 }
 
 /** FTST: compare ST(0) with +0.0. */
@@ -173,7 +167,7 @@ function compareAndPop(empty: bool, a: f64, b: f64, pops: u32, unordered: bool, 
 @inline export function ftst(p: u32, fop: u32): void {
   if (!fpuEnter()) return;
   fpuSetIP(p, fop);
-  compareAndPop(stEmpty(0), stGet(0), 0.0, 0, false, false);
+  compareAndPop(stEmpty(0), stMant(0), stSE(0), 0, 0, 0, false, false);
 }
 
 /** FXAM: classify ST(0) into C3 C2 C0, sign in C1 (SDM Vol. 1 table 8-7 / FXAM). */
@@ -198,24 +192,28 @@ function compareAndPop(empty: bool, a: f64, b: f64, pops: u32, unordered: bool, 
 /** Room for a push? Handles stack overflow (masked: push the indefinite). */
 function pushOk(): bool {
   if (!physEmpty(physOf(7))) {
-    if (stackOverflow()) { decTop(); stSet(0, indefinite()); }
+    if (stackOverflow()) { decTop(); stSetIndef(0); }
     return false;
   }
+  swSet(swGet() & ~SW_C1); // loads clear C1 (set only by a stack overflow)
   return true;
 }
 
-/** FLD m32real/m64real, FILD m16int/m32int. */
+/** FLD m32real/m64real (SNaN: IE, quieted; denormal: DE), FILD m16int/m32int. */
 // @ts-ignore: decorator
 @inline export function fldMem<T>(p: u32, fopHi: u32): void {
   if (!fpuEnter()) return;
   const seg = eaSeg(p), a = ea(p);
-  const v = loadOperand<T>(seg, a);
+  loadOperand<T>(seg, a);
   if (faulted) return;
   fpuSetIPMem(p, fopHi, seg, a);
   if (!pushOk()) return;
-  if (!fpuSignal(memExc)) return;
+  let m = opM, exc = memExc;
+  if (isFloat<T>() && cls80(m, opSE) == K_SNAN) { exc |= SW_IE; m |= 0x4000_0000_0000_0000; }
+  // an unmasked denormal exception does not suppress the load (measured on the host)
+  if (!fpuSignal(exc) && (exc & SW_IE) != 0) return;
   decTop();
-  stSet(0, v);
+  stSetRaw(0, m, opSE);
 }
 
 /** FILD m64int: exact through the 80-bit image. */
@@ -274,7 +272,7 @@ function pushOk(): bool {
   if (stEmpty(i)) {
     if (!stackUnderflow()) return;
     if (!pushOk()) return;
-    decTop(); stSet(0, indefinite());
+    decTop(); stSetIndef(0);
     return;
   }
   if (!pushOk()) return;
@@ -331,17 +329,29 @@ function storeReal(seg: i32, a: u32, m32: bool, pop: bool): void {
     if (pop) popStack();
     return;
   }
-  const r = physOf(0);
-  const rc = rcOf();
+  stGet80(0);
+  const m = pMant, se = pSE, k = cls80(m, se);
+  const sign32: u32 = (se & 0x8000) << 16, sign64: u64 = <u64>(se & 0x8000) << 48;
   let bits32: u32 = 0, bits64: u64 = 0;
-  if (m32) {
-    if (rawValid(r)) { stGet80(0); bits32 = f80ToF32Bits(pMant, pSE, rc); }
-    else bits32 = f64ToF32Bits(stGet(0), rc);
+  if (k == K_FIN) {
+    unpack80(m, se);
+    if (m32) bits32 = f32Image(roundTo(24, -126, 127, rcOf()));
+    else bits64 = reinterpret<u64>(roundTo(53, -1022, 1023, rcOf()));
   } else {
-    if (rawValid(r)) { stGet80(0); bits64 = f80ToF64Bits(pMant, pSE, rc); }
-    else bits64 = f64Out(stGet(0));
+    rFlags = 0; rUp = false;
+    if (k == K_UNS) { rFlags = SW_IE; bits32 = 0xFFC00000; bits64 = 0xFFF8_0000_0000_0000; }
+    else if (k == K_ZERO) { bits32 = sign32; bits64 = sign64; }
+    else if (k == K_INF) { bits32 = sign32 | 0x7F800000; bits64 = sign64 | 0x7FF0_0000_0000_0000; }
+    else {
+      if (k == K_SNAN) rFlags = SW_IE;
+      bits32 = sign32 | 0x7FC00000 | <u32>((m >> 40) & 0x7FFFFF);
+      bits64 = sign64 | 0x7FF8_0000_0000_0000 | ((m >> 11) & 0x000F_FFFF_FFFF_FFFF);
+    }
   }
-  const exc = rFlags, up = rUp;
+  let exc = rFlags;
+  const up = rUp;
+  // unmasked overflow/underflow on a memory destination: no store, and PE is not raised (measured)
+  if ((exc & ~load<u32>(FPU_CW) & (SW_OE | SW_UE)) != 0) exc &= ~SW_PE;
   if (!fpuSignalStore(exc)) return;
   swSet((swGet() & ~SW_C1) | (up ? SW_C1 : 0));
   if (m32) writeMem<u32>(seg, a, bits32); else writeM64(seg, a, bits64);
@@ -363,6 +373,7 @@ function storeReal(seg: i32, a: u32, m32: bool, pop: bool): void {
   }
   stGet80(0);
   writeM80(seg, a, pMant, pSE);
+  swSet(swGet() & ~SW_C1);
   popStack();
 }
 
@@ -424,7 +435,7 @@ function storeInt(seg: i32, a: u32, size: u32, pop: bool): void {
     else {
       let mag = roundToIntMag(rcOf());
       exc = rFlags; up = rUp;
-      if (iOverflow || mag > 999_999_999_999_999_999) { exc = SW_IE; bad = true; }
+      if (iOverflow || mag > 999_999_999_999_999_999) { exc = SW_IE; bad = true; up = false; }
       else {
         for (let k: u64 = 0; k < 8; k++) {
           const d = mag % 100; mag /= 100;
@@ -450,8 +461,8 @@ function storeInt(seg: i32, a: u32, size: u32, pop: bool): void {
   fpuSetIP(p, fopHi | 0xC0 | i);
   if (stEmpty(0)) {
     if (!stackUnderflow()) return;
-    stSet(i, indefinite());
-  } else stCopy(i, 0);
+    stSetIndef(i);
+  } else { stCopy(i, 0); swSet(swGet() & ~SW_C1); }
   if (pop) popStack();
 }
 
@@ -464,8 +475,8 @@ function storeInt(seg: i32, a: u32, size: u32, pop: bool): void {
   fpuSetIP(p, fopHi | 0xC0 | i);
   if (stEmpty(0) || stEmpty(i)) {
     if (!stackUnderflow()) return;
-    if (stEmpty(0)) stSet(0, indefinite());
-    if (stEmpty(i)) stSet(i, indefinite());
+    if (stEmpty(0)) stSetIndef(0);
+    if (stEmpty(i)) stSetIndef(i);
   }
   swapRegs(physOf(0), physOf(i));
   swSet(swGet() & ~SW_C1);
@@ -473,17 +484,11 @@ function storeInt(seg: i32, a: u32, size: u32, pop: bool): void {
 
 function swapRegs(a: u32, b: u32): void {
   if (a == b) return;
-  const va = load<f64>(FPU_ST + (a << 3));
-  store<f64>(FPU_ST + (a << 3), load<f64>(FPU_ST + (b << 3)));
-  store<f64>(FPU_ST + (b << 3), va);
   const ra = load<u64>(FPU_RAW_IMG + (a << 4)), sa = load<u16>(FPU_RAW_IMG + (a << 4) + 8);
   store<u64>(FPU_RAW_IMG + (a << 4), load<u64>(FPU_RAW_IMG + (b << 4)));
   store<u16>(FPU_RAW_IMG + (a << 4) + 8, load<u16>(FPU_RAW_IMG + (b << 4) + 8));
   store<u64>(FPU_RAW_IMG + (b << 4), ra);
   store<u16>(FPU_RAW_IMG + (b << 4) + 8, sa);
-  const v = load<u32>(FPU_RAW_VALID);
-  const ba = (v >> a) & 1, bb = (v >> b) & 1;
-  store<u32>(FPU_RAW_VALID, (v & ~((<u32>1 << a) | (<u32>1 << b))) | (ba << b) | (bb << a));
   const t = load<u32>(FPU_TAG);
   const ta = (t >> (a << 1)) & 3, tb = (t >> (b << 1)) & 3;
   store<u32>(FPU_TAG, (t & ~((<u32>3 << (a << 1)) | (<u32>3 << (b << 1)))) | (ta << (b << 1)) | (tb << (a << 1)));
@@ -496,6 +501,7 @@ function swapRegs(a: u32, b: u32): void {
   const i = rmIdx(p);
   fpuSetIP(p, fopHi | 0xC0 | i);
   freePhys(physOf(i));
+  swSet(swGet() & ~SW_C1); // condition codes undefined (SDM); the host clears C1
   if (pop) popStack();
 }
 
@@ -508,11 +514,10 @@ function swapRegs(a: u32, b: u32): void {
   if (stEmpty(0) || stEmpty(i)) {
     if (!stackUnderflow()) return;
     // masked: the destination gets the indefinite whatever the condition (SDM FCMOVcc: #IS)
-    if (testCC(cc)) stSet(0, indefinite()); else if (stEmpty(0)) stSet(0, indefinite());
+    if (testCC(cc)) stSetIndef(0); else if (stEmpty(0)) stSetIndef(0);
     return;
   }
-  swSet(swGet() & ~SW_C1);
-  if (testCC(cc)) stCopy(0, i);
+  if (testCC(cc)) stCopy(0, i); // C1 unchanged (SDM: defined only for stack underflow; measured)
 }
 
 /** FNOP, and FENI/FDISI/FSETPM (DB E0/E1/E4: no-ops on a 387 and later; not "waiting"). */
@@ -538,15 +543,10 @@ function swapRegs(a: u32, b: u32): void {
 @inline export function fsignOp(p: u32, fop: u32, abs: bool): void {
   if (!fpuEnter()) return;
   fpuSetIP(p, fop);
-  if (stEmpty(0)) { if (stackUnderflow()) stSet(0, indefinite()); return; }
+  if (stEmpty(0)) { if (stackUnderflow()) stSetIndef(0); return; }
   stGet80(0);
   const se = abs ? pSE & 0x7FFF : pSE ^ 0x8000;
-  const m = pMant;
-  if (rawValid(physOf(0))) stSetRaw(0, m, se);
-  else {
-    const b = f64bits(stGet(0));
-    stSet(0, reinterpret<f64>(abs ? b & 0x7FFF_FFFF_FFFF_FFFF : b ^ 0x8000_0000_0000_0000));
-  }
+  stSetRaw(0, pMant, se);
   swSet(swGet() & ~SW_C1);
 }
 
@@ -567,21 +567,27 @@ function st0Dispatch(kind: u32): void {
   // two-operand ones need ST(1)
   const needs1 = kind == K_SCALE || kind == K_PATAN || kind == K_YL2X || kind == K_YL2XP1 || kind == K_PREM || kind == K_PREM1;
   if (stEmpty(0) || (needs1 && stEmpty(1))) {
+    // FPREM/FPREM1 and the trigonometric instructions also clear C2 (measured for FPREM)
+    if (kind == K_PREM || kind == K_PREM1 || (kind >= K_SIN && kind <= K_PTAN)) swSet(swGet() & ~SW_C2);
     if (!stackUnderflow()) return;
     // masked: the destination(s) get the indefinite
-    if (kind == K_PATAN || kind == K_YL2X || kind == K_YL2XP1) { stSet(1, indefinite()); popStack(); return; }
+    if (kind == K_PATAN || kind == K_YL2X || kind == K_YL2XP1) { stSetIndef(1); popStack(); return; }
     if (kind == K_SINCOS || kind == K_PTAN || kind == K_XTRACT) {
-      stSet(0, indefinite());
-      if (pushOk()) { decTop(); stSet(0, indefinite()); }
+      stSetIndef(0);
+      if (pushOk()) { decTop(); stSetIndef(0); }
       return;
     }
-    stSet(0, indefinite());
+    stSetIndef(0);
     return;
   }
   switch (kind) {
-    case K_SQRT: { fsqrt(stGet(0)); const r = aRes, up = aUp; if (fpuSignal(aFlags)) { stSet(0, r); setC1(up); } break; }
-    case K_RNDINT: frndint(); break;
-    case K_SCALE: fscale(); break;
+    case K_SQRT: {
+      sqrt80(stMant(0), stSE(0), load<u32>(FPU_CW));
+      if (fpuSignal(oFlags)) { stSetRaw(0, oM, oSE); setC1(oUp); }
+      break;
+    }
+    case K_RNDINT: frndintOp(); break;
+    case K_SCALE: fscaleOp(); break;
     case K_SIN: fsinOp(); break;
     case K_COS: fcosOp(); break;
     case K_SINCOS: fsincosOp(); break;
@@ -598,46 +604,6 @@ function st0Dispatch(kind: u32): void {
 
 export function setC1(up: bool): void { swSet((swGet() & ~SW_C1) | (up ? SW_C1 : 0)); }
 export { pushOk as fpuPushOk };
-
-/** FRNDINT on the 80-bit image (exact for 64-bit integers), rounding control honoured. */
-function frndint(): void {
-  stGet80(0);
-  const be = unpack80(pMant, pSE);
-  if (be == 0x7FFF || unsupported80(pMant, pSE)) {
-    const v = stGet(0);
-    if (isSNaN64(v)) { if (fpuSignal(SW_IE)) stSet(0, quiet64(v)); }
-    else if (unsupported80(pMant, pSE)) { if (fpuSignal(SW_IE)) stSet(0, indefinite()); }
-    return;
-  }
-  if (xMant == 0 || xExp >= 63) return; // zero or already an integer
-  const neg = xNeg;
-  const mag = roundToIntMag(rcOf());
-  const exc = rFlags, up = rUp;
-  if (!fpuSignal(exc)) return;
-  pack80FromInt(neg, mag);
-  stSetRaw(0, pMant, pSE);
-  setC1(false); // measured: the host's FRNDINT leaves C1 = 0 even when it rounds up
-}
-
-/** FSCALE: ST(0) * 2^trunc(ST(1)). */
-function fscale(): void {
-  const a = stGet(0), b = stGet(1);
-  let r: f64 = 0; let exc: u32 = 0; let up = false;
-  if (isNaN64(a) || isNaN64(b)) { r = propagateNaN(a, b); exc = isSNaN64(a) || isSNaN64(b) ? SW_IE : 0; }
-  else if (isInf64(b)) {
-    if (!signOf(b)) { // * 2^+inf
-      if (a == 0) { r = indefinite(); exc = SW_IE; } else r = infOf(signOf(a));
-    } else {
-      if (isInf64(a)) { r = indefinite(); exc = SW_IE; } else r = zeroOf(signOf(a));
-    }
-  } else {
-    const t = trunc<f64>(b);
-    const n: i32 = t > 100000 ? 100000 : t < -100000 ? -100000 : <i32>t;
-    scaleBy(a, n);
-    r = aRes; exc = aFlags; up = aUp;
-  }
-  if (fpuSignal(exc)) { stSet(0, r); setC1(up); }
-}
 
 // ---- control instructions ------------------------------------------------------------------------------
 // @ts-ignore: decorator
