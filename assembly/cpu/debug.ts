@@ -153,15 +153,16 @@ function codeMatchesAtEip(): u32 {
 }
 
 /**
- * At an instruction boundary: the DR6 bits of a pending debug trap (0 if none), with the instruction breakpoints
- * of the next instruction merged in, as one #DB reports both (what Bochs does for a step onto a breakpoint).
+ * At an instruction boundary: the DR6 bits of a pending debug trap (0 if none). The instruction breakpoints of
+ * the next instruction are reported by the same #DB (as Bochs does for a single step onto a breakpoint), except
+ * after a task switch: its T-bit trap has a higher priority (SDM Vol. 3A table 6-2) and comes alone.
  */
 export function takeDebugTrap(): u32 {
   const p = load<u32>(DEBUG_PENDING);
   store<u32>(DEBUG_PENDING, 0);
   if ((p & (PENDING_HIT | DR6_BS | DR6_BT)) == 0) return 0; // only disabled breakpoints matched
   let bits = p & (DR6_B_ALL | DR6_BS | DR6_BT);
-  if (codeBreakpoints) bits |= codeMatchesAtEip();
+  if (codeBreakpoints && (p & DR6_BT) == 0) bits |= codeMatchesAtEip();
   return bits;
 }
 
