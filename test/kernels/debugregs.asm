@@ -3,7 +3,7 @@
 ; (DR7.GD: #DB with BD before MOV DRx, GD cleared for the handler), instruction breakpoints (faults before the
 ; instruction, B bits of every matching condition, in a hot loop whose blocks are cached and linked, on an
 ; instruction that straddles a page, suppressed by EFLAGS.RF for one instruction after IRET), RF in the frames of
-; other faults, single-step onto a breakpoint (BS and B0 in one #DB) and the TSS T bit (BT).
+; other faults, single-step onto a breakpoint (BS and B0 in one #DB) and through REP STOSB, the TSS T bit (BT).
 ; Data and I/O breakpoints: databreak.asm.
 %include "lib/kernel.inc"
 %include "lib/debug.inc"
@@ -216,6 +216,20 @@ r2:     int 0x40
         popfd
         nop
 s1:     nop
+        pushfd
+        and dword [esp], ~0x100
+        popfd
+        DBRESET
+
+        PUTLN "single step through REP STOSB (a trap after every iteration, EIP on it until the last):"
+        mov byte [db_regs], 1
+        xor esi, esi                    ; printed by the handler: the loaders leave different values
+        mov edi, SCRATCH + 0x200
+        mov ecx, 3
+        pushfd
+        or dword [esp], 0x100
+        popfd
+        rep stosb
         pushfd
         and dword [esp], ~0x100
         popfd
