@@ -6,7 +6,7 @@ import {
   EXIT_HLT_CLI, HALTED, INT_SHADOW, NMI_PENDING, NMI_MASKED, ICOUNT, CNT_BLOCK_HITS, CNT_UNCACHED_INSNS,
   TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, INTR_LINE, TLB, TLB_READ_MASK, DEBUG_PENDING,
 } from "../layout";
-import { CS, F_IF, F_TF, F_RF, EX_DB, segBase, segLimit, segSel } from "../cpu/state";
+import { CS, F_IF, F_TF, F_RF, EX_DB, SHADOW_DEBUG, segBase, segLimit, segSel } from "../cpu/state";
 import { faulted, stopBlock, clearFault, raiseGP } from "../cpu/fault";
 import { entryForFetch, fetchByteSlow } from "../cpu/memory";
 import { TLB_MMIO, TLB_VALID, TLB_FETCH_IGNORE } from "../cpu/paging";
@@ -35,19 +35,19 @@ export function runCpu(budget: u32): i32 {
   while (true) {
     // a debug trap of the previous instruction (data/I/O breakpoint, single step, T bit) comes first
     // (SDM Vol. 3A 6.9, priority 4); MOV SS/POP SS hold it back for one instruction (17.3.1.4)
-    if (load<u32>(DEBUG_PENDING) != 0 && load<u32>(INT_SHADOW) == 0) {
+    if (load<u32>(DEBUG_PENDING) != 0 && (load<u32>(INT_SHADOW) & SHADOW_DEBUG) == 0) {
       const bits = takeDebugTrap();
       if (bits != 0) { raiseDebug(bits); continue; }
     }
     if (remaining == 0) return EXIT_BUDGET;
-    let shadow = false;
+    let shadow: u32 = 0;
     if (attention()) {
       const req = load<i32>(EXIT_REQUEST);
       if (req != 0) { store<i32>(EXIT_REQUEST, 0); return req; }
       // interrupts are taken between instructions, except right after STI / MOV SS / POP SS
-      if (load<u32>(INT_SHADOW) != 0) {
-        store<u32>(INT_SHADOW, 0);
-        shadow = true; // exactly one more instruction, then interrupts are looked at again
+      shadow = load<u32>(INT_SHADOW);
+      if (shadow != 0) {
+        store<u32>(INT_SHADOW, 0); // exactly one more instruction, then interrupts are looked at again
       } else if (load<u32>(NMI_PENDING) != 0 && load<u32>(NMI_MASKED) == 0) {
         store<u32>(NMI_PENDING, 0);
         deliverNmi();
@@ -59,23 +59,26 @@ export function runCpu(budget: u32): i32 {
       if (load<u32>(HALTED) != 0) return (load<u32>(EFLAGS) & F_IF) != 0 ? EXIT_HLT : EXIT_HLT_CLI;
     }
 
-    // instruction breakpoints are faults, checked before the instruction unless EFLAGS.RF is set; RF is
-    // cleared once that check is past (SDM Vol. 3B 17.3.1.1)
+    // instruction breakpoints are faults, checked before the instruction unless EFLAGS.RF is set (or MOV SS
+    // came just before, as in Bochs: SDM Vol. 3A 6.8.3 says such a breakpoint may be missed); RF is cleared
+    // once that check is past (SDM Vol. 3B 17.3.1.1)
     const flags = load<u32>(EFLAGS);
     if ((flags & F_RF) != 0) store<u32>(EFLAGS, flags & ~F_RF);
-    else if (codeBreakpoints) {
+    else if (codeBreakpoints && (shadow & SHADOW_DEBUG) == 0) {
       const bits = instructionBreakpoint();
       if (bits != 0) { raiseDebug(bits); continue; }
     }
 
     const tf = (flags & F_TF) != 0;
-    const limit = tf || shadow ? 1 : remaining;
+    const limit = tf || shadow != 0 ? 1 : remaining;
     if (tf) clearInterruptDelivered();
     const done = runBlocks(limit);
     remaining -= done;
     // single-step trap after an instruction that began with TF set, unless it faulted or delivered an
-    // interrupt itself (INT n clears TF for the handler), or it was MOV SS/POP SS (SDM Vol. 3A 17.3.1.4)
-    if (tf && done == 1 && !interruptDelivered && load<i32>(EXIT_REQUEST) == 0 && load<u32>(INT_SHADOW) == 0) {
+    // interrupt itself (INT n clears TF for the handler), or it was MOV SS/POP SS (SDM Vol. 3A 17.3.1.4): then
+    // the trap follows the next instruction
+    if (tf && done == 1 && !interruptDelivered && load<i32>(EXIT_REQUEST) == 0
+        && (load<u32>(INT_SHADOW) & SHADOW_DEBUG) == 0) {
       noteSingleStep();
     }
   }
@@ -83,6 +86,7 @@ export function runCpu(budget: u32): i32 {
 
 /** Deliver #DB reporting `bits` in DR6 (a trap, or an instruction-breakpoint fault: EIP is the one to push). */
 function raiseDebug(bits: u32): void {
+  store<u32>(INT_SHADOW, 0); // the handler runs first: an STI's shadow is over
   enterDebugHandler(bits);
   deliverTrap(EX_DB);
 }

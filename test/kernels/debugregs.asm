@@ -3,7 +3,8 @@
 ; (DR7.GD: #DB with BD before MOV DRx, GD cleared for the handler), instruction breakpoints (faults before the
 ; instruction, B bits of every matching condition, in a hot loop whose blocks are cached and linked, on an
 ; instruction that straddles a page, suppressed by EFLAGS.RF for one instruction after IRET), RF in the frames of
-; other faults, single-step onto a breakpoint (BS and B0 in one #DB) and through REP STOSB, the TSS T bit (BT).
+; other faults, single-step onto a breakpoint (BS and B0 in one #DB) and through REP STOSB, what STI and MOV SS
+; hold back (single-step traps, data breakpoint traps, the next instruction's breakpoint), the TSS T bit (BT).
 ; Data and I/O breakpoints: databreak.asm.
 %include "lib/kernel.inc"
 %include "lib/debug.inc"
@@ -233,6 +234,43 @@ s1:     nop
         pushfd
         and dword [esp], ~0x100
         popfd
+        DBRESET
+
+        ; ---- STI and MOV SS (SDM Vol. 3A 6.8.3): only MOV SS/POP SS hold back debug traps for an instruction ---
+        PUTLN "single step over STI (a trap after it) and MOV SS, POP SS (the trap comes after the next one):"
+        pushfd
+        or dword [esp], 0x100
+        popfd
+        sti
+        nop
+        cli
+        mov ax, ss
+        mov ss, ax
+        nop
+        push ss
+        pop ss
+        nop
+        pushfd
+        and dword [esp], ~0x100
+        popfd
+        PUTLN "instruction breakpoint right after MOV SS (not taken), right after STI (taken):"
+        SETDR 0, m1, DR7_G(0)
+        mov ax, ss
+        mov ss, ax
+m1:     nop
+        SETDR 0, m2, DR7_G(0)
+        sti
+m2:     nop
+        cli
+        DBRESET
+        PUTLN "data breakpoint on MOV SS, [mem]: reported after the next instruction, whose breakpoint is skipped:"
+        mov [SCRATCH + 0x300], ss
+        mov eax, m3
+        mov dr1, eax
+        SETDR 0, SCRATCH + 0x300, DR7_G(0) | DR7_RW(0, RW_RW) | DR7_LEN(0, LEN2) | DR7_G(1)
+        mov ss, [SCRATCH + 0x300]
+m3:     nop
+        nop
         DBRESET
 
         ; ---- task switch into a TSS with the T bit: #DB (BT) before its first instruction -----------------
