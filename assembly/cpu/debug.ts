@@ -19,6 +19,7 @@ export const DR6_BS: u32 = 0x4000; // single step
 export const DR6_BT: u32 = 0x8000; // task switch into a TSS with T = 1
 const DR6_B_ALL: u32 = 0xF;
 const DR7_GD: u32 = 0x2000;
+const DR7_LOCAL: u32 = 0x155; // L0-L3 and LE
 const PENDING_HIT: u32 = 0x10000; // an enabled breakpoint matched (DEBUG_PENDING only)
 
 // DR7 R/W field values (17.2.4)
@@ -136,9 +137,6 @@ export function checkIo(port: u32, size: u32): void {
 /** Single-step trap after the instruction (17.3.1.4). */
 export function noteSingleStep(): void { note(DR6_BS); }
 
-/** Task switch into a TSS with T = 1 (17.3.1.5): #DB before the new task's first instruction. */
-export function noteTaskSwitchTrap(): void { note(DR6_BT); }
-
 /** The instruction faulted: its data breakpoint matches are void (the T bit and BS are kept). */
 export function dropDataMatches(): void {
   const p = load<u32>(DEBUG_PENDING);
@@ -196,6 +194,19 @@ export function instructionsBeforeBreakpoint(lin: u32, bytes: u32, rec: u32, n: 
 export function enterDebugHandler(bits: u32): void {
   store<u32>(DR + 24, (load<u32>(DR + 24) & ~(DR6_B_ALL | DR6_BT)) | bits);
   store<u32>(DR + 28, dr7() & ~DR7_GD);
+}
+
+/**
+ * A task switch: the local enables L0-L3 (and LE) belong to the old task and are cleared (17.2.4; Bochs clears
+ * LE too), and a TSS with the T bit set asks for a #DB (BT) before the new task's first instruction (17.3.1.5).
+ */
+export function taskSwitched(tBit: bool): void {
+  const d7 = dr7();
+  if ((d7 & DR7_LOCAL) != 0) {
+    store<u32>(DR + 28, d7 & ~DR7_LOCAL);
+    updateBreakpoints();
+  }
+  if (tBit) note(DR6_BT);
 }
 
 /** MOV to or from a debug register with DR7.GD set: #DB fault with BD (17.2.4). Returns true if raised. */

@@ -14,7 +14,7 @@ import {
 } from "./segments";
 import { setEflagsRaw } from "./interrupts";
 import { tlbFlushNonGlobal } from "./paging";
-import { noteTaskSwitchTrap } from "./debug";
+import { taskSwitched } from "./debug";
 
 export const TS_JMP: i32 = 0;
 export const TS_CALL: i32 = 1; // CALL, INT through a task gate: nesting (back link, NT)
@@ -96,7 +96,7 @@ export function taskSwitch(sel: u32, source: i32, ext: u32, eipToSave: u32): voi
   if (faulted) return;
 
   // 5. commit: TR, CR0.TS, CR3, registers, flags (from here on, faults belong to the new task)
-  if (debugTrap) noteTaskSwitchTrap(); // #DB (BT) before the new task's first instruction (SDM 17.3.1.5)
+  taskSwitched(debugTrap); // DR7 local enables off, T bit trap (SDM Vol. 3B 17.2.4, 17.3.1.5)
   store<u32>(TR_SEL, sel);
   store<u32>(TR_BASE, nBase);
   store<u32>(TR_LIMIT, nLimit);

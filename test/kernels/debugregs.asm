@@ -4,7 +4,8 @@
 ; instruction, B bits of every matching condition, in a hot loop whose blocks are cached and linked, on an
 ; instruction that straddles a page, suppressed by EFLAGS.RF for one instruction after IRET), RF in the frames of
 ; other faults, single-step onto a breakpoint (BS and B0 in one #DB) and through REP STOSB, what STI and MOV SS
-; hold back (single-step traps, data breakpoint traps, the next instruction's breakpoint), the TSS T bit (BT).
+; hold back (single-step traps, data breakpoint traps, the next instruction's breakpoint), the TSS T bit (BT), and
+; task switches clearing the local enables of DR7.
 ; Data and I/O breakpoints: databreak.asm.
 %include "lib/kernel.inc"
 %include "lib/debug.inc"
@@ -284,6 +285,16 @@ back_from_b:
         jmp S_TSSB:0
 back_from_b2:
         DBRESET
+        PUTLN "task switch with L0 L1 LE GE G2 set in DR7 (task B prints DR7):"
+        call init_tss_b
+        mov word [TSS_B + 0x64], 0      ; no T bit
+        SETDR 7, 0, DR7_L(0) | DR7_L(1) | DR7_G(2) | 0x300 | DR7_RW(0, RW_W) | DR7_RW(1, RW_W) | DR7_RW(2, RW_W)
+        jmp S_TSSB:0
+back_from_b3:
+        mov eax, dr7
+        PUTVAL "  back in A: dr7", eax, 32
+        call newline
+        DBRESET
         FINISH
 
 init_tss_b:
@@ -306,6 +317,8 @@ init_tss_b:
 task_b:
         str ax
         PUTVAL "  in B: tr", eax, 16
+        mov eax, dr7
+        PUTVAL " dr7", eax, 32
         call newline
         jmp SEL_TSS:0                   ; back to the main task, after its JMP
 
