@@ -239,3 +239,37 @@ user:
   assert.equal(await run(0x43002, "cmpxchg8b [0x404]"), "#\x11", "CMPXCHG8B needs 8-byte alignment");
   assert.equal(await run(0x03002, "mov eax, [0x401]"), "X#\x0D", "AC clear: no check (then HLT at ring 3 is #GP)");
 });
+
+test("debug registers: breakpoints set by the guest still fire after its state is copied into a new machine", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  // a write breakpoint on [0x700] (DR0, 4 bytes) and an instruction breakpoint on `target` (DR1); the copy is
+  // taken in the middle of the loop, and the new machine only gets stateChanged() to rebuild derived state
+  const c = await pm32(`
+    mov dword [0x600], target
+    mov eax, 0x700
+    mov dr0, eax
+    mov eax, target
+    mov dr1, eax
+    mov eax, 0x000D000A       ; G0 G1, DR0 R/W 01 LEN 11, DR1 execution
+    mov dr7, eax
+    mov ecx, 2000
+spin: dec ecx
+    jnz spin
+    mov [0x700], eax          ; data breakpoint: #DB after this instruction, B0
+target:
+    nop`);
+  assert.equal(c.run(1500), Exit.BUDGET);
+  const d = await createCore(16 << 20, "debug");
+  d.exports.attachTestDevices(0xE9, 0xF4, 0);
+  const S = c.L.STATE_BASE, size = 0x10000;
+  d.u8.set(c.u8.subarray(S, S + size), S);
+  d.u8.set(c.u8.subarray(c.L.RAM, c.L.RAM + (16 << 20)), d.L.RAM);
+  d.exports.flushCaches();
+  d.exports.stateChanged();
+  assert.equal(d.run(10000), Exit.DEBUG_EXIT);
+  assert.deepEqual(out(d), [0x23, 1], "#DB");
+  const dv = d.dv;
+  assert.equal(dv.getUint32(d.L.DR + 24, true) & 0xF, 3, "DR6: B0 (the data write) and B1 (the next instruction)");
+  const frame = d.readPhys(d.reg("esp"), 4), target = d.readPhys(0x600, 4);
+  assert.deepEqual(frame, target, "#DB pushed EIP = target");
+});
