@@ -35,6 +35,9 @@ export const KIND_IO: u32 = 3;
 
 /** Some enabled breakpoint is an instruction breakpoint: the executor looks at code addresses. */
 export let codeBreakpoints: bool = false;
+// lowest and highest enabled instruction-breakpoint address: blocks outside are passed over at once
+let codeBpLow: u32 = 0;
+let codeBpHigh: u32 = 0;
 /** Data breakpoints are armed: watched pages carry TLB_WATCH and slow-path accesses call checkData(). */
 export let dataBreakpoints: bool = false;
 /** I/O breakpoints are armed (CR4.DE): port accesses call checkIo(). */
@@ -90,10 +93,16 @@ export function updateBreakpoints(): void {
   const d7 = dr7();
   const any = (d7 & 0xFF) != 0;
   let code = false, data = false, io = false;
+  codeBpLow = 0xFFFFFFFF;
+  codeBpHigh = 0;
   for (let n: u32 = 0; any && n < 4; n++) {
     const rw = rwOf(d7, n);
-    if (rw == RW_EXEC) code = code || enabledBp(d7, n);
-    else if (rw == RW_IO) io = true;
+    if (rw == RW_EXEC) {
+      if (!enabledBp(d7, n)) continue;
+      code = true;
+      if (dr(n) < codeBpLow) codeBpLow = dr(n);
+      if (dr(n) > codeBpHigh) codeBpHigh = dr(n);
+    } else if (rw == RW_IO) io = true;
     else data = true; // watched even when disabled: its B bit is reported with the enabled ones
   }
   const hadData = dataBreakpoints;
@@ -172,13 +181,14 @@ export function instructionBreakpoint(): u32 { return codeMatchesAtEip(); }
  * one at an enabled instruction breakpoint. The first `checked` records are not looked at (the executor already
  * checked CS:EIP, or RF suppressed it).
  */
-export function instructionsBeforeBreakpoint(lin: u32, bytes: u32, rec: u32, n: u32, checked: u32): u32 {
-  const d7 = dr7();
-  let inside = false;
-  for (let k: u32 = 0; k < 4; k++) {
-    if (enabledBp(d7, k) && rwOf(d7, k) == RW_EXEC && dr(k) - lin < bytes) inside = true;
-  }
-  if (!inside) return n;
+// @ts-ignore: decorator
+@inline export function instructionsBeforeBreakpoint(lin: u32, bytes: u32, rec: u32, n: u32, checked: u32): u32 {
+  const end = lin + bytes;
+  if (end > lin && (codeBpHigh < lin || codeBpLow >= end)) return n; // no breakpoint in [lin, end)
+  return recordsBeforeBreakpoint(lin, rec, n, checked);
+}
+
+function recordsBeforeBreakpoint(lin: u32, rec: u32, n: u32, checked: u32): u32 {
   let off: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     if (i >= checked && (matchBreakpoints(lin + off, 1, KIND_EXEC) & PENDING_HIT) != 0) return i;
