@@ -2,16 +2,20 @@
 ; P6, DR4/DR5 aliasing DR6/DR7 while CR4.DE = 0 and #UD while CR4.DE = 1), CPUID.1:EDX.DE, general detect
 ; (DR7.GD: #DB with BD before MOV DRx, GD cleared for the handler), instruction breakpoints (faults before the
 ; instruction, B bits of every matching condition, in a hot loop whose blocks are cached and linked, on an
-; instruction that straddles a page, suppressed by EFLAGS.RF for one instruction after IRET), RF in the frames of
-; other faults, single-step onto a breakpoint (BS and B0 in one #DB) and through REP STOSB, what STI and MOV SS
-; hold back (single-step traps, data breakpoint traps, the next instruction's breakpoint), the TSS T bit (BT), and
-; task switches clearing the local enables of DR7.
+; instruction that straddles a page, on the linear addresses of a code page mapped twice, whose cached blocks are
+; shared; suppressed by EFLAGS.RF for one instruction after IRET), RF in the frames of other faults, single step
+; onto a breakpoint (BS and B0 in one #DB) and through REP STOSB, what STI and MOV SS hold back (single-step
+; traps, data breakpoint traps, the next instruction's breakpoint), the TSS T bit (BT), and task switches
+; clearing the local enables of DR7.
 ; Data and I/O breakpoints: databreak.asm.
 %include "lib/kernel.inc"
 %include "lib/debug.inc"
 
 TSS_B    equ SCRATCH                    ; a task with the T bit set
 S_TSSB   equ SEL_FREE
+PGDIR    equ SCRATCH + 0x10000
+PGTAB    equ SCRATCH + 0x11000
+ALIAS    equ 0x3F0000                   ; with paging: a second linear page for the page of `aliased`
 
 main:
         SET_GATE 1, SEL_CODE0, db_handler, 0x8E
@@ -176,6 +180,33 @@ x5:     nop
         call straddle
         DBRESET
 
+        ; the block cache is keyed by the physical bytes, so both linear aliases of a page run the same cached
+        ; blocks; breakpoints are on linear addresses
+        PUTLN "paging, code page mapped twice, breakpoint on the original address (called via the alias, then not):"
+        IDENTITY_MAP_4M PGDIR, PGTAB, 3
+        mov dword [PGTAB + (ALIAS >> 12) * 4], aliased + 3
+        mov eax, PGDIR
+        mov cr3, eax
+        mov eax, cr0
+        or eax, 0x80000000
+        mov cr0, eax
+        mov ecx, 500
+.warm2: call ALIAS
+        call aliased
+        dec ecx
+        jnz .warm2
+        SETDR 0, aliased_bp, DR7_G(0)
+        call ALIAS
+        call aliased
+        PUTLN "  breakpoint on the alias address (called via the original, then the alias):"
+        SETDR 0, ALIAS + (aliased_bp - aliased), DR7_G(0)
+        call aliased
+        call ALIAS
+        DBRESET
+        mov eax, cr0
+        and eax, 0x7FFFFFFF
+        mov cr0, eax
+
         ; ---- EFLAGS.RF ----------------------------------------------------------------------------------
         PUTLN "IRET with RF to a breakpoint (suppressed), next instruction also a breakpoint (fires):"
         mov eax, r1
@@ -336,6 +367,13 @@ int40_handler:
 hotsub:
         inc ebx
 hot_mid:
+        add ebx, 2
+        ret
+
+align 4096
+aliased:                                ; a routine alone on its page (mapped at ALIAS too)
+        inc ebx
+aliased_bp:
         add ebx, 2
         ret
 
