@@ -113,27 +113,24 @@ function runBlocks(limit: u32): u32 {
   if (b == 0) return slowStart();
   let done: u32 = 0;
   let hits: u64 = 0;
-  let checked: u32 = 1; // runCpu has looked at the breakpoints of the first instruction
   while (true) {
     const d = blockAddr(b - 1);
     let n = <u32>load<u16>(d, B_COUNT);
     if (n > limit - done) n = limit - done;
-    let cut = false;
     if (codeBreakpoints) {
-      // stop short of an instruction breakpoint inside the block; runCpu raises it
+      // stop short of an instruction breakpoint inside the block (the limit ends the loop there; runCpu raises
+      // it). runCpu has already looked at the first instruction of the first block.
       const m = instructionsBeforeBreakpoint(segBase(CS) + load<u32>(EIP), <u32>load<u16>(d, B_BYTES),
-        INSNS + load<u32>(d, B_FIRST) * INSN_SIZE, n, checked);
+        INSNS + load<u32>(d, B_FIRST) * INSN_SIZE, n, done == 0 ? 1 : 0);
       if (m == 0) break;
-      cut = m < n;
-      n = m;
+      if (m < n) { n = m; limit = done + m; }
     }
-    checked = 0;
     const ran = runBlock(d, b, n);
     done += ran;
     store<u64>(ICOUNT, load<u64>(ICOUNT) + <u64>ran);
-    // stop for the outer loop: a fault or exit, the budget, events, a breakpoint ahead, or single-stepping (POPF
-    // may set TF) or RF set by IRET or a task switch
-    if (stopBlock || cut || done >= limit || attention() || (load<u32>(EFLAGS) & (F_TF | F_RF)) != 0) break;
+    // stop for the outer loop: a fault or exit, the budget (or a breakpoint ahead), events, or single-stepping
+    // (POPF may set TF) or RF set by IRET or a task switch
+    if (stopBlock || done >= limit || attention() || (load<u32>(EFLAGS) & (F_TF | F_RF)) != 0) break;
     // the next block: through this block's links, else a lookup that also records the link
     const eip = load<u32>(EIP);
     let next: u32 = 0;
