@@ -4,8 +4,8 @@
 ; disabled breakpoint that matched; read-modify-write and stack accesses; REP STOS/MOVS stopped after the
 ; iteration that hit, with ECX/ESI/EDI of that point and EIP on the string instruction so that it resumes; a data
 ; breakpoint with single step (BS too) and before an instruction breakpoint; a faulting instruction reports no
-; data breakpoint; breakpoints on linear addresses with paging (an alias of the page does not hit); I/O
-; breakpoints with CR4.DE (IN/OUT, INS/OUTS, port ranges) and without it.
+; data breakpoint; breakpoints on linear addresses with paging (an alias of the page does not hit) and in V86
+; mode; I/O breakpoints with CR4.DE (IN/OUT, INS/OUTS, port ranges) and without it.
 %include "lib/kernel.inc"
 %include "lib/debug.inc"
 
@@ -14,6 +14,7 @@ ALIAS    equ 0x300000 + 0x1000          ; with paging: a second linear address o
 PGDIR    equ SCRATCH + 0x10000
 PGTAB    equ SCRATCH + 0x11000
 S_SMALL  equ SEL_FREE                   ; data segment whose limit ends inside DATA + 0x100
+V86_SEG  equ 0x0800                     ; V86 code and data at 8000h
 
 %macro CASE 1                           ; print the case name
         PUTLN %1
@@ -192,6 +193,31 @@ main:
         and eax, 0x7FFFFFFF
         mov cr0, eax
 
+        ; ---- V86 mode: breakpoints on linear addresses segment * 16 + offset -----------------------------------
+        CASE "V86 mode: instruction breakpoint at 0800:0001 (linear 8001h), write breakpoint at 0800:0100 (8100h):"
+        mov esi, v86_blob
+        mov edi, V86_SEG * 16
+        mov ecx, v86_end - v86_blob
+        rep movsb
+        mov eax, V86_SEG * 16 + (v86_bp - v86_blob)
+        mov dr0, eax
+        mov eax, V86_SEG * 16 + 0x100
+        mov dr1, eax
+        SETDR 7, 0, DR7_G(0) | DR7_G(1) | DR7_RW(1, RW_W) | DR7_LEN(1, LEN2)
+        TRY "  back from V86"
+        push dword V86_SEG              ; GS FS DS ES
+        push dword V86_SEG
+        push dword V86_SEG
+        push dword V86_SEG
+        push dword V86_SEG              ; SS:SP
+        push dword 0xFFF0
+        push dword 0x23002              ; VM, IOPL 3 (INT 30h returns to ring 0)
+        push dword V86_SEG              ; CS:IP
+        push dword 0
+        iretd
+        ENDTRY
+        DBRESET
+
         ; ---- I/O breakpoints -----------------------------------------------------------------------------
         CASE "I/O breakpoint without CR4.DE (no hit):"
         SETDR 2, 0x80, DR7_G(2) | DR7_RW(2, RW_IO)
@@ -230,3 +256,13 @@ main:
         FINISH
 
 .ret:   ret
+
+bits 16
+v86_blob:                               ; copied to V86_SEG:0
+        nop
+v86_bp: nop
+        mov byte [0x101], 1
+        nop
+        int 0x30
+v86_end:
+bits 32
