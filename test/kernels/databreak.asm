@@ -4,8 +4,8 @@
 ; disabled breakpoint that matched; read-modify-write and stack accesses; REP STOS/MOVS stopped after the
 ; iteration that hit, with ECX/ESI/EDI of that point and EIP on the string instruction so that it resumes; a data
 ; breakpoint with single step (BS too) and before an instruction breakpoint; a faulting instruction reports no
-; data breakpoint; breakpoints on linear addresses with paging (an alias of the page does not hit) and in V86
-; mode; I/O breakpoints with CR4.DE (IN/OUT, INS/OUTS, port ranges) and without it.
+; data breakpoint; breakpoints on linear addresses with paging (an alias of the page does not hit), at CPL 3
+; and in V86 mode; I/O breakpoints with CR4.DE (IN/OUT, INS/OUTS, port ranges) and without it.
 %include "lib/kernel.inc"
 %include "lib/debug.inc"
 
@@ -192,6 +192,15 @@ main:
         mov eax, cr0
         and eax, 0x7FFFFFFF
         mov cr0, eax
+
+        CASE "ring 3: a CPL 3 store hits a write breakpoint:"
+        SETDR 0, DATA + 0xA00, DR7_G(0) | DR7_RW(0, RW_W) | DR7_LEN(0, LEN4)
+        TRY "  back from ring 3"
+        RING3 2
+        mov dword [DATA + 0xA02], 1
+        RING0
+        ENDTRY
+        DBRESET
 
         ; ---- V86 mode: breakpoints on linear addresses segment * 16 + offset -----------------------------------
         CASE "V86 mode: instruction breakpoint at 0800:0001 (linear 8001h), write breakpoint at 0800:0100 (8100h):"
