@@ -94,7 +94,7 @@ export const CPL: u32 = STATE_BASE + 0x1c0;
 export const MODE_FLAGS: u32 = STATE_BASE + 0x1c4; // MODE_* bits below, recomputed on every mode change
 export const A20_MASK: u32 = STATE_BASE + 0x1c8; // 0xFFFFFFFF or 0xFFEFFFFF
 export const HALTED: u32 = STATE_BASE + 0x1cc;
-export const INT_SHADOW: u32 = STATE_BASE + 0x1d0; // 1: interrupts inhibited until the next instruction completes
+export const INT_SHADOW: u32 = STATE_BASE + 0x1d0; // SHADOW_* bits (cpu/state.ts) until the next instruction completes
 export const NMI_PENDING: u32 = STATE_BASE + 0x1d4;
 export const NMI_MASKED: u32 = STATE_BASE + 0x1d8; // between NMI delivery and the next IRET
 export const TLB_READ_MASK: u32 = STATE_BASE + 0x1dc; // TLB entry bits that must be exactly TLB_VALID for a fast read
@@ -130,6 +130,9 @@ export const ROM_WINDOWS: u32 = STATE_BASE + 0x340; // 8 x {phys start, size, ro
 export const ROM_WINDOW_COUNT: u32 = STATE_BASE + 0x3c0;
 export const IO_PERM_CHECKS: u32 = STATE_BASE + 0x3c4;
 export const EXC_LOG_POS: u32 = STATE_BASE + 0x3c8; // count of exceptions logged (ring of EXC_LOG_ENTRIES)
+// Debug exception pending at the next instruction boundary (cpu/debug.ts): DR6 bits B0-B3/BS/BT to report, plus
+// bit 16 when an enabled breakpoint matched. Set by data/I/O breakpoints, single-step and the TSS T bit.
+export const DEBUG_PENDING: u32 = STATE_BASE + 0x3e0;
 export const EXC_LOG: u32 = STATE_BASE + 0x700; // 16 x {vector, error code, CS, EIP} (debugging, test messages)
 export const EXC_LOG_ENTRIES: u32 = 16;
 

@@ -13,6 +13,7 @@ import { uartReset } from "./devices/uart16550";
 import { blocksInit, invalidateCodeRange, flushBlockCache } from "./translate/blocks";
 import { tlbFlushAll, updateTlbMasks } from "./cpu/paging";
 import { resetCpu } from "./cpu/reset";
+import { updateBreakpoints } from "./cpu/debug";
 import { runCpu } from "./translate/execute";
 import { updateMode, updateAllSegChecks, setSegment, setCpl } from "./cpu/segments";
 
@@ -88,6 +89,7 @@ export function setTrace(on: bool): void {
 
 /** Recompute derived state after the host wrote registers directly (tests, snapshot restore). */
 export function stateChanged(): void {
+  updateBreakpoints();
   updateMode();
   updateAllSegChecks();
   updateTlbMasks();
@@ -124,7 +126,7 @@ export function setControlRegister(cr: u32, v: u32): void {
   if (cr == 0) { store<u32>(CR0, v | 0x10); setCpl(load<u32>(CR0) & 1 ? (segSelOf(1) & 3) : 0); updateMode(); updateAllSegChecks(); }
   else if (cr == 2) store<u32>(CR2, v);
   else if (cr == 3) store<u32>(CR3, v);
-  else if (cr == 4) store<u32>(CR4, v);
+  else if (cr == 4) { store<u32>(CR4, v); updateBreakpoints(); }
   tlbFlushAll();
 }
 

@@ -76,11 +76,11 @@ test("CPUID: GenuineIntel family 6, features = exactly what the core implements"
   assert.equal((sig >> 8) & 0xF, 6, "family 6");
   const edx = dv.getUint32(20, true);
   const has = (bit: number) => (edx >>> bit) & 1;
-  // implemented: FPU VME PSE TSC MSR CX8 SEP PGE CMOV FXSR (bit positions: SDM Vol. 2 CPUID, table 3-11)
-  for (const [bit, name] of [[0, "FPU"], [1, "VME"], [3, "PSE"], [4, "TSC"], [5, "MSR"], [8, "CX8"], [11, "SEP"], [13, "PGE"], [15, "CMOV"], [24, "FXSR"]] as const)
+  // implemented: FPU VME DE PSE TSC MSR CX8 SEP PGE CMOV FXSR (bit positions: SDM Vol. 2 CPUID, table 3-11)
+  for (const [bit, name] of [[0, "FPU"], [1, "VME"], [2, "DE"], [3, "PSE"], [4, "TSC"], [5, "MSR"], [8, "CX8"], [11, "SEP"], [13, "PGE"], [15, "CMOV"], [24, "FXSR"]] as const)
     assert.equal(has(bit), 1, `${name} advertised`);
-  // not implemented: DE PAE MCE APIC MTRR MCA PAT PSE36 MMX SSE SSE2
-  for (const [bit, name] of [[2, "DE"], [6, "PAE"], [7, "MCE"], [9, "APIC"], [12, "MTRR"], [14, "MCA"], [16, "PAT"], [17, "PSE36"], [23, "MMX"], [25, "SSE"], [26, "SSE2"]] as const)
+  // not implemented: PAE MCE APIC MTRR MCA PAT PSE36 MMX SSE SSE2
+  for (const [bit, name] of [[6, "PAE"], [7, "MCE"], [9, "APIC"], [12, "MTRR"], [14, "MCA"], [16, "PAT"], [17, "PSE36"], [23, "MMX"], [25, "SSE"], [26, "SSE2"]] as const)
     assert.equal(has(bit), 0, `${name} not advertised`);
   assert.equal(dv.getUint32(24, true), 0, "no ECX features (SSE3 and later)");
 });
@@ -283,4 +283,38 @@ test("RDTSC: advances between two reads in one block, in a loop, and after WRMSR
   const set = 0x1FFFFFFF0n;
   assert.ok(q(0x610) > set && q(0x610) < set + 16n, `after WRMSR: ${q(0x610).toString(16)}`);
   assert.ok(q(0x618) > q(0x610), `RDMSR after RDTSC: ${q(0x618).toString(16)}`);
+});
+
+test("debug registers: breakpoints set by the guest still fire after its state is copied into a new machine", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  // a write breakpoint on [0x700] (DR0, 4 bytes) and an instruction breakpoint on `target` (DR1); the copy is
+  // taken in the middle of the loop, and the new machine only gets stateChanged() to rebuild derived state
+  const c = await pm32(`
+    mov dword [0x600], target
+    mov eax, 0x700
+    mov dr0, eax
+    mov eax, target
+    mov dr1, eax
+    mov eax, 0x000D000A       ; G0 G1, DR0 R/W 01 LEN 11, DR1 execution
+    mov dr7, eax
+    mov ecx, 2000
+spin: dec ecx
+    jnz spin
+    mov [0x700], eax          ; data breakpoint: #DB after this instruction, B0
+target:
+    nop`);
+  assert.equal(c.run(1500), Exit.BUDGET);
+  const d = await createCore(16 << 20, "debug");
+  d.exports.attachTestDevices(0xE9, 0xF4, 0);
+  const S = c.L.STATE_BASE, size = 0x10000;
+  d.u8.set(c.u8.subarray(S, S + size), S);
+  d.u8.set(c.u8.subarray(c.L.RAM, c.L.RAM + (16 << 20)), d.L.RAM);
+  d.exports.flushCaches();
+  d.exports.stateChanged();
+  assert.equal(d.run(10000), Exit.DEBUG_EXIT);
+  assert.deepEqual(out(d), [0x23, 1], "#DB");
+  const dv = d.dv;
+  assert.equal(dv.getUint32(d.L.DR + 24, true) & 0xF, 3, "DR6: B0 (the data write) and B1 (the next instruction)");
+  const frame = d.readPhys(d.reg("esp"), 4), target = d.readPhys(0x600, 4);
+  assert.deepEqual(frame, target, "#DB pushed EIP = target");
 });

@@ -1,11 +1,12 @@
 // CPUID: a GenuineIntel family-6 processor (Pentium II class). Feature bits advertise exactly what this core
-// implements: FPU, VME, PSE, TSC, MSR, CX8, SEP, PGE, CMOV, FXSR. Not yet: DE, PAE, MCE, APIC (set by the
+// implements: FPU, VME, DE, PSE, TSC, MSR, CX8, SEP, PGE, CMOV, FXSR. Not yet: PAE, MCE, APIC (set by the
 // platform when a local APIC exists), MTRR, MCA, PAT, PSE-36, MMX, SSE.
 import { REGS } from "../layout";
 import { R_EAX, R_EBX, R_ECX, R_EDX } from "./state";
 
 export const FEAT_FPU: u32 = 1 << 0;
 export const FEAT_VME: u32 = 1 << 1; // CR4.VME and CR4.PVI (v86.ts)
+export const FEAT_DE: u32 = 1 << 2; // debugging extensions: CR4.DE, I/O breakpoints (cpu/debug.ts)
 export const FEAT_PSE: u32 = 1 << 3;
 export const FEAT_TSC: u32 = 1 << 4;
 export const FEAT_MSR: u32 = 1 << 5;
@@ -17,7 +18,7 @@ export const FEAT_CMOV: u32 = 1 << 15;
 export const FEAT_FXSR: u32 = 1 << 24;
 
 /** Feature bits in CPUID.1:EDX. The platform may add FEAT_APIC. */
-export let cpuidFeatures: u32 = FEAT_FPU | FEAT_VME | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_SEP | FEAT_PGE | FEAT_CMOV | FEAT_FXSR;
+export let cpuidFeatures: u32 = FEAT_FPU | FEAT_VME | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_SEP | FEAT_PGE | FEAT_CMOV | FEAT_FXSR;
 export function setCpuidApic(on: bool): void {
   cpuidFeatures = on ? cpuidFeatures | FEAT_APIC : cpuidFeatures & ~FEAT_APIC;
 }

@@ -3,6 +3,7 @@
 // changes any state) and the executor delivers the exception with EIP at the faulting instruction.
 import { EXC_VECTOR, EXC_CODE, EXC_HAS_CODE } from "../layout";
 import { EX_GP, EX_SS, EX_NP, EX_TS, EX_UD, EX_PF, EX_DE, EX_NM, EX_MF, EX_AC, EX_BR } from "./state";
+import { dropDataMatches } from "./debug";
 
 /** The current instruction raised an exception (details in EXC_*). */
 export let faulted: bool = false;
@@ -11,6 +12,7 @@ export let stopBlock: bool = false;
 
 export function raise(vector: i32, code: u32, hasCode: bool): void {
   if (faulted) return; // the first fault of an instruction wins
+  dropDataMatches(); // a faulting instruction reports no data breakpoint (it did not complete)
   store<i32>(EXC_VECTOR, vector);
   store<u32>(EXC_CODE, code);
   store<u32>(EXC_HAS_CODE, hasCode ? 1 : 0);

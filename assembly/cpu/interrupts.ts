@@ -6,7 +6,7 @@ import {
 } from "../layout";
 import {
   CS, SS, DS, ES, FS, GS, R_ESP, F_IF, F_TF, F_NT, F_VM, F_RF, F_AC, F_IOPL, F_VIF, F_VIP, EX_DF, EX_GP,
-  EX_TS, EX_NP, EX_SS, EX_PF, EX_DE, getEip, setEip, segSel, segBase, segLimit,
+  EX_TS, EX_NP, EX_SS, EX_PF, EX_DE, EX_DB, getEip, setEip, segSel, segBase, segLimit,
 } from "./state";
 import { getEflags, flushFlags } from "./flags";
 import { faulted, raiseGP, raiseSS, raiseNP, raiseTS, clearFault } from "./fault";
@@ -385,6 +385,9 @@ export function deliverPendingException(): void {
   let hasCode = load<u32>(EXC_HAS_CODE) != 0;
   clearFault();
   flushFlags();
+  // faults push RF = 1 so that the retried instruction skips its instruction breakpoint; #DB faults (general
+  // detect, as Bochs) do not (SDM Vol. 3B 17.3.1.1)
+  if (v != EX_DB) store<u32>(EFLAGS, load<u32>(EFLAGS) | F_RF);
   for (let attempt = 0; attempt < 4; attempt++) {
     interrupt(v, INT_EXCEPTION, hasCode, code);
     if (!faulted) return;

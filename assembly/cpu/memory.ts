@@ -8,8 +8,9 @@ import {
 } from "../layout";
 import {
   TLB_VALID, TLB_MMIO, TLB_ROM, TLB_CODE, TLB_NO_USER, TLB_NO_SUP_WRITE, TLB_NO_USER_WRITE, TLB_NOT_DIRTY,
-  TLB_ALWAYS, tlbFill, entryPhys, alignmentChecks,
+  TLB_FETCH_IGNORE, tlbFill, entryPhys, alignmentChecks,
 } from "./paging";
+import { dataBreakpoints, checkData } from "./debug";
 import { physRead8, physWrite8, physRead16, physRead32, physWrite16, physWrite32 } from "../bus/physmem";
 import { invalidateCodeRange } from "../translate/blocks";
 import { faulted, raiseAC } from "./fault";
@@ -77,13 +78,14 @@ import { segCheckSlow } from "./segments";
   writeLinSlow(lin, <u32>sizeof<T>(), <u32>v, load<u32>(CPL) == 3);
 }
 
-// ---- supervisor (implicit) access: descriptor tables, TSS, IDT --------------------------------------------
-export function readSys8(lin: u32): u32 { return readLinSlow(lin, 1, false); }
-export function readSys16(lin: u32): u32 { return readLinSlow(lin, 2, false); }
-export function readSys32(lin: u32): u32 { return readLinSlow(lin, 4, false); }
-export function writeSys8(lin: u32, v: u32): void { writeLinSlow(lin, 1, v, false); }
-export function writeSys16(lin: u32, v: u32): void { writeLinSlow(lin, 2, v, false); }
-export function writeSys32(lin: u32, v: u32): void { writeLinSlow(lin, 4, v, false); }
+// ---- supervisor (implicit) access: descriptor tables, TSS, IDT, interrupt frames ----------------------------
+// These do not check data breakpoints (only instructions' own operand and stack accesses do).
+export function readSys8(lin: u32): u32 { return readLinPlain(lin, 1, false); }
+export function readSys16(lin: u32): u32 { return readLinPlain(lin, 2, false); }
+export function readSys32(lin: u32): u32 { return readLinPlain(lin, 4, false); }
+export function writeSys8(lin: u32, v: u32): void { writeLinPlain(lin, 1, v, false); }
+export function writeSys16(lin: u32, v: u32): void { writeLinPlain(lin, 2, v, false); }
+export function writeSys32(lin: u32, v: u32): void { writeLinPlain(lin, 4, v, false); }
 
 // ---- slow paths ----------------------------------------------------------------------------------------------
 const WRITE_DENY_SUP: i32 = TLB_NO_SUP_WRITE | TLB_NOT_DIRTY;
@@ -121,7 +123,14 @@ function readByteWith(e: i32, lin: u32): u32 {
 // @ts-ignore: decorator
 @inline function secondPage(lin: u32, size: u32): u32 { return (lin + size - 1) & 0xFFFFF000; }
 
+/** An instruction's data read that missed the fast path (or must not use it). */
 export function readLinSlow(lin: u32, size: u32, user: bool): u32 {
+  const v = readLinPlain(lin, size, user);
+  if (dataBreakpoints && !faulted) checkData(lin, size, false);
+  return v;
+}
+
+function readLinPlain(lin: u32, size: u32, user: bool): u32 {
   if (misaligned(lin, size, user)) return 0;
   if (((lin & 0xFFF) + size) > 0x1000) {
     // crosses a page: translate both pages before reading anything
@@ -170,7 +179,13 @@ export function prepareWrite(lin: u32, size: u32, user: bool): bool {
   return true;
 }
 
+/** An instruction's data write that missed the fast path. */
 export function writeLinSlow(lin: u32, size: u32, v: u32, user: bool): void {
+  writeLinPlain(lin, size, v, user);
+  if (dataBreakpoints && !faulted) checkData(lin, size, true);
+}
+
+function writeLinPlain(lin: u32, size: u32, v: u32, user: bool): void {
   if (misaligned(lin, size, user)) return;
   if (((lin & 0xFFF) + size) > 0x1000) {
     const e1 = entryForWrite(lin, user);
@@ -191,11 +206,11 @@ export function writeLinSlow(lin: u32, size: u32, v: u32, user: bool): void {
 /** TLB entry for fetching code at `lin` at the current privilege; 0 after a fault. */
 export function entryForFetch(lin: u32): i32 {
   const e = load<i32>(TLB + ((lin >>> 12) << 2));
-  if ((e & load<i32>(TLB_READ_MASK) & ~(TLB_MMIO | TLB_ALWAYS)) == TLB_VALID) return e;
+  if ((e & load<i32>(TLB_READ_MASK) & ~TLB_FETCH_IGNORE) == TLB_VALID) return e;
   return entryForRead(lin, load<u32>(CPL) == 3);
 }
 
 /** Read one code byte at `lin` (for instructions that cross a page or run from MMIO). */
 export function fetchByteSlow(lin: u32): u32 {
-  return readLinSlow(lin, 1, load<u32>(CPL) == 3);
+  return readLinPlain(lin, 1, load<u32>(CPL) == 3); // a fetch, not a data read: no data breakpoints
 }

@@ -11,6 +11,7 @@ import { CR0_PG, CR0_WP, CR0_AM, CR4_PSE, CR4_PGE, F_AC } from "./state";
 import { physRead32, physWrite32, pageType, hostPage, a20 } from "../bus/physmem";
 import { raisePF } from "./fault";
 import { bumpCodeEpoch } from "../translate/blocks";
+import { dataBreakpoints, pageWatched } from "./debug";
 
 export const TLB_VALID: i32 = 1;
 export const TLB_NO_USER: i32 = 2; // not accessible at CPL 3
@@ -22,13 +23,16 @@ export const TLB_MMIO: i32 = 64; // not RAM or ROM: every access goes to the dev
 export const TLB_ROM: i32 = 128; // writes are ignored
 export const TLB_GLOBAL: i32 = 256;
 export const TLB_ALWAYS: i32 = 512; // set in every entry: masks that include it force the slow path
+export const TLB_WATCH: i32 = 1024; // the page holds a data breakpoint: data accesses take the slow path (debug.ts)
+/** Bits of an entry that do not stop instruction fetch from using it (data-only slow-path reasons). */
+export const TLB_FETCH_IGNORE: i32 = TLB_MMIO | TLB_ALWAYS | TLB_WATCH;
 
 /** Alignment checking is active (CR0.AM, EFLAGS.AC, CPL 3): every data access goes the slow path. */
 export let alignmentChecks: bool = false;
 
-const SUP_READ: i32 = TLB_VALID | TLB_MMIO;
+const SUP_READ: i32 = TLB_VALID | TLB_MMIO | TLB_WATCH;
 const USER_READ: i32 = SUP_READ | TLB_NO_USER;
-const SUP_WRITE: i32 = TLB_VALID | TLB_MMIO | TLB_NO_SUP_WRITE | TLB_NOT_DIRTY | TLB_CODE | TLB_ROM;
+const SUP_WRITE: i32 = TLB_VALID | TLB_MMIO | TLB_NO_SUP_WRITE | TLB_NOT_DIRTY | TLB_CODE | TLB_ROM | TLB_WATCH;
 const USER_WRITE: i32 = SUP_WRITE | TLB_NO_USER | TLB_NO_USER_WRITE;
 
 /** Recompute the fast-path masks after a change of CPL, CR0.AM or EFLAGS.AC. */
@@ -159,6 +163,7 @@ export function tlbFill(lin: u32, write: bool, user: bool): i32 {
     if (!dirty) flags |= TLB_NOT_DIRTY;
     if (global) flags |= TLB_GLOBAL;
   }
+  if (dataBreakpoints && pageWatched(lin)) flags |= TLB_WATCH;
   const t = pageType(phys);
   const host = hostPage(phys);
   if (t == PT_RAM) {

@@ -2,7 +2,7 @@
 import {
   REGS, EIP, EFLAGS, LF_MASK, CR0, CR2, CR3, CR4, DR, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, LDTR_SEL,
   LDTR_BASE, LDTR_LIMIT, LDTR_ACCESS, TR_SEL, TR_BASE, TR_LIMIT, TR_ACCESS, HALTED, INT_SHADOW, NMI_PENDING,
-  NMI_MASKED, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_APIC_BASE, RESET_COUNT, SEG_BASE, SEG_SEL,
+  NMI_MASKED, DEBUG_PENDING, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_APIC_BASE, RESET_COUNT, SEG_BASE, SEG_SEL,
 } from "../layout";
 import { CS, R_EDX, SEG_FLAT } from "./state";
 import { setSegment, setCpl, updateMode, updateAllSegChecks } from "./segments";
@@ -11,6 +11,7 @@ import { CPUID_SIGNATURE } from "./cpuid";
 import { fpuReset } from "./fpu/fpu";
 import { clearFault } from "./fault";
 import { flushBlockCache } from "../translate/blocks";
+import { updateBreakpoints } from "./debug";
 
 export function resetCpu(): void {
   memory.fill(REGS, 0, 32);
@@ -24,6 +25,8 @@ export function resetCpu(): void {
   memory.fill(DR, 0, 32);
   store<u32>(DR + 24, 0xFFFF0FF0);
   store<u32>(DR + 28, 0x400);
+  store<u32>(DEBUG_PENDING, 0);
+  updateBreakpoints();
   store<u32>(GDTR_BASE, 0); store<u32>(GDTR_LIMIT, 0xFFFF);
   store<u32>(IDTR_BASE, 0); store<u32>(IDTR_LIMIT, 0xFFFF);
   store<u32>(LDTR_SEL, 0); store<u32>(LDTR_BASE, 0); store<u32>(LDTR_LIMIT, 0xFFFF); store<u32>(LDTR_ACCESS, 0x82);

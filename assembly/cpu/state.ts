@@ -48,6 +48,10 @@ export const F_FIXED1: u32 = 0x0002;
 // bits software can change on this CPU (P6: no VIF/VIP handling without VME, but the bits exist)
 export const F_WRITABLE: u32 = F_ARITH | F_TF | F_IF | F_DF | F_IOPL | F_NT | F_RF | F_VM | F_AC | F_VIF | F_VIP | F_ID;
 
+// INT_SHADOW: what the instruction just executed holds back until the next one completes (SDM Vol. 3A 6.8.3)
+export const SHADOW_INTERRUPTS: u32 = 1; // STI (and MOV SS, POP SS, LSS): external interrupts
+export const SHADOW_DEBUG: u32 = 2; // MOV SS, POP SS: debug traps, and the next instruction's breakpoints
+
 // CR0 / CR4
 export const CR0_PE: u32 = 1;
 export const CR0_MP: u32 = 2;

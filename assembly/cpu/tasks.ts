@@ -14,6 +14,7 @@ import {
 } from "./segments";
 import { setEflagsRaw } from "./interrupts";
 import { tlbFlushNonGlobal } from "./paging";
+import { taskSwitched } from "./debug";
 
 export const TS_JMP: i32 = 0;
 export const TS_CALL: i32 = 1; // CALL, INT through a task gate: nesting (back link, NT)
@@ -46,6 +47,7 @@ export function taskSwitch(sel: u32, source: i32, ext: u32, eipToSave: u32): voi
 
   // 2. read the new task's state before changing anything
   let nEip: u32, nFlags: u32, nLdt: u32, nCr3: u32 = 0;
+  const debugTrap = is32 && (readSys16(nBase + 0x64) & 1) != 0; // the T bit
   if (is32) {
     nCr3 = readSys32(nBase + 0x1C);
     nEip = readSys32(nBase + 0x20);
@@ -95,6 +97,7 @@ export function taskSwitch(sel: u32, source: i32, ext: u32, eipToSave: u32): voi
   if (faulted) return;
 
   // 5. commit: TR, CR0.TS, CR3, registers, flags (from here on, faults belong to the new task)
+  taskSwitched(debugTrap); // DR7 local enables off, T bit trap (SDM Vol. 3B 17.2.4, 17.3.1.5)
   store<u32>(TR_SEL, sel);
   store<u32>(TR_BASE, nBase);
   store<u32>(TR_LIMIT, nLimit);

@@ -4,12 +4,16 @@
 import {
   EIP, EFLAGS, MODE_FLAGS, MODE_CS32, INSNS, INSN_SIZE, I_LEN, I_HANDLER, EXIT_REQUEST, EXIT_BUDGET, EXIT_HLT,
   EXIT_HLT_CLI, HALTED, INT_SHADOW, NMI_PENDING, NMI_MASKED, ICOUNT, CNT_BLOCK_HITS, CNT_UNCACHED_INSNS,
-  TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, DR, INTR_LINE, TLB, TLB_READ_MASK,
+  TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, INTR_LINE, TLB, TLB_READ_MASK, DEBUG_PENDING,
 } from "../layout";
-import { CS, F_IF, F_TF, EX_DB, segBase, segLimit, segSel } from "../cpu/state";
+import { CS, F_IF, F_TF, F_RF, EX_DB, SHADOW_DEBUG, segBase, segLimit, segSel } from "../cpu/state";
 import { faulted, stopBlock, clearFault, raiseGP } from "../cpu/fault";
 import { entryForFetch, fetchByteSlow } from "../cpu/memory";
-import { TLB_MMIO, TLB_VALID, TLB_ALWAYS } from "../cpu/paging";
+import { TLB_MMIO, TLB_VALID, TLB_FETCH_IGNORE } from "../cpu/paging";
+import {
+  codeBreakpoints, takeDebugTrap, instructionBreakpoint, instructionsBeforeBreakpoint, enterDebugHandler,
+  noteSingleStep,
+} from "../cpu/debug";
 import { decode, decodedEndsBlock, NEED_MORE, MAX_INSN_LEN } from "../cpu/decoder";
 import {
   deliverPendingException, deliverInterrupt, deliverNmi, INT_EXTERNAL, interrupt, INT_EXCEPTION, interruptDelivered,
@@ -29,15 +33,21 @@ const uncachedRecord = <u32>memory.data(16);
 export function runCpu(budget: u32): i32 {
   let remaining = budget;
   while (true) {
+    // a debug trap of the previous instruction (data/I/O breakpoint, single step, T bit) comes first
+    // (SDM Vol. 3A 6.9, priority 4); MOV SS/POP SS hold it back for one instruction (17.3.1.4)
+    if (load<u32>(DEBUG_PENDING) != 0 && (load<u32>(INT_SHADOW) & SHADOW_DEBUG) == 0) {
+      const bits = takeDebugTrap();
+      if (bits != 0) { raiseDebug(bits); continue; }
+    }
     if (remaining == 0) return EXIT_BUDGET;
-    let shadow = false;
+    let shadow: u32 = 0;
     if (attention()) {
       const req = load<i32>(EXIT_REQUEST);
       if (req != 0) { store<i32>(EXIT_REQUEST, 0); return req; }
       // interrupts are taken between instructions, except right after STI / MOV SS / POP SS
-      if (load<u32>(INT_SHADOW) != 0) {
-        store<u32>(INT_SHADOW, 0);
-        shadow = true; // exactly one more instruction, then interrupts are looked at again
+      shadow = load<u32>(INT_SHADOW);
+      if (shadow != 0) {
+        store<u32>(INT_SHADOW, 0); // exactly one more instruction, then interrupts are looked at again
       } else if (load<u32>(NMI_PENDING) != 0 && load<u32>(NMI_MASKED) == 0) {
         store<u32>(NMI_PENDING, 0);
         deliverNmi();
@@ -49,18 +59,36 @@ export function runCpu(budget: u32): i32 {
       if (load<u32>(HALTED) != 0) return (load<u32>(EFLAGS) & F_IF) != 0 ? EXIT_HLT : EXIT_HLT_CLI;
     }
 
-    const tf = (load<u32>(EFLAGS) & F_TF) != 0;
-    const limit = tf || shadow ? 1 : remaining;
+    // instruction breakpoints are faults, checked before the instruction unless EFLAGS.RF is set (or MOV SS
+    // came just before, as in Bochs: SDM Vol. 3A 6.8.3 says such a breakpoint may be missed); RF is cleared
+    // once that check is past (SDM Vol. 3B 17.3.1.1)
+    const flags = load<u32>(EFLAGS);
+    if ((flags & F_RF) != 0) store<u32>(EFLAGS, flags & ~F_RF);
+    else if (codeBreakpoints && (shadow & SHADOW_DEBUG) == 0) {
+      const bits = instructionBreakpoint();
+      if (bits != 0) { raiseDebug(bits); continue; }
+    }
+
+    const tf = (flags & F_TF) != 0;
+    const limit = tf || shadow != 0 ? 1 : remaining;
     if (tf) clearInterruptDelivered();
     const done = runBlocks(limit);
     remaining -= done;
     // single-step trap after an instruction that began with TF set, unless it faulted or delivered an
-    // interrupt itself (INT n clears TF for the handler), or it was MOV SS/POP SS (SDM Vol. 3A 17.3.1.4)
-    if (tf && done == 1 && !interruptDelivered && load<i32>(EXIT_REQUEST) == 0 && load<u32>(INT_SHADOW) == 0) {
-      store<u32>(DR + 24, load<u32>(DR + 24) | 0x4000);
-      deliverTrap(EX_DB);
+    // interrupt itself (INT n clears TF for the handler), or it was MOV SS/POP SS (SDM Vol. 3A 17.3.1.4): then
+    // the trap follows the next instruction
+    if (tf && done == 1 && !interruptDelivered && load<i32>(EXIT_REQUEST) == 0
+        && (load<u32>(INT_SHADOW) & SHADOW_DEBUG) == 0) {
+      noteSingleStep();
     }
   }
+}
+
+/** Deliver #DB reporting `bits` in DR6 (a trap, or an instruction-breakpoint fault: EIP is the one to push). */
+function raiseDebug(bits: u32): void {
+  store<u32>(INT_SHADOW, 0); // the handler runs first: an STI's shadow is over
+  enterDebugHandler(bits);
+  deliverTrap(EX_DB);
 }
 
 function deliverTrap(vector: i32): void {
@@ -89,11 +117,20 @@ function runBlocks(limit: u32): u32 {
     const d = blockAddr(b - 1);
     let n = <u32>load<u16>(d, B_COUNT);
     if (n > limit - done) n = limit - done;
+    if (codeBreakpoints) {
+      // stop short of an instruction breakpoint inside the block (the limit ends the loop there; runCpu raises
+      // it). runCpu has already looked at the first instruction of the first block.
+      const m = instructionsBeforeBreakpoint(segBase(CS) + load<u32>(EIP), <u32>load<u16>(d, B_BYTES),
+        INSNS + load<u32>(d, B_FIRST) * INSN_SIZE, n, done == 0 ? 1 : 0);
+      if (m == 0) break;
+      if (m < n) { n = m; limit = done + m; }
+    }
     const ran = runBlock(d, b, n);
     done += ran;
     store<u64>(ICOUNT, load<u64>(ICOUNT) + <u64>ran);
-    // stop for the outer loop: a fault or exit, the budget, events, or single-stepping (POPF may set TF)
-    if (stopBlock || done >= limit || attention() || (load<u32>(EFLAGS) & F_TF) != 0) break;
+    // stop for the outer loop: a fault or exit, the budget (or a breakpoint ahead), events, or single-stepping
+    // (POPF may set TF) or RF set by IRET or a task switch
+    if (stopBlock || done >= limit || attention() || (load<u32>(EFLAGS) & (F_TF | F_RF)) != 0) break;
     // the next block: through this block's links, else a lookup that also records the link
     const eip = load<u32>(EIP);
     let next: u32 = 0;
@@ -137,7 +174,7 @@ function findBlock(eip: u32): u32 {
   if (eip > csLimit) return 0;
   const lin = segBase(CS) + eip;
   const e = load<i32>(TLB + ((lin >>> 12) << 2));
-  if ((e & load<i32>(TLB_READ_MASK) & ~(TLB_MMIO | TLB_ALWAYS)) != TLB_VALID || (e & TLB_MMIO) != 0) return 0;
+  if ((e & load<i32>(TLB_READ_MASK) & ~TLB_FETCH_IGNORE) != TLB_VALID || (e & TLB_MMIO) != 0) return 0;
   const host = <u32>(e & ~0xFFF) + lin;
   const cs32 = (load<i32>(MODE_FLAGS) & MODE_CS32) != 0;
   const key: u32 = cs32 ? 1 : 0;

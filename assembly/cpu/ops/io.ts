@@ -6,6 +6,7 @@ import { faulted, raiseGP } from "../fault";
 import { readSys16, readSys8 } from "../memory";
 import { isProtected, isV86 } from "../segments";
 import { portRead, portWrite } from "../../bus/ports";
+import { ioBreakpoints, checkIo } from "../debug";
 
 /** May the current code access `size` ports from `port`? Raises #GP(0) and returns false if not. */
 export function ioPermitted(port: u32, size: u32): bool {
@@ -25,8 +26,14 @@ export function ioPermitted(port: u32, size: u32): bool {
   return true;
 }
 
-export function ioRead(port: u32, size: u32): u32 { return portRead(port & 0xFFFF, size); }
-export function ioWrite(port: u32, v: u32, size: u32): void { portWrite(port & 0xFFFF, v, size); }
+export function ioRead(port: u32, size: u32): u32 {
+  if (ioBreakpoints) checkIo(port & 0xFFFF, size);
+  return portRead(port & 0xFFFF, size);
+}
+export function ioWrite(port: u32, v: u32, size: u32): void {
+  if (ioBreakpoints) checkIo(port & 0xFFFF, size);
+  portWrite(port & 0xFFFF, v, size);
+}
 
 // @ts-ignore: decorator
 @inline export function in_I<T>(p: u32): void {

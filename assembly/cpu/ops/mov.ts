@@ -1,7 +1,7 @@
 // Data movement: MOV (all forms), LEA, MOVZX, MOVSX, XCHG, CBW/CWD, CMOVcc, SETcc, BSWAP, XLAT, LAHF, SAHF,
 // LDS/LES/LSS/LFS/LGS, NOP.
 import { REGS, I_IMM, I_DISP, I_FLAGS, IF_A32 } from "../../layout";
-import { R_EAX, R_EDX, R_EBX, R_AH, getReg, setReg, CS, SS, segSel, F_SF, F_ZF, F_AF, F_PF, F_CF } from "../state";
+import { R_EAX, R_EDX, R_EBX, R_AH, getReg, setReg, CS, SS, segSel, F_SF, F_ZF, F_AF, F_PF, F_CF, SHADOW_INTERRUPTS, SHADOW_DEBUG } from "../state";
 import { isRegForm } from "../form";
 import { faulted, raiseUD, requestStop } from "../fault";
 import { testCC, getEflags, setArithFlags } from "../flags";
@@ -38,7 +38,7 @@ import { INT_SHADOW } from "../../layout";
   const v = <u32>readE<u16, F>(p);
   if (faulted) return;
   if (!loadSeg(s, v)) return;
-  if (s == SS) { store<u32>(INT_SHADOW, 1); requestStop(); }
+  if (s == SS) { store<u32>(INT_SHADOW, SHADOW_INTERRUPTS | SHADOW_DEBUG); requestStop(); }
 }
 
 // @ts-ignore: decorator

@@ -1,7 +1,7 @@
 // Stack instructions: PUSH, POP (registers, memory, immediates, segment registers), PUSHA/POPA,
 // PUSHF/POPF, ENTER, LEAVE.
 import { REGS, I_IMM, I_DISP, EFLAGS, INT_SHADOW } from "../../layout";
-import { R_ESP, R_EBP, getReg, setReg, segSel, SS, F_VM, F_RF, F_IOPL, F_IF, cpl } from "../state";
+import { R_ESP, R_EBP, getReg, setReg, segSel, SS, F_VM, F_RF, F_IOPL, F_IF, cpl, SHADOW_INTERRUPTS, SHADOW_DEBUG } from "../state";
 import { faulted, raiseGP, requestStop } from "../fault";
 import { getEflags } from "../flags";
 import { readMem, writeMem, readMemRMW } from "../memory";
@@ -65,7 +65,7 @@ import { regOff, readE, writeE } from "./common";
   // the new SS (or segment) is checked before ESP changes; a 32-bit pop discards the upper half
   if (!loadSeg(s, v)) return;
   store<u32>(REGS + R_ESP, next);
-  if (s == SS) { store<u32>(INT_SHADOW, 1); requestStop(); }
+  if (s == SS) { store<u32>(INT_SHADOW, SHADOW_INTERRUPTS | SHADOW_DEBUG); requestStop(); }
 }
 
 // @ts-ignore: decorator

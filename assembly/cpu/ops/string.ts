@@ -2,7 +2,7 @@
 // and EFLAGS.DF. A repeated instruction runs at most STRING_CHUNK iterations per execution, then leaves EIP
 // on itself (as when an interrupt arrives mid-way), so long copies stay interruptible and budgets exact.
 import { REGS, I_FLAGS, IF_A32, IF_REP, IF_REPNE, I_LEN, EFLAGS } from "../../layout";
-import { R_ESI, R_EDI, R_ECX, R_EAX, R_EDX, ES, F_DF, getEip, setEip, getReg, setReg } from "../state";
+import { R_ESI, R_EDI, R_ECX, R_EAX, R_EDX, ES, F_DF, F_TF, getEip, setEip, getReg, setReg } from "../state";
 import { faulted, stopBlock, requestStop } from "../fault";
 import { readMem, writeMem } from "../memory";
 import { alu, ALU_CMP } from "./alu";
@@ -31,6 +31,10 @@ export const STRING_CHUNK: u32 = 16384;
 @inline function setCount(a32: bool, v: u32): void {
   if (a32) store<u32>(REGS + R_ECX, v); else store<u16>(REGS + R_ECX, <u16>v);
 }
+/** Iterations before a REP instruction yields: one while single-stepping, as a trap follows every iteration
+ *  (SDM Vol. 3B 17.3.1.4), else STRING_CHUNK. */
+// @ts-ignore: decorator
+@inline function repBudget(): u32 { return (load<u32>(EFLAGS) & F_TF) != 0 ? 1 : STRING_CHUNK; }
 /** Leave EIP on the instruction so that it continues later. */
 // @ts-ignore: decorator
 @inline function restart(p: u32): void { setEip(getEip() - <u32>load<u8>(p, I_LEN)); requestStop(); }
@@ -47,7 +51,7 @@ export const STRING_CHUNK: u32 = 16384;
     return;
   }
   let n = count(a32);
-  let budget = STRING_CHUNK;
+  let budget = repBudget();
   while (n != 0) {
     const v = readMem<T>(src, idx(R_ESI, a32));
     if (faulted) return;
@@ -70,7 +74,7 @@ export const STRING_CHUNK: u32 = 16384;
     return;
   }
   let n = count(a32);
-  let budget = STRING_CHUNK;
+  let budget = repBudget();
   while (n != 0) {
     writeMem<T>(ES, idx(R_EDI, a32), v);
     if (faulted) return;
@@ -91,7 +95,7 @@ export const STRING_CHUNK: u32 = 16384;
     return;
   }
   let n = count(a32);
-  let budget = STRING_CHUNK;
+  let budget = repBudget();
   while (n != 0) {
     const v = readMem<T>(src, idx(R_ESI, a32));
     if (faulted) return;
@@ -118,7 +122,7 @@ export const STRING_CHUNK: u32 = 16384;
   }
   const repe = (f & IF_REP) != 0;
   let n = count(a32);
-  let budget = STRING_CHUNK;
+  let budget = repBudget();
   while (n != 0) {
     const a = <u32>readMem<T>(src, idx(R_ESI, a32));
     if (faulted) return;
@@ -147,7 +151,7 @@ export const STRING_CHUNK: u32 = 16384;
   }
   const repe = (f & IF_REP) != 0;
   let n = count(a32);
-  let budget = STRING_CHUNK;
+  let budget = repBudget();
   while (n != 0) {
     const b = <u32>readMem<T>(ES, idx(R_EDI, a32));
     if (faulted) return;
@@ -166,7 +170,7 @@ export const STRING_CHUNK: u32 = 16384;
   const port = <u32>load<u16>(REGS + R_EDX);
   if (!ioPermitted(port, <u32>sizeof<T>())) return;
   let n: u32 = isRep(p) ? count(a32) : 1;
-  let budget = STRING_CHUNK;
+  let budget = repBudget();
   while (n != 0) {
     const di = idx(R_EDI, a32);
     writeMem<T>(ES, di, <T>0); // probe: faults before the device sees the read
@@ -186,7 +190,7 @@ export const STRING_CHUNK: u32 = 16384;
   const port = <u32>load<u16>(REGS + R_EDX);
   if (!ioPermitted(port, <u32>sizeof<T>())) return;
   let n: u32 = isRep(p) ? count(a32) : 1;
-  let budget = STRING_CHUNK;
+  let budget = repBudget();
   while (n != 0) {
     const v = <u32>readMem<T>(src, idx(R_ESI, a32));
     if (faulted) return;

@@ -21,6 +21,7 @@ import {
 import { tlbFlushAll, tlbFlushNonGlobal, tlbFlushPage } from "../paging";
 import { setEflagsRaw } from "../interrupts";
 import { cpuid as cpuidImpl } from "../cpuid";
+import { generalDetect, updateBreakpoints } from "../debug";
 import { readMsr, writeMsr, readTsc } from "../msr";
 import { ea, eaSeg, regOff, rmOff, readE, eaPlus } from "./common";
 
@@ -235,7 +236,7 @@ function probeDescriptor(sel: u32): bool {
 }
 
 const CR0_VALID: u32 = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG;
-const CR4_VALID: u32 = CR4_VME | CR4_PVI | CR4_TSD | CR4_PSE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_MCE;
+const CR4_VALID: u32 = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_MCE;
 
 /** Write CR0 with its consistency checks; flushes the TLB and recomputes the mode when needed. */
 export function writeCr0(v: u32): void {
@@ -286,6 +287,7 @@ export function writeCr0(v: u32): void {
       const old = load<u32>(CR4);
       store<u32>(CR4, v);
       if (((old ^ v) & (CR4_PGE | CR4_PSE)) != 0) tlbFlushAll();
+      if (((old ^ v) & CR4_DE) != 0) updateBreakpoints(); // I/O breakpoints
       break;
     }
     default: raiseUD(); return;
@@ -298,6 +300,7 @@ export function writeCr0(v: u32): void {
   if (!privileged()) return;
   let n = regOff(p) >> 2;
   if (n == 4 || n == 5) { if ((load<u32>(CR4) & CR4_DE) != 0) { raiseUD(); return; } n += 2; }
+  if (generalDetect()) return;
   let v = load<u32>(DR + (n << 2));
   if (n == 6) v = (v & 0x0000E00F) | 0xFFFF0FF0;
   else if (n == 7) v = (v & 0xFFFF2BFF) | 0x400;
@@ -309,7 +312,9 @@ export function writeCr0(v: u32): void {
   if (!privileged()) return;
   let n = regOff(p) >> 2;
   if (n == 4 || n == 5) { if ((load<u32>(CR4) & CR4_DE) != 0) { raiseUD(); return; } n += 2; }
+  if (generalDetect()) return;
   store<u32>(DR + (n << 2), load<u32>(REGS + rmOff(p)));
+  if (n != 6) updateBreakpoints();
 }
 
 // @ts-ignore: decorator
