@@ -47,3 +47,21 @@ test("host-dependent forms: one expectation from the SDM whatever the host's ker
     assert.equal(runEmulator(c, lockCr).exit, 6);
   }
 });
+
+// A host that cannot run 32-bit programs (a kernel without IA-32 emulation) makes the native oracles skip with
+// the reason instead of failing: the probe tells a program that runs from one that cannot be executed.
+test("native oracle probe: a program that cannot run gives a reason, one that runs gives none", async () => {
+  const { cannotRun32 } = await import("./util/native32.ts");
+  const { mkdtempSync, writeFileSync, chmodSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const dir = mkdtempSync(join(tmpdir(), "webpc-probe-"));
+  const bad = join(dir, "not-a-program");
+  writeFileSync(bad, Buffer.from([0x7F, 0x45, 0x4C, 0x46, 9, 9, 9, 9])); // an ELF header no kernel accepts
+  chmodSync(bad, 0o755);
+  assert.match(cannotRun32(bad) ?? "", /cannot run 32-bit x86 programs/);
+  const ok = join(dir, "ok.sh");
+  writeFileSync(ok, "#!/bin/sh\nexit 0\n");
+  chmodSync(ok, 0o755);
+  assert.equal(cannotRun32(ok), null);
+});

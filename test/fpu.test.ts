@@ -8,7 +8,8 @@ import { createCore } from "../web/machine/node.ts";
 import { Core, Exit } from "../web/machine/core.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 import { CASES } from "./fpu/cases.ts";
-import { emulatorSource, runNative, compareCase, haveCrossCompiler, CC_MISSING, OUT_SIZE } from "./fpu/native.ts";
+import { native32Unavailable } from "./util/native32.ts";
+import { emulatorSource, runNative, compareCase, OUT_SIZE } from "./fpu/native.ts";
 
 const CODE = 0x100000, BUF = 0x80000, STACK = 0x90000;
 
@@ -21,7 +22,8 @@ async function machine(): Promise<Core> {
 
 test("x87 results match the host CPU's x87", async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
-  if (!haveCrossCompiler()) { t.skip(CC_MISSING); return; }
+  const noNative = native32Unavailable();
+  if (noNative) { t.skip(noNative); return; }
   const native = runNative(CASES);
   const image = assemble(emulatorSource(CASES, CODE, BUF));
   const c = await machine();

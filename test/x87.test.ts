@@ -8,14 +8,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
 import { haveNasm, NASM_MISSING } from "./util/nasm.ts";
-import { haveCrossCompiler, CC_MISSING } from "./fpu/native.ts";
+import { native32Unavailable } from "./util/native32.ts";
 import { generate, runNativeCases, runEmuCases, diffCase, describe } from "./fpu/random.ts";
 
 const SEED = 20260601, COUNT = 20_000, TRANS = 10_000;
 
 test(`x87 random differential: ${COUNT} cases bit-exact with the host (seed ${SEED})`, async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
-  if (!haveCrossCompiler()) { t.skip(CC_MISSING); return; }
+  const noNative = native32Unavailable();
+  if (noNative) { t.skip(noNative); return; }
   const c = await createCore(16 << 20, process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug");
   c.exports.attachTestDevices(0xE9, 0xF4, 0);
   const failures: string[] = [];
@@ -36,7 +37,8 @@ test(`x87 random differential: ${COUNT} cases bit-exact with the host (seed ${SE
 
 test(`x87 transcendentals: ${TRANS} random cases within 1 ulp of the host (seed ${SEED})`, async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
-  if (!haveCrossCompiler()) { t.skip(CC_MISSING); return; }
+  const noNative = native32Unavailable();
+  if (noNative) { t.skip(noNative); return; }
   const c = await createCore(16 << 20, process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug");
   c.exports.attachTestDevices(0xE9, 0xF4, 0);
   const cases = generate(SEED, TRANS, ["trans"]);
