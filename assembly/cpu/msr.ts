@@ -1,10 +1,10 @@
 // Model-specific registers (RDMSR/WRMSR). Unknown MSRs raise #GP(0) as on real hardware.
 import {
   ICOUNT, TSC_OFFSET, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_APIC_BASE, MSR_MISC_ENABLE,
-  MSR_BIOS_SIGN_ID, INSN_SIZE,
+  MSR_BIOS_SIGN_ID, INSN_SIZE, INSNS,
 } from "../layout";
 import { raiseGP } from "./fault";
-import { blockRecords } from "../translate/blocks";
+import { currentBlock, blockAddr, B_FIRST } from "../translate/blocks";
 
 export const MSR_TSC: u32 = 0x10;
 export const MSR_PLATFORM_ID: u32 = 0x17;
@@ -22,8 +22,10 @@ export const MSR_MISC_ENABLE_ID: u32 = 0x1A0;
 /** Instructions retired before the one whose decoded record is `p`: ICOUNT is brought up to date after each
  *  block, so the instructions already run in the current block are added. */
 export function retiredBefore(p: u32): u64 {
-  const first = blockRecords;
-  return load<u64>(ICOUNT) + (first != 0 && p >= first ? <u64>((p - first) / INSN_SIZE) : 0);
+  const b = currentBlock; // blocks always run from their first record (translate/execute.ts)
+  if (b == 0) return load<u64>(ICOUNT); // an uncached instruction: counted after it
+  const first = INSNS + load<u32>(blockAddr(b - 1), B_FIRST) * INSN_SIZE;
+  return load<u64>(ICOUNT) + (p >= first ? <u64>((p - first) / INSN_SIZE) : 0);
 }
 
 /** The time-stamp counter seen by the instruction with record `p`: instructions retired plus an offset (virtual

@@ -14,6 +14,10 @@ import { ss32, segCheckSlow } from "./segments";
 // @ts-ignore: decorator
 @inline export function stackOffset(esp: u32): u32 { return ss32() ? esp : esp & 0xFFFF; }
 
+/** The part of ESP that a 16-bit (FFFFh) or 32-bit stack uses. */
+// @ts-ignore: decorator
+@inline export function stackMask(): u32 { return ss32() ? 0xFFFFFFFF : 0xFFFF; }
+
 /** Store a new stack pointer value, keeping ESP's upper half for a 16-bit stack. */
 export function setEsp(v: u32): void {
   if (ss32()) store<u32>(REGS + R_ESP, v);
@@ -28,8 +32,9 @@ export function adjustEsp(delta: u32): void { setEsp(getEsp() + delta); }
 // @ts-ignore: decorator
 @inline export function pushAt<T>(esp: u32, v: T): u32 {
   const n = esp - <u32>sizeof<T>();
-  writeMem<T>(SS, stackOffset(n), v);
-  return ss32() ? n : (esp & 0xFFFF0000) | (n & 0xFFFF);
+  const m = stackMask();
+  writeMem<T>(SS, n & m, v);
+  return (esp & ~m) | (n & m);
 }
 
 /** Read a T at esp (no commit). */

@@ -40,11 +40,6 @@ export let codeEpoch: u32 = 1;
 export function bumpCodeEpoch(): void { codeEpoch++; }
 export function setCurrentBlock(b: u32): void { currentBlock = b; }
 
-/** First record of the block being executed (0 = none): ICOUNT moves once per block, so an instruction that
- *  needs the exact count (RDTSC, RDMSR of the TSC) adds its position in the block (see cpu/msr.ts). */
-export let blockRecords: u32 = 0;
-export function setBlockRecords(r: u32): void { blockRecords = r; }
-
 // @ts-ignore: decorator
 @inline export function blockAddr(idx: u32): u32 { return BLOCKS + idx * BLOCK_DESC_SIZE; }
 // @ts-ignore: decorator

@@ -21,7 +21,7 @@ import {
 } from "../cpu/interrupts";
 import { intrPending, intrAcknowledge } from "../bus/intc";
 import {
-  lookupBlock, reserveRecords, commitBlock, blockAddr, setCurrentBlock, setBlockRecords, B_COUNT, B_FIRST, B_BYTES, B_HOST,
+  lookupBlock, reserveRecords, commitBlock, blockAddr, setCurrentBlock, B_COUNT, B_FIRST, B_BYTES, B_HOST,
   MAX_BLOCK_INSNS, codeEpoch, B_LINK_EPOCH, B_LINK0_EIP, B_LINK0_BLOCK, B_LINK1_EIP, B_LINK1_BLOCK, B_LINK_NEXT,
 } from "./blocks";
 
@@ -237,7 +237,6 @@ function runBlock(d: u32, b: u32, n: u32): u32 {
   let next = eip;
   let insnStart = eip;
   setCurrentBlock(b);
-  setBlockRecords(start);
   while (p < end) {
     insnStart = next;
     const len = <u32>load<u8>(p, I_LEN);
@@ -249,7 +248,6 @@ function runBlock(d: u32, b: u32, n: u32): u32 {
     if (stopBlock) break;
   }
   setCurrentBlock(0);
-  setBlockRecords(0);
   // a faulting instruction counts too: exceptions take time, and a guest stuck in a loop of faults must
   // still use up its budget
   const done = (p - start) / INSN_SIZE;
