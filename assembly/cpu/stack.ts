@@ -82,8 +82,9 @@ export function pop32(): u32 {
  * test/kernels/stack.asm), although single pushes and pops wrap. False after #SS.
  */
 export function stackFrameOk(esp: u32, delta: i32, bytes: u32): bool {
-  if (ss32()) return true; // 32-bit stacks: each access checks its own part
-  const start = <i32>(esp & 0xFFFF) + delta;
-  if (start < 0 || start + <i32>bytes > 0x10000) { raiseSS(0); return false; }
+  // the frame's slots are whole words/dwords even where only part is used (the CS slot of a 32-bit frame)
+  const top: i64 = ss32() ? 0x1_0000_0000 : 0x10000;
+  const start: i64 = <i64>(ss32() ? esp : esp & 0xFFFF) + <i64>delta;
+  if (start < 0 || start + <i64>bytes > top) { raiseSS(0); return false; }
   return segCheckSlow(SS, <u32>start, bytes, delta < 0);
 }

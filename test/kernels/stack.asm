@@ -11,6 +11,7 @@ S_SSDN   equ SEL_FREE + 16              ; 16-bit expand-down stack segment, base
 S_SSLIM3 equ SEL_FREE + 24 + 3          ; the same two at DPL 3 (for faults taken at ring 3)
 S_SSDN3  equ SEL_FREE + 32 + 3
 S_SS16_3 equ SEL_FREE + 40 + 3          ; S_SS16 at DPL 3
+S_SS32_3 equ SEL_FREE + 48 + 3          ; 32-bit stack (B=1), limit FFFFh, base STK16, DPL 3
 STK16    equ 0x310000
 
 ; STK run with SS:ESP = %1:%2 the instructions between STK and ENDSTK, then back to the main stack and print the
@@ -65,6 +66,7 @@ main:
         SET_DESC S_SSLIM3, 0, 0x1FF, 0xF2, 0xC
         SET_DESC S_SSDN3, STK16, 0x0FFF, 0xF6, 0x0
         SET_DESC S_SS16_3, STK16, 0xFFFF, 0xF2, 0x0
+        SET_DESC S_SS32_3, STK16, 0xFFFF, 0xF2, 0x4
         ; ---- POP sreg: ESP moves by the old stack's size ----
         mov dword [STK16 + 0xFFFC], SEL_DATA0
         TRY "pop-ss-o32-16bit-stack-to-32bit-stack"
@@ -307,6 +309,18 @@ main:
         FARSTK "ret-near-o32-spfffe", 0x0000FFFE, {ret}
         FARSTK "push-o16-sp1", 0x00000001, {o16 push word 0x1234}
         FARSTK "push-o32-sp0-upper", 0x00090000, {push dword 0x1234}
+%macro FARSTK32 3                       ; the same on the 32-bit stack with a 64 KiB limit
+        TRY %1
+        STK3 S_SS32_3, %2, 0
+        %3
+        ENDSTK3
+        ENDTRY
+        SHOWSTK
+%endmacro
+        FARSTK32 "retf-o32-32bit-stack-cs-slot-past-limit", 0x0000FFFA, {retf}
+        FARSTK32 "retf-o16-32bit-stack-fffc", 0x0000FFFC, {o16 retf}
+        FARSTK32 "iret-o32-32bit-stack-past-limit", 0x0000FFF6, {iretd}
+        FARSTK32 "callf-o32-32bit-stack-esp4", 0x00000004, {call SEL_CODE3:.far_target}
         jmp .far_done
 .far_target:                            ; a far CALL that got here: report its stack and return to ring 0
         ENDSTK3
