@@ -342,6 +342,7 @@ function iretToV86(esp: u32, nEip: u32, nCs: u32, nFlags: u32): void {
 
 function iretReal(o32: bool): void {
   const esp = getEsp();
+  if (isV86() && !stackFrameOk(esp, 0, o32 ? 12 : 6)) return;
   let ip: u32, cs: u32, fl: u32;
   if (o32) {
     ip = readAt<u32>(esp);
@@ -353,7 +354,9 @@ function iretReal(o32: bool): void {
     fl = readAt<u16>(esp + 4);
   }
   if (faulted) return;
-  if (ip > segLimitOfCsAfter(cs)) { raiseGP(0); return; }
+  // real mode checks the new IP against the CS limit; V86 mode does not (SDM IRET: a V86 IRET at IOPL 3 just
+  // loads EIP, and an EIP past 64 KiB faults at the next fetch; Bochs 2.7)
+  if (!isV86() && ip > segLimitOfCsAfter(cs)) { raiseGP(0); return; }
   setEsp(esp + (o32 ? 12 : 6));
   const old = getEflags();
   let keep: u32;

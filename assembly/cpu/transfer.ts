@@ -7,7 +7,7 @@ import { faulted, raiseGP, raiseNP, raiseSS, raiseTS } from "./fault";
 import { readSys16, readSys32, writeSys16, writeSys32 } from "./memory";
 import {
   readDescriptor, descLo, descHi, descBase, descLimit, descAccess, accDpl, ACC_S, ACC_CODE, ACC_DC, ACC_RW, ACC_P,
-  ACC_DB, setSegment, loadSegReal, setCpl, isPM, setDescriptorAccessed, nullifyInaccessibleSegments,
+  ACC_DB, setSegment, loadSegReal, setCpl, isPM, isV86, setDescriptorAccessed, nullifyInaccessibleSegments,
 } from "./segments";
 import { getEsp, setEsp, pushAt, readAt, stackFrameOk } from "./stack";
 import { taskSwitch, TS_JMP, TS_CALL } from "./tasks";
@@ -125,11 +125,12 @@ export function farCall(sel: u32, off: u32, o32: bool): void {
   sel &= 0xFFFF;
   const retEip = getEip();
   if (!isPM()) {
+    // the target is checked before anything is pushed (SDM CALL, real-address and V86 mode; Bochs 2.7)
+    const target = o32 ? off : off & 0xFFFF;
+    if (target > segLimit(CS)) { raiseGP(0); return; }
     let esp = getEsp();
     esp = pushReturnAddress(esp, o32, retEip);
     if (faulted) return;
-    const target = o32 ? off : off & 0xFFFF;
-    if (target > segLimit(CS)) { raiseGP(0); return; }
     setEsp(esp);
     loadSegReal(CS, sel);
     setEip(target);
@@ -238,7 +239,7 @@ function callGate(gLo: u32, gHi: u32, gate32: bool, retEip: u32): void {
 export function farReturn(o32: bool, imm: u32): void {
   const size: u32 = o32 ? 4 : 2;
   const esp = getEsp();
-  if (isPM() && !stackFrameOk(esp, 0, size * 2)) return;
+  if ((isPM() || isV86()) && !stackFrameOk(esp, 0, size * 2)) return;
   const off = o32 ? readAt<u32>(esp) : <u32>readAt<u16>(esp);
   if (faulted) return;
   const sel = <u32>readAt<u16>(esp + size);

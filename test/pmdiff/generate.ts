@@ -8,8 +8,8 @@ import { expandRows, Form } from "../../tools/opcodes/expand.ts";
 import { Rng } from "../diff/generate.ts";
 
 /** Linear addresses of the test segments (paging is off). Each segment is 64 KiB with limit FFFFh. */
-export const DATA = 0x0040_0000; // DS/ES/FS/GS/SS of the tests
-export const CODE = 0x0042_0000; // the test's code segment: INT3 filler, the instruction at CODE_OFF
+export const DATA = 0x0006_0000; // DS/ES/FS/GS/SS of the tests (V86 segment 6000h)
+export const CODE = 0x0007_0000; // the test's code segment: INT3 filler, the instruction at CODE_OFF (V86 7000h)
 export const CODE_OFF = 0x8000;
 
 /** Selectors of the GDT that runner.asm builds (RPL 3 unless said otherwise). */
@@ -22,16 +22,17 @@ export const SEL = {
 const SELECTORS = [0, 3, 0x33, 0x3B, 0x43, 0x4B, 0x53, 0x58, 0x5B, 0x63, 0x6B, 0x70, 0x73, 0x7B, 0x38, 0x08, 0x10,
   0x23, 0x28, 0x2B, 0x87, 0xFFFB, 0x0004, 0x0007];
 
-/** The test's mode: code size and stack size. */
+/** The test's mode: code size and stack size, or virtual-8086 mode (segments are paragraphs there). */
 export const MODES = [
-  { name: "code16/stack16", cs: SEL.code16, ss: SEL.data16, code32: false },
-  { name: "code32/stack16", cs: SEL.code32, ss: SEL.data16, code32: true },
-  { name: "code16/stack32", cs: SEL.code16, ss: SEL.data32big, code32: false },
+  { name: "code16/stack16", cs: SEL.code16, ss: SEL.data16, code32: false, v86: false },
+  { name: "code32/stack16", cs: SEL.code32, ss: SEL.data16, code32: true, v86: false },
+  { name: "code16/stack32", cs: SEL.code16, ss: SEL.data32big, code32: false, v86: false },
+  { name: "v86", cs: CODE >> 4, ss: DATA >> 4, code32: false, v86: true },
 ] as const;
 
 /** Case record for runner.asm (little-endian, CASE_SIZE bytes):
  *  u8 code[16] (instruction then `int 31h`), u32 regs[8] (eax ecx edx ebx esp ebp esi edi), u32 eflags,
- *  u16 cs, u16 ss, u16 ds, u16 es, u16 fs, u16 gs, u32 pad */
+ *  u16 cs, u16 ss, u16 ds, u16 es, u16 fs, u16 gs, u8 flags (bit 0: V86), u8 pad[3] */
 export const CASE_SIZE = 16 + 32 + 4 + 12 + 4;
 
 export interface PmCase {
@@ -43,6 +44,7 @@ export interface PmCase {
   eflags: number;
   segs: number[]; // cs ss ds es fs gs
   flagMask: number; // EFLAGS bits compared
+  v86: boolean;
 }
 
 const FLAG_BITS: Record<string, number> = { c: 0x1, p: 0x4, a: 0x10, z: 0x40, s: 0x80, o: 0x800 };
@@ -154,19 +156,25 @@ export function generate(seed: number, index: number): PmCase {
   for (let i = 0; i < 8; i++) regs[i] = regValue(rng);
   // the stack: SP inside the segment, often near its ends; ESP's upper half random on 16-bit stacks
   const sp = rng.chance(0.8) ? rng.range(0x100, 0xFF00) & ~(rng.chance(0.8) ? 1 : 0) : rng.pick([0, 2, 4, 6, 0xFFFE, 0xFFFC, 0xFFFA, 0x10]);
-  regs[4] = (mode.ss === SEL.data16 ? rng.u32() & 0xFFFF0000 : 0) | sp;
+  regs[4] = (mode.ss === SEL.data16 || mode.v86 ? rng.u32() & 0xFFFF0000 : 0) | sp;
   // string and loop counts stay small (the count register is CX or ECX by address size)
   if (string || /^LOOP|^JCXZ/.test(mn)) regs[1] = (a16 ? rng.u32() & 0xFFFF0000 : 0) | rng.range(0, 6);
   let eflags = 0x202 | (rng.u32() & 0x8D5) | (rng.chance(0.25) ? 0x400 : 0);
-  const segs = [mode.cs, mode.ss, SEL.data16, SEL.data16, rng.pick([SEL.data16, 0, SEL.expdown16, SEL.readOnly]), rng.pick([SEL.data16, 0, SEL.conforming16, SEL.data16dpl0])]; // DPL-0 data is nulled by the IRET to ring 3;
+  // (DPL-0 data in GS is nulled by the IRET to ring 3)
+  let segs = [mode.cs, mode.ss, SEL.data16, SEL.data16, rng.pick([SEL.data16, 0, SEL.expdown16, SEL.readOnly]), rng.pick([SEL.data16, 0, SEL.conforming16, SEL.data16dpl0])];
   if (rng.chance(0.2)) segs[2] = rng.pick([SEL.expdown16, SEL.readOnly, SEL.data32big, 0]);
+  if (mode.v86) {
+    // V86: VM set, IOPL 3 or 0 (IOPL-sensitive instructions fault to the monitor at 0; so does the exit, INT 31h)
+    segs = [mode.cs, mode.ss, mode.ss, mode.ss, rng.pick([mode.ss, mode.cs, 0x6800]), rng.pick([mode.ss, mode.cs])];
+    eflags |= 0x20000 | (rng.chance(0.6) ? 0x3000 : 0);
+  }
   // flags the manuals leave undefined for this form (and for shifts by counts other than 1: OF, AF, CF)
   let flagMask = COMPARED;
   for (const a of f.attrs) if (a.startsWith("fu=")) for (const ch of a.slice(3)) flagMask &= ~(FLAG_BITS[ch] ?? 0);
   if (/^(SHL|SHR|SAL|SAR|ROL|ROR|RCL|RCR|SHLD|SHRD)$/.test(mn)) flagMask &= ~(0x800 | 0x10 | 0x1);
   return {
     index, name: `${mn} ${f.operands.join(",")}`.trim(), mode: mode.name, code: Uint8Array.from(bytes.slice(0, 14)),
-    regs, eflags, segs, flagMask,
+    regs, eflags, segs, flagMask, v86: mode.v86,
   };
 }
 
@@ -182,6 +190,7 @@ export function encodeCases(cases: PmCase[]): Uint8Array {
     for (let r = 0; r < 8; r++) dv.setUint32(o + 16 + 4 * r, c.regs[r], true);
     dv.setUint32(o + 48, c.eflags, true);
     c.segs.forEach((s, k) => dv.setUint16(o + 52 + 2 * k, s, true));
+    buf[o + 64] = c.v86 ? 1 : 0;
   });
   return buf;
 }

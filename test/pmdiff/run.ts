@@ -33,16 +33,16 @@ function buildImage(seed: number, first: number, cases: PmCase[]): Uint8Array {
 }
 
 interface Line { fields: Map<string, string>; mem: string[]; raw: string }
-const FIELDS = ["v", "e", "i", "c", "f", "s", "t", "a", "c2", "d", "b", "p", "si", "di", "ds", "es", "fs", "gs"];
+const FIELDS = ["v", "e", "i", "c", "f", "s", "t", "a", "c2", "d", "b", "p", "si", "di", "ds", "es", "fs", "gs", "r"];
 
 /** One report line of runner.asm, by field. */
 function parseLine(raw: string): Line | null {
   const parts = raw.trim().split(" ");
-  if (parts.length < 19 || !/^[0-9A-F]{4}$/.test(parts[0])) return null;
+  if (parts.length < 1 + FIELDS.length || !/^[0-9A-F]{4}$/.test(parts[0])) return null;
   const fields = new Map<string, string>();
   fields.set("n", parts[0]);
   for (let k = 0; k < FIELDS.length; k++) fields.set(FIELDS[k], parts[1 + k].replace(/^[a-z]+/, ""));
-  return { fields, mem: parts.slice(19), raw };
+  return { fields, mem: parts.slice(1 + FIELDS.length), raw };
 }
 
 const VECTORS: Record<string, string> = { "31": "exit", "0D": "#GP", "0C": "#SS", "0B": "#NP", "06": "#UD", "00": "#DE", "01": "#DB", "03": "#BP", "04": "#OF", "05": "#BR", "0A": "#TS", "11": "#AC" };

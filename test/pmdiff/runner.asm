@@ -1,15 +1,21 @@
 ; Runner of the protected-mode differential tests (test/pmdiff/): for each case of the table (generate.ts), enter
-; ring 3 through IRETD with the case's CS, SS:ESP, EFLAGS, data segment registers and general registers, run the
-; instruction (followed by `int 31h`), catch whatever ends it (the exit, or an exception) and print one line:
-;   NNNNN vVV eEEEE iEIP cCS fEFLAGS sESP tSS a.. c.. d.. b.. p.. si.. di.. DS ES FS GS [mOFFS=VALUE ...]
-; where the m entries are the dwords of the 64 KiB data segment that changed (restored afterwards).
+; ring 3 or virtual-8086 mode through IRETD with the case's CS, SS:ESP, EFLAGS, data segment registers and general
+; registers, run the instruction (followed by `int 31h`), catch whatever ends it (the exit, or an exception) and
+; print one line:
+;   NNNNN vVV eEEEE iEIP cCS fEFLAGS sESP tSS a.. c.. d.. b.. p.. si.. di.. DS ES FS GS rCR2 [mOFFS=VALUE ...]
+;   [kOFFS=VALUE ...]
+; where the m entries are the dwords of the 64 KiB data area that changed and the k entries those of the code
+; area (both restored afterwards). Paging is on: only the data and code areas are user pages, so a test that
+; reaches anything else (a V86 segment anywhere in the first megabyte, a flat selector) gets #PF, not the runner.
 ; Built by run.ts with -DCASES="file" -DNCASES=n -DPATTERN_FILE="file".
 %include "lib/kernel.inc"
 
-DATA     equ 0x400000                   ; the tests' data segment (DS, ES, SS ...)
-CODE     equ 0x420000                   ; the tests' code segment, INT3 filler
+DATA     equ 0x60000                    ; the tests' data segment (DS, ES, SS ...; V86 segment 6000h)
+CODE     equ 0x70000                    ; the tests' code segment, INT3 filler (V86 segment 7000h)
+PD       equ SCRATCH                    ; page directory and the table for 0-4 MiB
+PT0      equ SCRATCH + 0x1000
 CODE_OFF equ 0x8000
-PATTERN  equ 0x440000                   ; the data segment's initial contents
+PATTERN  equ 0x300000                   ; the data area's initial contents (inside the identity-mapped 4 MiB)
 CASE_SIZE equ 68
 
 %macro CASE_GATE 2                      ; vector, access byte
@@ -35,6 +41,21 @@ main:
 %endrep
         CASE_GATE 0x30, 0x8E
         CASE_GATE 0x31, 0xEE                    ; the exit: open to ring 3
+        ; paging: identity, supervisor-only except the data and code areas
+        IDENTITY_MAP_4M PD, PT0, 3
+        mov dword [PD], PT0 | 7
+        mov edi, PT0 + (DATA >> 12) * 4
+        mov ecx, 0x20
+.user:  or dword [edi], 4
+        add edi, 4
+        loop .user
+        mov eax, PD
+        mov cr3, eax
+        mov eax, cr0
+        or eax, 0x80000000
+        mov cr0, eax
+        jmp .paged
+.paged:
         ; code segment: INT3 everywhere; data: the pattern
         mov edi, CODE
         mov ecx, 0x4000
@@ -58,6 +79,35 @@ next_case:
         mov ecx, 4
         rep movsd
         mov [kernel_esp], esp
+        xor eax, eax
+        mov cr2, eax
+        test byte [ebx + 64], 1
+        jz .protected
+        ; virtual-8086 mode: the data segment registers come from the IRETD frame
+        movzx eax, word [ebx + 62]
+        push eax                        ; GS
+        movzx eax, word [ebx + 60]
+        push eax                        ; FS
+        movzx eax, word [ebx + 56]
+        push eax                        ; DS
+        movzx eax, word [ebx + 58]
+        push eax                        ; ES
+        movzx eax, word [ebx + 54]
+        push eax                        ; SS
+        push dword [ebx + 32]           ; ESP
+        push dword [ebx + 48]           ; EFLAGS (VM)
+        movzx eax, word [ebx + 52]
+        push eax                        ; CS
+        push dword CODE_OFF             ; EIP
+        mov eax, [ebx + 16]
+        mov ecx, [ebx + 20]
+        mov edx, [ebx + 24]
+        mov ebp, [ebx + 36]
+        mov esi, [ebx + 40]
+        mov edi, [ebx + 44]
+        mov ebx, [ebx + 28]
+        iretd
+.protected:
         movzx eax, word [ebx + 54]
         push eax                        ; SS
         push dword [ebx + 32]           ; ESP
@@ -110,6 +160,8 @@ case_end:
         mov [ss:o_es], es
         mov [ss:o_fs], fs
         mov [ss:o_gs], gs
+        mov eax, cr2
+        mov [ss:o_cr2], eax
         mov ax, SEL_DATA0
         mov ds, ax
         mov es, ax
@@ -121,18 +173,29 @@ case_end:
         pop dword [o_eip]
         pop dword [o_cs]
         pop dword [o_efl]
+        test dword [o_efl], 0x20000
+        jnz .from_user                  ; V86 (its CS is a paragraph number)
         test dword [o_cs], 3
         jz runner_fault                 ; the runner itself faulted: a bug somewhere
+.from_user:
         pop dword [o_esp]
         pop dword [o_ss]
+        test dword [o_efl], 0x20000     ; from V86: the frame also holds ES DS FS GS (the registers are now 0)
+        jz .frame_done
+        pop dword [o_es]
+        pop dword [o_ds]
+        pop dword [o_fs]
+        pop dword [o_gs]
+.frame_done:
         mov esp, [kernel_esp]
         call report_case
         call compare_memory
-        call newline
         mov edi, CODE + CODE_OFF        ; INT3 filler back
         mov ecx, 4
         mov eax, 0xCCCCCCCC
         rep stosd
+        call compare_code
+        call newline
         add dword [case_ptr], CASE_SIZE
         inc dword [case_no]
         cmp dword [case_no], NCASES
@@ -176,6 +239,7 @@ report_case:
         OUTF " ", o_es, 16
         OUTF " ", o_fs, 16
         OUTF " ", o_gs, 16
+        OUTF " r", o_cr2, 32
         ret
 
 ; the dwords of the data segment that differ from the pattern: printed, then restored
@@ -193,6 +257,26 @@ compare_memory:
         call puthex32
         mov eax, [edi - 4]
         mov [esi - 4], eax
+        test ecx, ecx
+        jnz .scan
+.done:  ret
+
+; the dwords of the code area that are not INT3 filler any more (a V86 test can write there): printed, restored
+compare_code:
+        mov edi, CODE
+        mov ecx, 0x4000
+        mov eax, 0xCCCCCCCC
+.scan:  repe scasd
+        je .done
+        push eax
+        PUTS " k"
+        lea eax, [edi - 4 - CODE]
+        call puthex16
+        PUTS "="
+        mov eax, [edi - 4]
+        call puthex32
+        pop eax
+        mov [edi - 4], eax
         test ecx, ecx
         jnz .scan
 .done:  ret
@@ -219,6 +303,7 @@ o_cs:  dd 0
 o_efl: dd 0
 o_esp: dd 0
 o_ss:  dd 0
+o_cr2: dd 0
 align 4
 pattern: incbin PATTERN_FILE
 cases:   incbin CASES
