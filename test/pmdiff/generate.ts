@@ -1,7 +1,7 @@
 // Generator of the protected-mode differential tests against Bochs (test/pmdiff/): random instructions from the
 // ONE opcode table, run at CPL 3 in segmented protected mode — 16-bit code, 16-bit stacks, 32-bit code on a
-// 16-bit stack, segment loads with a GDT of assorted descriptors — the territory the host-CPU differential test
-// (test/diff/) cannot reach, because a Linux process only has flat 32-bit segments. The same case table runs in
+// 16-bit stack, segment loads with a GDT of assorted descriptors — and in virtual-8086 mode: the territory the
+// host-CPU differential test (test/diff/) cannot reach, because a Linux process only has flat 32-bit segments. The same case table runs in
 // our emulator and in Bochs (runner.asm); run.ts compares the two transcripts with the undefined flags masked.
 import { INTEGER_ROWS } from "../../tools/opcodes/table.ts";
 import { expandRows, Form } from "../../tools/opcodes/expand.ts";
