@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runPmDiff, formatPmDiff } from "./pmdiff/run.ts";
 
-const SEED = 20261130, COUNT = 10000;
+const SEED = 20261130, COUNT = 20000;
 
 test(`protected-mode differential tests against Bochs (seed ${SEED}, ${COUNT} cases)`, { timeout: 900_000 }, async (t) => {
   const s = await runPmDiff({ seed: SEED, count: COUNT, show: 5 });

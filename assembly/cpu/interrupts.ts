@@ -342,7 +342,6 @@ function iretToV86(esp: u32, nEip: u32, nCs: u32, nFlags: u32): void {
 
 function iretReal(o32: bool): void {
   const esp = getEsp();
-  if (isV86() && !stackFrameOk(esp, 0, o32 ? 12 : 6)) return;
   let ip: u32, cs: u32, fl: u32;
   if (o32) {
     ip = readAt<u32>(esp);

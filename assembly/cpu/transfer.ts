@@ -7,7 +7,7 @@ import { faulted, raiseGP, raiseNP, raiseSS, raiseTS } from "./fault";
 import { readSys16, readSys32, writeSys16, writeSys32 } from "./memory";
 import {
   readDescriptor, descLo, descHi, descBase, descLimit, descAccess, accDpl, ACC_S, ACC_CODE, ACC_DC, ACC_RW, ACC_P,
-  ACC_DB, setSegment, loadSegReal, setCpl, isPM, isV86, setDescriptorAccessed, nullifyInaccessibleSegments,
+  ACC_DB, setSegment, loadSegReal, setCpl, isPM, setDescriptorAccessed, nullifyInaccessibleSegments,
 } from "./segments";
 import { getEsp, setEsp, pushAt, readAt, stackFrameOk } from "./stack";
 import { taskSwitch, TS_JMP, TS_CALL } from "./tasks";
@@ -239,10 +239,12 @@ function callGate(gLo: u32, gHi: u32, gate32: bool, retEip: u32): void {
 export function farReturn(o32: bool, imm: u32): void {
   const size: u32 = o32 ? 4 : 2;
   const esp = getEsp();
-  if ((isPM() || isV86()) && !stackFrameOk(esp, 0, size * 2)) return;
+  // protected mode checks the whole frame first; real and V86 mode pop slot by slot, each slot's offset
+  // wrapping on its own (the CS slot of a 32-bit frame is a whole dword) (Bochs 2.7; test/pmdiff)
+  if (isPM() && !stackFrameOk(esp, 0, size * 2)) return;
   const off = o32 ? readAt<u32>(esp) : <u32>readAt<u16>(esp);
   if (faulted) return;
-  const sel = <u32>readAt<u16>(esp + size);
+  const sel = o32 ? readAt<u32>(esp + size) & 0xFFFF : <u32>readAt<u16>(esp + size);
   if (faulted) return;
   if (!isPM()) {
     if (off > segLimit(CS)) { raiseGP(0); return; }
