@@ -92,21 +92,6 @@ next_case:
         push eax                        ; DS
         movzx eax, word [ebx + 58]
         push eax                        ; ES
-        movzx eax, word [ebx + 54]
-        push eax                        ; SS
-        push dword [ebx + 32]           ; ESP
-        push dword [ebx + 48]           ; EFLAGS (VM)
-        movzx eax, word [ebx + 52]
-        push eax                        ; CS
-        push dword CODE_OFF             ; EIP
-        mov eax, [ebx + 16]
-        mov ecx, [ebx + 20]
-        mov edx, [ebx + 24]
-        mov ebp, [ebx + 36]
-        mov esi, [ebx + 40]
-        mov edi, [ebx + 44]
-        mov ebx, [ebx + 28]
-        iretd
 .protected:
         movzx eax, word [ebx + 54]
         push eax                        ; SS
@@ -115,19 +100,23 @@ next_case:
         movzx eax, word [ebx + 52]
         push eax                        ; CS
         push dword CODE_OFF             ; EIP
+        test byte [ebx + 64], 1
+        jnz .registers
+        ; protected mode: the data segment registers are loaded here (DS last: [ebx] is read through SS below)
         mov ax, [ebx + 58]
         mov es, ax
         mov ax, [ebx + 60]
         mov fs, ax
         mov ax, [ebx + 62]
         mov gs, ax
-        mov eax, [ebx + 16]
-        mov ecx, [ebx + 20]
-        mov edx, [ebx + 24]
-        mov ebp, [ebx + 36]
-        mov esi, [ebx + 40]
-        mov edi, [ebx + 44]
         mov ds, [ebx + 56]
+.registers:
+        mov eax, [ss:ebx + 16]
+        mov ecx, [ss:ebx + 20]
+        mov edx, [ss:ebx + 24]
+        mov ebp, [ss:ebx + 36]
+        mov esi, [ss:ebx + 40]
+        mov edi, [ss:ebx + 44]
         mov ebx, [ss:ebx + 28]
         iretd
 
