@@ -90,7 +90,7 @@ function describe(c: PmCase, want: Line, got: Line, diffs: string[]): string {
   try { dis = disassemble(c.code, c.mode.startsWith("code32") ? 32 : 16, 0x8000).text; } catch { /* raw bytes below */ }
   const hex = (v: number, n = 8) => (v >>> 0).toString(16).toUpperCase().padStart(n, "0");
   return [
-    `#${c.index} ${c.name} [${c.mode}]: ${dis}  [${[...c.code].map((b) => hex(b, 2)).join(" ")}]`,
+    `#${c.index} ${c.name} [${c.mode}${c.vme ? ", VME/PVI" : ""}]: ${dis}  [${[...c.code].map((b) => hex(b, 2)).join(" ")}]`,
     `    in:   ${["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"].map((n, i) => `${n}=${hex(c.regs[i])}`).join(" ")} eflags=${hex(c.eflags)} segs=${c.segs.map((s) => hex(s, 4)).join(",")}`,
     `    bochs: ${want.raw}`,
     `    ours:  ${got.raw}`,

@@ -13,6 +13,8 @@
 DATA     equ 0x60000                    ; the tests' data segment (DS, ES, SS ...; V86 segment 6000h)
 CODE     equ 0x70000                    ; the tests' code segment, INT3 filler (V86 segment 7000h)
 PD       equ SCRATCH                    ; page directory and the table for 0-4 MiB
+VTSS     equ SCRATCH + 0x10000          ; the TSS the tests run under
+S_VTSS   equ 0x80
 PT0      equ SCRATCH + 0x1000
 CODE_OFF equ 0x8000
 PATTERN  equ 0x300000                   ; the data area's initial contents (inside the identity-mapped 4 MiB)
@@ -41,6 +43,37 @@ main:
 %endrep
         CASE_GATE 0x30, 0x8E
         CASE_GATE 0x31, 0xEE                    ; the exit: open to ring 3
+        ; a TSS with an interrupt redirection bitmap (32 bytes from the pattern) and an I/O bitmap that denies
+        ; every port (SDM Vol. 3A 20.3.3): V86 INT n with CR4.VME follows table 20-2; no test reaches a device
+        mov edi, VTSS
+        xor eax, eax
+        mov ecx, 26
+        rep stosd
+        mov dword [VTSS + 4], ISTACK_TOP
+        mov dword [VTSS + 8], SEL_DATA0
+        mov word [VTSS + 0x66], 104 + 32
+        mov esi, pattern + 0x100
+        mov edi, VTSS + 104
+        mov ecx, 8
+        rep movsd
+        mov edi, VTSS + 104 + 32
+        mov ecx, 8192 / 4
+        mov eax, 0xFFFFFFFF
+        rep stosd
+        mov byte [edi], 0xFF
+        SET_DESC S_VTSS, VTSS, 104 + 32 + 8192, 0x89, 0x0
+        mov ax, S_VTSS
+        ltr ax
+        ; the real-mode vector table that redirected V86 interrupts use: vector n at 7000h:F000h+16n, the
+        ; not-present last code page (the #PF tells which vector ran and the frame is in the data area)
+        xor edi, edi
+        xor ecx, ecx
+.ivt:   lea eax, [0x7000F000 + ecx * 8]
+        lea eax, [eax + ecx * 8]
+        mov [edi + ecx * 4], eax
+        inc ecx
+        cmp ecx, 256
+        jb .ivt
         ; paging: identity, supervisor-only except the data and code areas
         IDENTITY_MAP_4M PD, PT0, 3
         mov dword [PD], PT0 | 7
@@ -85,6 +118,12 @@ next_case:
         mov [kernel_esp], esp
         xor eax, eax
         mov cr2, eax
+        mov eax, cr4                    ; CR4.VME and CR4.PVI for the cases that ask for them
+        and eax, ~3
+        test byte [ebx + 64], 2
+        jz .cr4
+        or eax, 3
+.cr4:   mov cr4, eax
         test byte [ebx + 64], 1
         jz .protected
         ; virtual-8086 mode: the data segment registers come from the IRETD frame
