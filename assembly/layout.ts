@@ -115,9 +115,10 @@ export const MSR_MTRR_DEF_TYPE: u32 = STATE_BASE + 0x220;
 export const MSR_MTRR: u32 = STATE_BASE + 0x228; // 16 x i64 variable-range base/mask + 11 fixed = 27 x 8 bytes
 export const MSR_BIOS_SIGN_ID: u32 = STATE_BASE + 0x300; // i64
 
-// The interrupt request lines the interrupt controllers drive (see bus/interrupts.ts)
-export const INTR_LINE: u32 = STATE_BASE + 0x310; // test source: 1 when an external interrupt is requested
-export const INTR_VECTOR: u32 = STATE_BASE + 0x314;
+// The processor's INTR input (bus/intc.ts): the master PIC's INT output or the host's test source
+export const INTR_LINE: u32 = STATE_BASE + 0x310; // 1 while a maskable interrupt is requested
+export const INTR_VECTOR: u32 = STATE_BASE + 0x314; // the test source's vector
+export const INTR_TEST: u32 = STATE_BASE + 0x3e4; // 1 while the host's test source requests (machine.ts setIntr)
 export const EXIT_REQUEST: u32 = STATE_BASE + 0x318; // non-zero: leave run() at the next block boundary
 export const TRIPLE_FAULTS: u32 = STATE_BASE + 0x31c;
 export const LAST_EXIT_DETAIL: u32 = STATE_BASE + 0x320;
@@ -180,6 +181,7 @@ export const DEV_STATE: u32 = STATE_BASE + 0x1000;
 export const DEV_DEBUGCON: u32 = DEV_STATE + 0x000; // 16 bytes
 export const DEV_UART0: u32 = DEV_STATE + 0x040; // 64 bytes per UART
 export const DEV_TESTDEV: u32 = DEV_STATE + 0x140;
+export const DEV_PIC: u32 = DEV_STATE + 0x400; // 64 bytes: master, slave (devices/pic8259.ts)
 
 // ---- MODE_FLAGS bits ---------------------------------------------------------------------------------------
 export const MODE_PROT: i32 = 1; // CR0.PE

@@ -1,15 +1,17 @@
 // The machine's interface to the host (DESIGN.md 1.2): everything the host may call is exported here.
 // Addresses of state and buffers are exported too (from layout.ts) so the host reads them without copies.
 import {
-  RAM, STATE_BASE, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, NMI_PENDING, EXIT_REQUEST,
+  RAM, STATE_BASE, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, INTR_TEST, NMI_PENDING, EXIT_REQUEST,
   EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK, CR0, CR2, CR3, CR4, SEG_SEL,
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
 import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
-import { portsInit, claimPorts, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1 } from "./bus/ports";
+import { portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_PIC } from "./bus/ports";
 import { getEflags } from "./cpu/flags";
 import { setEflagsRaw } from "./cpu/interrupts";
 import { uartReset } from "./devices/uart16550";
+import { picReset, picSetIrq, picRegisters } from "./devices/pic8259";
+import { intrUpdate, intrPending, intrAcknowledge } from "./bus/intc";
 import { blocksInit, invalidateCodeRange, flushBlockCache } from "./translate/blocks";
 import { tlbFlushAll, updateTlbMasks } from "./cpu/paging";
 import { resetCpu } from "./cpu/reset";
@@ -39,6 +41,10 @@ export function init(ramSize: u32): i32 {
   store<u32>(A20_MASK, 0xFFFFFFFF);
   uartReset(0);
   claimPorts(0x3F8, 8, DEV_COM1);
+  picReset();
+  claimPorts(0x20, 2, DEV_PIC);
+  claimPorts(0xA0, 2, DEV_PIC);
+  claimPorts(0x4D0, 2, DEV_PIC);
   resetCpu();
   return INIT_OK;
 }
@@ -66,11 +72,26 @@ export function ramWritten(phys: u32, len: u32): void { invalidateCodeRange(RAM 
 /** DMA-style copy into guest RAM from a host scratch address (with code invalidation). */
 export function dmaToRam(phys: u32, src: u32, len: u32): bool { return dmaWrite(phys, src, len); }
 
-/** Interrupt test source (until the platform's PIC): request INTR with `vector`, or drop it (vector < 0). */
+/** Interrupt test source (besides the PICs): request INTR with `vector`, or drop it (vector < 0). */
 export function setIntr(vector: i32): void {
-  store<u32>(INTR_LINE, vector >= 0 ? 1 : 0);
+  store<u32>(INTR_TEST, vector >= 0 ? 1 : 0);
   store<u32>(INTR_VECTOR, <u32>vector & 0xFF);
+  intrUpdate();
 }
+
+/** Set the level of ISA interrupt line `irq` (0-15) at the 8259 PICs (tests and, later, host-side devices). */
+export function setIrq(irq: u32, high: bool): void { picSetIrq(irq, high); }
+
+/** The INTR line and the acknowledge cycle, as the CPU sees them (device tests). */
+export function intrLine(): bool { return intrPending(); }
+export function intrAck(): i32 { return intrAcknowledge(); }
+
+/** Port I/O as the CPU's IN/OUT would do it (device tests, the debugger). */
+export function ioRead(port: u32, size: u32): u32 { return portRead(port & 0xFFFF, size); }
+export function ioWrite(port: u32, v: u32, size: u32): void { portWrite(port & 0xFFFF, v, size); }
+
+/** PIC registers for tests and the debugger: IRR | ISR << 8 | IMR << 16 | priority << 24 (slave: 1). */
+export function picState(slave: bool): u32 { return picRegisters(slave); }
 
 export function raiseNmi(): void { store<u32>(NMI_PENDING, 1); }
 

@@ -1,13 +1,28 @@
-// The CPU's interrupt inputs: INTR (maskable, acknowledged to get a vector) and NMI. The platform's interrupt
-// controllers (8259 PICs, local APIC) answer here; until they exist, a test source driven by the host
-// (INTR_LINE / INTR_VECTOR, see machine.ts setIntr) stands in.
-import { INTR_LINE, INTR_VECTOR } from "../layout";
+// The processor's maskable interrupt input (INTR) and its acknowledge cycle. INTR is the master 8259 PIC's INT
+// output (devices/pic8259.ts), or'ed with a test source the host drives (machine.ts setIntr; it wins the
+// acknowledge). INTR_LINE holds the current level so the executor can test it with one load between blocks;
+// whatever changes an input of it calls intrUpdate().
+import { INTR_LINE, INTR_VECTOR, INTR_TEST } from "../layout";
+import { picIntr, picAcknowledge } from "../devices/pic8259";
+
+/** Recompute INTR after a change of the PIC or the test source. */
+export function intrUpdate(): void {
+  store<u32>(INTR_LINE, load<u32>(INTR_TEST) != 0 || picIntr() ? 1 : 0);
+}
 
 /** Is a maskable interrupt requested? */
-export function intrPending(): bool { return load<u32>(INTR_LINE) != 0; }
+// @ts-ignore: decorator
+@inline export function intrPending(): bool { return load<u32>(INTR_LINE) != 0; }
 
 /** Interrupt acknowledge cycle: the vector to deliver. The test source is level-triggered and auto-clears. */
 export function intrAcknowledge(): i32 {
-  store<u32>(INTR_LINE, 0);
-  return <i32>(load<u32>(INTR_VECTOR) & 0xFF);
+  let vector: u32;
+  if (load<u32>(INTR_TEST) != 0) {
+    store<u32>(INTR_TEST, 0);
+    vector = load<u32>(INTR_VECTOR) & 0xFF;
+  } else {
+    vector = picAcknowledge();
+  }
+  intrUpdate();
+  return <i32>vector;
 }

@@ -25,6 +25,15 @@ interface CoreExports {
   ramWritten(phys: number, len: number): void;
   dmaToRam(phys: number, src: number, len: number): number;
   setIntr(vector: number): void;
+  /** Level of ISA interrupt line 0-15 at the 8259 PICs. */
+  setIrq(irq: number, high: number): void;
+  /** IRR | ISR << 8 | IMR << 16 | highest-priority IR << 24 of the master (0) or slave (1) PIC. */
+  picState(slave: number): number;
+  /** The CPU's INTR input, and its acknowledge cycle (the vector). */
+  intrLine(): number;
+  intrAck(): number;
+  ioRead(port: number, size: number): number;
+  ioWrite(port: number, v: number, size: number): void;
   raiseNmi(): void;
   attachTestDevices(debugPort: number, exitPort: number, post: number): void;
   setTrace(on: number): void;
