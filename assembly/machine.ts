@@ -6,10 +6,10 @@ import {
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
 import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
-import { portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_PIC } from "./bus/ports";
+import { portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2, DEV_PIC } from "./bus/ports";
 import { getEflags } from "./cpu/flags";
 import { setEflagsRaw } from "./cpu/interrupts";
-import { uartReset } from "./devices/uart16550";
+import { uartReset, uartReceive } from "./devices/uart16550";
 import { picReset, picSetIrq, picRegisters } from "./devices/pic8259";
 import { intrUpdate, intrPending, intrAcknowledge } from "./bus/intc";
 import { blocksInit, invalidateCodeRange, flushBlockCache } from "./translate/blocks";
@@ -39,9 +39,11 @@ export function init(ramSize: u32): i32 {
   portsInit();
   blocksInit();
   store<u32>(A20_MASK, 0xFFFFFFFF);
-  uartReset(0);
-  claimPorts(0x3F8, 8, DEV_COM1);
   picReset();
+  uartReset(0);
+  uartReset(1);
+  claimPorts(0x3F8, 8, DEV_COM1);
+  claimPorts(0x2F8, 8, DEV_COM2);
   claimPorts(0x20, 2, DEV_PIC);
   claimPorts(0xA0, 2, DEV_PIC);
   claimPorts(0x4D0, 2, DEV_PIC);
@@ -81,6 +83,9 @@ export function setIntr(vector: i32): void {
 
 /** Set the level of ISA interrupt line `irq` (0-15) at the 8259 PICs (tests and, later, host-side devices). */
 export function setIrq(irq: u32, high: bool): void { picSetIrq(irq, high); }
+
+/** A byte from the host arriving on serial port `n` (0 = COM1, 1 = COM2); false if the guest's buffer was full. */
+export function serialInput(n: u32, b: u32): bool { return n < 2 ? uartReceive(n, b) : false; }
 
 /** The INTR line and the acknowledge cycle, as the CPU sees them (device tests). */
 export function intrLine(): bool { return intrPending(); }

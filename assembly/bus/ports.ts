@@ -14,6 +14,7 @@ export const DEV_POSTCODE: u8 = 2;
 export const DEV_DEBUGEXIT: u8 = 3;
 export const DEV_COM1: u8 = 4;
 export const DEV_PIC: u8 = 5; // both 8259s and the ELCR
+export const DEV_COM2: u8 = 6;
 
 export function portsInit(): void { memory.fill(PORT_MAP, DEV_NONE, 0x10000); }
 
@@ -33,6 +34,7 @@ export function portRead(port: u32, size: u32): u32 {
   switch (dev) {
     case DEV_DEBUGCON: return debugconRead(port);
     case DEV_COM1: return uartRead(0, port - 0x3F8);
+    case DEV_COM2: return uartRead(1, port - 0x2F8);
     case DEV_PIC: { const v = picRead(port); intrUpdate(); return v; } // a poll acknowledges
     default: return 0xFF;
   }
@@ -50,6 +52,7 @@ export function portWrite(port: u32, v: u32, size: u32): void {
     case DEV_DEBUGCON: debugconWrite(v); return;
     case DEV_POSTCODE: postcodeWrite(v); return;
     case DEV_COM1: uartWrite(0, port - 0x3F8, v); return;
+    case DEV_COM2: uartWrite(1, port - 0x2F8, v); return;
     case DEV_PIC: picWrite(port, v); intrUpdate(); return;
     default: return;
   }

@@ -32,6 +32,8 @@ interface CoreExports {
   /** The CPU's INTR input, and its acknowledge cycle (the vector). */
   intrLine(): number;
   intrAck(): number;
+  /** A byte from the host on serial port n (0 = COM1); 0 when the guest's receive buffer was full. */
+  serialInput(n: number, b: number): number;
   ioRead(port: number, size: number): number;
   ioWrite(port: number, v: number, size: number): void;
   raiseNmi(): void;
