@@ -6,7 +6,11 @@ import {
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
 import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
-import { portsInit, claimPorts, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1 } from "./bus/ports";
+import {
+  portsInit, claimPorts, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_PIT, DEV_PORT61,
+} from "./bus/ports";
+import { pitReset, pitRead, pitWrite, pitOut, pitNextChange, pitSetGate } from "./devices/pit8254";
+import { port61Reset, port61Read, port61Write } from "./devices/port61";
 import { getEflags } from "./cpu/flags";
 import { setEflagsRaw } from "./cpu/interrupts";
 import { uartReset } from "./devices/uart16550";
@@ -39,6 +43,8 @@ export function init(ramSize: u32): i32 {
   store<u32>(A20_MASK, 0xFFFFFFFF);
   uartReset(0);
   claimPorts(0x3F8, 8, DEV_COM1);
+  pitReset();
+  port61Reset();
   resetCpu();
   return INIT_OK;
 }
@@ -140,3 +146,19 @@ export function setA20(enabled: bool): void {
   store<u32>(A20_MASK, enabled ? 0xFFFFFFFF : 0xFFEFFFFF);
   tlbFlushAll(); // TLB entries hold translated physical pages
 }
+
+/** Claim the PIT (ports 40h-43h) and port 61h for the CPU's IN/OUT (the platform issue will do this in init). */
+export function attachPit(): void {
+  claimPorts(0x40, 4, DEV_PIT);
+  claimPorts(0x61, 1, DEV_PORT61);
+}
+
+// ---- device test entry points: drive a device directly at a chosen virtual time (ns), QEMU style ----------
+export function testPitReset(): void { pitReset(); port61Reset(); }
+export function testPitRead(port: u32, now: u64): u32 { return port == 0x61 ? port61Read(now) : pitRead(port, now); }
+export function testPitWrite(port: u32, v: u32, now: u64): void {
+  if (port == 0x61) port61Write(v, now); else pitWrite(port, v, now);
+}
+export function testPitOut(ch: u32, now: u64): bool { return pitOut(ch, now); }
+export function testPitNextChange(ch: u32, now: u64): u64 { return pitNextChange(ch, now); }
+export function testPitSetGate(ch: u32, level: bool, now: u64): void { pitSetGate(ch, level, now); }

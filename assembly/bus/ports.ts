@@ -5,12 +5,17 @@ import { debugconRead, debugconWrite } from "../devices/debugcon";
 import { postcodeWrite } from "../devices/postcode";
 import { debugexitWrite } from "../devices/debugexit";
 import { uartRead, uartWrite } from "../devices/uart16550";
+import { pitRead, pitWrite } from "../devices/pit8254";
+import { port61Read, port61Write } from "../devices/port61";
+import { clockNow } from "./clock";
 
 export const DEV_NONE: u8 = 0;
 export const DEV_DEBUGCON: u8 = 1;
 export const DEV_POSTCODE: u8 = 2;
 export const DEV_DEBUGEXIT: u8 = 3;
 export const DEV_COM1: u8 = 4;
+export const DEV_PIT: u8 = 5; // ports 40h-43h (not claimed by init yet: the platform issue wires it)
+export const DEV_PORT61: u8 = 6; // port 61h
 
 export function portsInit(): void { memory.fill(PORT_MAP, DEV_NONE, 0x10000); }
 
@@ -30,6 +35,8 @@ export function portRead(port: u32, size: u32): u32 {
   switch (dev) {
     case DEV_DEBUGCON: return debugconRead(port);
     case DEV_COM1: return uartRead(0, port - 0x3F8);
+    case DEV_PIT: return pitRead(port, clockNow());
+    case DEV_PORT61: return port61Read(clockNow());
     default: return 0xFF;
   }
 }
@@ -46,6 +53,8 @@ export function portWrite(port: u32, v: u32, size: u32): void {
     case DEV_DEBUGCON: debugconWrite(v); return;
     case DEV_POSTCODE: postcodeWrite(v); return;
     case DEV_COM1: uartWrite(0, port - 0x3F8, v); return;
+    case DEV_PIT: pitWrite(port, v, clockNow()); return;
+    case DEV_PORT61: port61Write(v, clockNow()); return;
     default: return;
   }
 }
