@@ -199,12 +199,23 @@ function nextChangeFrom(s: u32, b: u64): u64 {
 function nextChangeTick(s: u32, t: u64): u64 {
   const origin = load<u64>(s + O_ORIGIN);
   if (origin == NEVER) return NEVER;
+  const cur = outAt(s, t);
   let b = t;
   if (t < origin) {
-    if (outAt(s, origin) != outAt(s, t)) return origin;
+    if (outAt(s, origin) != cur) return origin;
     b = origin;
   }
-  return nextChangeFrom(s, b);
+  const r = nextChangeFrom(s, b);
+  const at = load<u64>(s + O_PEND_AT);
+  if (at == NEVER || r <= at) return r;
+  // no change before a pending reload (modes 2/3, e.g. count 1 in mode 3): look at the count it loads
+  const n = load<u32>(s + O_N);
+  store<u64>(s + O_ORIGIN, load<u64>(s + O_PEND_ORIGIN));
+  store<u32>(s + O_N, load<u32>(s + O_PEND_N));
+  const r2 = outAt(s, at) != cur ? at : nextChangeFrom(s, at);
+  store<u64>(s + O_ORIGIN, origin);
+  store<u32>(s + O_N, n);
+  return r2;
 }
 
 // ---- loading counts ----------------------------------------------------------------------------------------
