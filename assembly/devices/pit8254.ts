@@ -248,7 +248,7 @@ function countWritten(s: u32, t: u64): void {
   // "Writing a new count while counting does not affect the current counting sequence": mode 2 loads it at
   // the end of the current period, mode 3 at the end of the current half-cycle.
   if (m == 2) {
-    // the low clock of the period ends it; at is that clock or the next period's start
+    // the period ends with its low clock (CE = 1); the new count is loaded where the next period would start
     const cur = load<u32>(s + O_N);
     const pos = (t - origin) % <u64>cur;
     const end = t + (<u64>cur - pos);
