@@ -181,7 +181,26 @@ export const DEV_STATE: u32 = STATE_BASE + 0x1000;
 export const DEV_DEBUGCON: u32 = DEV_STATE + 0x000; // 16 bytes
 export const DEV_UART0: u32 = DEV_STATE + 0x040; // 64 bytes per UART
 export const DEV_TESTDEV: u32 = DEV_STATE + 0x140;
-export const DEV_PIC: u32 = DEV_STATE + 0x400; // 64 bytes: master, slave (devices/pic8259.ts)
+// 8254 PIT (devices/pit8254.ts), 0xC0 bytes: counter n at DEV_PIT + 64 * n (n = 0-2); port 61h follows.
+// Per counter (times are ticks of the 1.193182 MHz input clock since virtual time 0; NEVER = all ones):
+//   +0  u64 origin       tick at which the counting element (CE) holds N (NEVER: nothing loaded / stopped)
+//   +8  u64 freeze       tick when GATE went low (NEVER while GATE is high); later ticks do not count
+//   +16 u64 pendingAt    modes 2/3: tick at which the count written during counting is loaded (NEVER: none)
+//   +24 u64 transfer     tick of the CR -> CE transfer that ends the null count
+//   +32 u32 n            the count being counted (1..65536 binary, 1..10000 BCD)
+//   +36 u32 pendingN     the count loaded at pendingAt
+//   +40 u16 cr           count register as written by the CPU
+//   +42 u16 latch        output latch (counter latch / read-back)
+//   +44 u8  ctrl         control word bits 5-0 (RW1 RW0 M2 M1 M0 BCD) as written
+//   +45 u8  flags        PF_* bits (pit8254.ts): gate, flip-flops, latches, null count, count written
+//   +46 u8  status       latched status byte
+//   +47 u8  crLow        LSB of a two-byte count waiting for its MSB
+//   +48 u16 preCE        CE value read before `origin` (count not loaded yet, or stopped)
+//   +50 u8  preOut       OUT level before `origin`
+//   +56 u64 pendingOrigin modes 2/3: the origin that takes effect at pendingAt
+export const DEV_PIT: u32 = DEV_STATE + 0x400;
+export const DEV_PORT61: u32 = DEV_PIT + 0xC0; // port 61h (devices/port61.ts): +0 u8 bits 0-3 as written
+export const DEV_PIC: u32 = DEV_STATE + 0x500; // 64 bytes: master, slave (devices/pic8259.ts)
 
 // ---- MODE_FLAGS bits ---------------------------------------------------------------------------------------
 export const MODE_PROT: i32 = 1; // CR0.PE

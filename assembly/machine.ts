@@ -6,7 +6,12 @@ import {
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
 import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
-import { portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2, DEV_PIC } from "./bus/ports";
+import {
+  portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2,
+  DEV_PIC, DEV_PIT, DEV_PORT61,
+} from "./bus/ports";
+import { pitReset, pitRead, pitWrite, pitOut, pitNextChange, pitSetGate } from "./devices/pit8254";
+import { port61Reset, port61Read, port61Write } from "./devices/port61";
 import { getEflags } from "./cpu/flags";
 import { setEflagsRaw } from "./cpu/interrupts";
 import { uartReset, uartReceive } from "./devices/uart16550";
@@ -47,6 +52,8 @@ export function init(ramSize: u32): i32 {
   claimPorts(0x20, 2, DEV_PIC);
   claimPorts(0xA0, 2, DEV_PIC);
   claimPorts(0x4D0, 2, DEV_PIC);
+  pitReset();
+  port61Reset();
   resetCpu();
   return INIT_OK;
 }
@@ -166,3 +173,19 @@ export function setA20(enabled: bool): void {
   store<u32>(A20_MASK, enabled ? 0xFFFFFFFF : 0xFFEFFFFF);
   tlbFlushAll(); // TLB entries hold translated physical pages
 }
+
+/** Claim the PIT (ports 40h-43h) and port 61h for the CPU's IN/OUT (the platform issue will do this in init). */
+export function attachPit(): void {
+  claimPorts(0x40, 4, DEV_PIT);
+  claimPorts(0x61, 1, DEV_PORT61);
+}
+
+// ---- device test entry points: drive a device directly at a chosen virtual time (ns), QEMU style ----------
+export function testPitReset(): void { pitReset(); port61Reset(); }
+export function testPitRead(port: u32, now: u64): u32 { return port == 0x61 ? port61Read(now) : pitRead(port, now); }
+export function testPitWrite(port: u32, v: u32, now: u64): void {
+  if (port == 0x61) port61Write(v, now); else pitWrite(port, v, now);
+}
+export function testPitOut(ch: u32, now: u64): bool { return pitOut(ch, now); }
+export function testPitNextChange(ch: u32, now: u64): u64 { return pitNextChange(ch, now); }
+export function testPitSetGate(ch: u32, level: bool, now: u64): void { pitSetGate(ch, level, now); }

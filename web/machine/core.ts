@@ -8,6 +8,9 @@ export const Exit = {
 } as const;
 export const EXIT_NAMES = ["budget", "hlt", "hlt-cli", "triple-fault", "output", "debug-exit", "host-request", "reset", "breakpoint"];
 
+/** pitNextChange's "no transition pending" (u64 all ones). */
+export const PIT_NEVER = 0xFFFF_FFFF_FFFF_FFFFn;
+
 /** Output channels (assembly/layout.ts CH_*). */
 export const Channel = { DEBUGCON: 0, COM1: 1, COM2: 2, POST: 3 } as const;
 
@@ -163,6 +166,25 @@ export class Core {
     const out: Record<string, bigint> = { instructions: this.icount };
     for (const k of Object.keys(this.L)) if (k.startsWith("CNT_")) out[k.slice(4).toLowerCase()] = this.counter(k);
     return out;
+  }
+  // ---- devices driven directly (device tests, QEMU style): virtual time `now` in ns as a bigint --------------
+  /** The 8254 PIT (ports 40h-43h) and port 61h at virtual time `now`, bypassing the CPU. */
+  readonly pit = {
+    reset: (): void => { this.exportAny("testPitReset")(); },
+    read: (port: number, now: bigint): number => Number(this.exportAny("testPitRead")(port >>> 0, now)) >>> 0,
+    write: (port: number, v: number, now: bigint): void => { this.exportAny("testPitWrite")(port >>> 0, v >>> 0, now); },
+    out: (ch: number, now: bigint): boolean => Number(this.exportAny("testPitOut")(ch >>> 0, now)) !== 0,
+    /** Time (ns) of the next OUT transition after `now`; PIT_NEVER when none. */
+    nextChange: (ch: number, now: bigint): bigint => BigInt.asUintN(64, BigInt(this.exportAny("testPitNextChange")(ch >>> 0, now) as bigint)),
+    setGate: (ch: number, level: boolean, now: bigint): void => { this.exportAny("testPitSetGate")(ch >>> 0, level ? 1 : 0, now); },
+  };
+  /** Claim ports 40h-43h and 61h for the CPU (until the platform does it at init). */
+  attachPit(): void { this.exportFn("attachPit")(); }
+
+  private exportAny(name: string): (...a: (number | bigint)[]) => number | bigint {
+    const f = this.exports[name] as ((...a: (number | bigint)[]) => number | bigint) | undefined;
+    if (!f) throw new Error(`core export ${name} missing`);
+    return f;
   }
   private exportFn(name: string): (...a: number[]) => number {
     const f = this.exports[name] as ((...a: number[]) => number) | undefined;
