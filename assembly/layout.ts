@@ -201,6 +201,13 @@ export const DEV_TESTDEV: u32 = DEV_STATE + 0x140;
 export const DEV_PIT: u32 = DEV_STATE + 0x400;
 export const DEV_PORT61: u32 = DEV_PIT + 0xC0; // port 61h (devices/port61.ts): +0 u8 bits 0-3 as written
 export const DEV_PIC: u32 = DEV_STATE + 0x500; // 64 bytes: master, slave (devices/pic8259.ts)
+// The virtual clock (bus/clock.ts): time = CLOCK_BASE_NS + (ICOUNT - CLOCK_BASE_ICOUNT) * rate
+export const CLOCK_BASE_NS: u32 = DEV_STATE + 0x600; // u64
+export const CLOCK_BASE_ICOUNT: u32 = DEV_STATE + 0x608; // u64
+export const CLOCK_NS_PER_INSN: u32 = DEV_STATE + 0x610; // u32, nanoseconds per instruction in 16.16 fixed point
+// Timer deadlines (bus/timers.ts): TIMER_SLOTS x u64 virtual time in ns, all ones = not armed
+export const TIMERS: u32 = DEV_STATE + 0x640;
+export const TIMER_SLOTS: u32 = 8;
 
 // ---- MODE_FLAGS bits ---------------------------------------------------------------------------------------
 export const MODE_PROT: i32 = 1; // CR0.PE

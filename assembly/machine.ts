@@ -1,7 +1,7 @@
 // The machine's interface to the host (DESIGN.md 1.2): everything the host may call is exported here.
 // Addresses of state and buffers are exported too (from layout.ts) so the host reads them without copies.
 import {
-  RAM, STATE_BASE, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, INTR_TEST, NMI_PENDING, EXIT_REQUEST,
+  RAM, EXIT_BUDGET, STATE_BASE, ICOUNT, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, INTR_TEST, NMI_PENDING, EXIT_REQUEST,
   EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK, CR0, CR2, CR3, CR4, SEG_SEL,
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
@@ -10,6 +10,8 @@ import {
   portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2,
   DEV_PIC, DEV_PIT, DEV_PORT61,
 } from "./bus/ports";
+import { clockNow, clockAdvance, clockSetRate, clockReset, instructionsUntil, NEVER } from "./bus/clock";
+import { timersFire, timersReset, nextDeadline } from "./bus/timers";
 import { pitReset, pitRead, pitWrite, pitOut, pitNextChange, pitSetGate } from "./devices/pit8254";
 import { port61Reset, port61Read, port61Write } from "./devices/port61";
 import { getEflags } from "./cpu/flags";
@@ -52,14 +54,47 @@ export function init(ramSize: u32): i32 {
   claimPorts(0x20, 2, DEV_PIC);
   claimPorts(0xA0, 2, DEV_PIC);
   claimPorts(0x4D0, 2, DEV_PIC);
+  clockReset();
+  timersReset();
   pitReset();
   port61Reset();
+  claimPorts(0x40, 4, DEV_PIT);
+  claimPorts(0x61, 1, DEV_PORT61);
   resetCpu();
   return INIT_OK;
 }
 
-/** Run up to `budget` instructions; returns an EXIT_* reason. */
-export function run(budget: u32): i32 { return runCpu(budget); }
+/**
+ * Run up to `budget` instructions; returns an EXIT_* reason. The processor runs in slices that end at the next
+ * timer deadline on the virtual clock, where the due timers fire (DESIGN.md 1.3). EXIT_HLT means the guest
+ * waits for an interrupt: the host then advances the clock (nextEventNs says how far the next timer is).
+ */
+export function run(budget: u32): i32 {
+  let left: u64 = <u64>budget;
+  while (true) {
+    timersFire(clockNow());
+    let slice = left;
+    const until = instructionsUntil(nextDeadline());
+    if (until < slice) slice = until == 0 ? 1 : until;
+    const before = load<u64>(ICOUNT);
+    const r = runCpu(<u32>slice);
+    const ran = load<u64>(ICOUNT) - before;
+    left = ran >= left ? 0 : left - ran;
+    if (r != EXIT_BUDGET || left == 0) { timersFire(clockNow()); return r; }
+  }
+}
+
+/** Virtual time in nanoseconds (bus/clock.ts). */
+export function clockNowNs(): u64 { return clockNow(); }
+/** Add `ns` to virtual time: the host's time sync, or the skip to the next event while the guest halts. */
+export function clockAdvanceNs(ns: u64): void { clockAdvance(ns); timersFire(clockNow()); }
+/** Nanoseconds until the next timer event (all ones when none is armed). */
+export function nextEventNs(): u64 {
+  const d = nextDeadline(), now = clockNow();
+  return d == NEVER ? NEVER : d <= now ? 0 : d - now;
+}
+/** Nominal nanoseconds per instruction, 16.16 fixed point (default 10 ns: a 100 MIPS processor). */
+export function setClockRate(nsPerInsnQ16: u32): void { clockSetRate(nsPerInsnQ16); }
 
 /** Reset the processor (a hard reset of the PC: RAM keeps its contents). */
 export function reset(): void { resetCpu(); }

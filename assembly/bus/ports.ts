@@ -7,7 +7,7 @@ import { debugexitWrite } from "../devices/debugexit";
 import { uartRead, uartWrite } from "../devices/uart16550";
 import { picRead, picWrite } from "../devices/pic8259";
 import { intrUpdate } from "./intc";
-import { pitRead, pitWrite } from "../devices/pit8254";
+import { pitRead, pitWrite, pitTimer } from "../devices/pit8254";
 import { port61Read, port61Write } from "../devices/port61";
 import { clockNow } from "./clock";
 
@@ -18,7 +18,7 @@ export const DEV_DEBUGEXIT: u8 = 3;
 export const DEV_COM1: u8 = 4;
 export const DEV_PIC: u8 = 5; // both 8259s and the ELCR
 export const DEV_COM2: u8 = 6;
-export const DEV_PIT: u8 = 7; // ports 40h-43h (not claimed by init yet: the platform issue wires it)
+export const DEV_PIT: u8 = 7; // ports 40h-43h
 export const DEV_PORT61: u8 = 8; // port 61h
 
 export function portsInit(): void { memory.fill(PORT_MAP, DEV_NONE, 0x10000); }
@@ -61,7 +61,7 @@ export function portWrite(port: u32, v: u32, size: u32): void {
     case DEV_COM1: uartWrite(0, port - 0x3F8, v); return;
     case DEV_COM2: uartWrite(1, port - 0x2F8, v); return;
     case DEV_PIC: picWrite(port, v); intrUpdate(); return;
-    case DEV_PIT: pitWrite(port, v, clockNow()); return;
+    case DEV_PIT: { const now = clockNow(); pitWrite(port, v, now); pitTimer(now); return; }
     case DEV_PORT61: port61Write(v, clockNow()); return;
     default: return;
   }

@@ -15,6 +15,8 @@
 // avoids on the chip); OUT and CE while GATE is low in mode 4 stay as they were at the falling edge; counts 1
 // in modes 2 and 3 (illegal per the datasheet) give a constant OUT (low in mode 2, high in mode 3).
 import { DEV_PIT } from "../layout";
+import { picSetIrq } from "./pic8259";
+import { timerSet, TIMER_PIT0 } from "../bus/timers";
 
 const CLOCK_HZ: u64 = 1193182;
 const NS: u64 = 1_000_000_000;
@@ -452,3 +454,10 @@ export function pitSetGate(ch: u32, level: bool, now: u64): void {
 
 /** GATE input level of counter `ch` (port 61h reads back its bit 0 from here). */
 export function pitGate(ch: u32): bool { return (flags(st(ch)) & PF_GATE) != 0; }
+
+/** IRQ 0 follows OUT0: drive the line at `now` and arm the timer for OUT0's next change. Called after every
+ *  write to the chip and when that timer fires (at the time of the change, so no edge is skipped). */
+export function pitTimer(now: u64): void {
+  picSetIrq(0, pitOut(0, now));
+  timerSet(TIMER_PIT0, pitNextChange(0, now));
+}

@@ -37,6 +37,12 @@ interface CoreExports {
   intrAck(): number;
   /** A byte from the host on serial port n (0 = COM1); 0 when the guest's receive buffer was full. */
   serialInput(n: number, b: number): number;
+  /** The virtual clock (ns, BigInt: u64 exports) and the time to the next timer event (all ones: none). */
+  clockNowNs(): bigint;
+  clockAdvanceNs(ns: bigint): void;
+  nextEventNs(): bigint;
+  /** Nominal nanoseconds per instruction in 16.16 fixed point (default 10 << 16). */
+  setClockRate(nsPerInsnQ16: number): void;
   ioRead(port: number, size: number): number;
   ioWrite(port: number, v: number, size: number): void;
   raiseNmi(): void;

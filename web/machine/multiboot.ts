@@ -228,6 +228,9 @@ export function loadRom(core: Core, bytes: Uint8Array, addr: number): void {
 
 // ---- the run loop -------------------------------------------------------------------------------------------
 
+/** nextEventNs() when no timer is armed. */
+const NO_EVENT = 0xFFFFFFFFFFFFFFFFn;
+
 export interface RunOptions {
   /** Wall-clock limit in milliseconds (default 10 s). */
   timeoutMs?: number;
@@ -292,10 +295,13 @@ export async function runKernel(core: Core, opts: RunOptions = {}): Promise<RunR
       case Exit.RESET:
         return { status: 2, reason: "reset", detail: "the guest reset the machine" };
       case Exit.HLT: {
-        // Nothing can raise an interrupt yet: sleep until the deadline instead of spinning.
+        // The guest waits for an interrupt: skip the virtual clock to the next timer event (a headless run does
+        // not wait in real time). With no timer armed nothing can wake it: sleep until the deadline.
+        const next = BigInt.asUintN(64, core.exports.nextEventNs()); // wasm i64 arrives signed
+        if (next !== NO_EVENT) { core.exports.clockAdvanceNs(next); break; }
         const wait = deadline - Date.now();
         if (wait > 0) await new Promise((res) => setTimeout(res, wait));
-        return { status: 3, reason: "timeout", detail: `timeout after ${timeoutMs / 1000} s (HLT with interrupts enabled, nothing to wake the CPU)` };
+        return { status: 3, reason: "timeout", detail: `timeout after ${timeoutMs / 1000} s (HLT with interrupts enabled, no timer armed to wake the CPU)` };
       }
       case Exit.HOST_REQUEST:
         return { status: 130, reason: "interrupted", detail: "interrupted by the host" };

@@ -1,0 +1,38 @@
+// Timer events on the virtual clock: one deadline per slot; the run loop (machine.ts run) stops the processor at
+// the earliest deadline and fires the due timers, so devices never poll. A device arms its slot with the time of
+// its next observable change (the 8254's next OUT edge) and re-arms it when the timer fires.
+import { TIMERS, TIMER_SLOTS } from "../layout";
+import { NEVER } from "./clock";
+import { pitTimer } from "../devices/pit8254";
+
+export const TIMER_PIT0: u32 = 0; // OUT0 of the 8254 -> IRQ 0
+
+export function timersReset(): void { for (let i: u32 = 0; i < TIMER_SLOTS; i++) store<u64>(TIMERS + (i << 3), NEVER); }
+
+/** Arm (or move) timer `id` to virtual time `t`; NEVER disarms it. */
+export function timerSet(id: u32, t: u64): void { store<u64>(TIMERS + (id << 3), t); }
+
+/** The earliest armed deadline, or NEVER. */
+export function nextDeadline(): u64 {
+  let t = NEVER;
+  for (let i: u32 = 0; i < TIMER_SLOTS; i++) { const d = load<u64>(TIMERS + (i << 3)); if (d < t) t = d; }
+  return t;
+}
+
+/**
+ * Fire, in time order, every timer whose deadline is at or before `now`. Each fires at its own deadline (the
+ * time of the device's change), so a long skip of the clock replays every edge in between; a device may re-arm
+ * its slot. Bounded, so a device that keeps re-arming in the past cannot hang the machine.
+ */
+export function timersFire(now: u64): void {
+  for (let guard = 0; guard < 1_000_000; guard++) {
+    let at = NEVER, slot: u32 = 0;
+    for (let i: u32 = 0; i < TIMER_SLOTS; i++) { const d = load<u64>(TIMERS + (i << 3)); if (d < at) { at = d; slot = i; } }
+    if (at > now) return;
+    store<u64>(TIMERS + (slot << 3), NEVER);
+    switch (slot) {
+      case TIMER_PIT0: pitTimer(at); break;
+      default: break;
+    }
+  }
+}
