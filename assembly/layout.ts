@@ -102,7 +102,7 @@ export const TLB_WRITE_MASK: u32 = STATE_BASE + 0x1e0;
 export const MEM_SIZE: u32 = STATE_BASE + 0x1e4; // guest RAM size in bytes
 export const RESET_COUNT: u32 = STATE_BASE + 0x1e8;
 export const ICOUNT: u32 = STATE_BASE + 0x1f0; // i64: instructions executed since power-on
-export const TSC_OFFSET: u32 = STATE_BASE + 0x1f8; // i64: TSC = ICOUNT + TSC_OFFSET
+export const TSC_OFFSET: u32 = STATE_BASE + 0x1f8; // i64: TSC = virtual time in ns (a 1 GHz counter) + TSC_OFFSET
 
 // MSRs
 export const MSR_SYSENTER_CS: u32 = STATE_BASE + 0x200;
@@ -119,6 +119,7 @@ export const MSR_BIOS_SIGN_ID: u32 = STATE_BASE + 0x300; // i64
 export const INTR_LINE: u32 = STATE_BASE + 0x310; // 1 while a maskable interrupt is requested
 export const INTR_VECTOR: u32 = STATE_BASE + 0x314; // the test source's vector
 export const INTR_TEST: u32 = STATE_BASE + 0x3e4; // 1 while the host's test source requests (machine.ts setIntr)
+export const TSC_LAST: u32 = STATE_BASE + 0x3e8; // u64: the last TSC value read (cpu/msr.ts: it never repeats)
 export const EXIT_REQUEST: u32 = STATE_BASE + 0x318; // non-zero: leave run() at the next block boundary
 export const TRIPLE_FAULTS: u32 = STATE_BASE + 0x31c;
 export const LAST_EXIT_DETAIL: u32 = STATE_BASE + 0x320;

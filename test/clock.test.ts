@@ -123,3 +123,28 @@ test("clock: a long skip replays every OUT0 edge, so the request is latched even
   c.exports.clockAdvanceNs(1_000_000n); // about ten periods in one step
   assert.equal(c.exports.picState(0) & 1, 1, "IRR0 set by a rising edge inside the skipped time");
 });
+
+test("clock: the TSC counts virtual nanoseconds, so it moves with the host's time sync too", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const c = await createCore(1 << 20, "debug");
+  c.exports.attachTestDevices(0xE9, 0xF4, 0);
+  c.writePhys(0x7C00, assemble(`bits 16
+org 0x7C00
+    rdtsc
+    mov [0x600], eax
+    mov [0x604], edx
+    rdtsc
+    mov [0x608], eax
+    mov [0x60C], edx
+    mov al, 0
+    out 0xF4, al`));
+  for (const s of ["cs", "ds", "es", "ss"] as const) c.setSegReal(s, 0);
+  c.eip = 0x7C00;
+  c.exports.stateChanged();
+  assert.equal(c.run(3), Exit.BUDGET);
+  c.exports.clockAdvanceNs(1_000_000n);
+  assert.equal(c.run(100), Exit.DEBUG_EXIT);
+  const q = (a: number) => c.dv.getBigUint64(c.L.RAM + a, true);
+  const dt = q(0x608) - q(0x600);
+  assert.ok(dt > 1_000_000n && dt < 1_000_000n + 100n, `TSC moved by ${dt}: the 1 ms skip plus three instructions at 10 ns`);
+});

@@ -1,7 +1,7 @@
 // Model-specific registers (RDMSR/WRMSR). Unknown MSRs raise #GP(0) as on real hardware.
 import {
   ICOUNT, TSC_OFFSET, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_APIC_BASE, MSR_MISC_ENABLE,
-  MSR_BIOS_SIGN_ID, INSN_SIZE, INSNS,
+  MSR_BIOS_SIGN_ID, INSN_SIZE, INSNS, TSC_LAST, CLOCK_BASE_NS, CLOCK_BASE_ICOUNT, CLOCK_NS_PER_INSN,
 } from "../layout";
 import { raiseGP } from "./fault";
 import { currentBlock, blockAddr, B_FIRST } from "../translate/blocks";
@@ -28,9 +28,22 @@ export function retiredBefore(p: u32): u64 {
   return load<u64>(ICOUNT) + (p >= first ? <u64>((p - first) / INSN_SIZE) : 0);
 }
 
-/** The time-stamp counter seen by the instruction with record `p`: instructions retired plus an offset (virtual
- *  time: it advances with every instruction, so two reads never return the same value). */
-export function readTsc(p: u32): u64 { return retiredBefore(p) + load<u64>(TSC_OFFSET); }
+/** Virtual time (ns) at the instruction with record `p`: the clock (bus/clock.ts) counted to the instruction. */
+function nowAt(p: u32): u64 {
+  const insns = retiredBefore(p) - load<u64>(CLOCK_BASE_ICOUNT);
+  return load<u64>(CLOCK_BASE_NS) + ((insns * <u64>load<u32>(CLOCK_NS_PER_INSN)) >> 16);
+}
+
+/** The time-stamp counter seen by the instruction with record `p`: a 1 GHz counter of the virtual clock, so it
+ *  advances with instructions and with the host's time sync like every timer; it never returns the same value
+ *  twice, even when the clock runs at less than 1 ns per instruction. */
+export function readTsc(p: u32): u64 {
+  let t = nowAt(p) + load<u64>(TSC_OFFSET);
+  const last = load<u64>(TSC_LAST);
+  if (t <= last) t = last + 1;
+  store<u64>(TSC_LAST, t);
+  return t;
+}
 
 /** RDMSR by the instruction with record `p`: the value, or raises #GP(0) (check `faulted`). */
 export function readMsr(id: u32, p: u32): u64 {
@@ -53,7 +66,7 @@ export function readMsr(id: u32, p: u32): u64 {
 /** WRMSR by the instruction with record `p`: raises #GP(0) for unknown MSRs. */
 export function writeMsr(id: u32, v: u64, p: u32): void {
   switch (id) {
-    case MSR_TSC: store<u64>(TSC_OFFSET, v - retiredBefore(p)); return;
+    case MSR_TSC: store<u64>(TSC_OFFSET, v - nowAt(p)); store<u64>(TSC_LAST, v - 1); return;
     case MSR_APICBASE: store<u32>(MSR_APIC_BASE, <u32>v & 0xFFFFF900); return;
     case MSR_BIOS_UPDT_TRIG: return;
     case MSR_BIOS_SIGN: store<u64>(MSR_BIOS_SIGN_ID, v); return;
