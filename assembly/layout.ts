@@ -208,6 +208,7 @@ export const CLOCK_BASE_ICOUNT: u32 = DEV_STATE + 0x608; // u64
 export const CLOCK_NS_PER_INSN: u32 = DEV_STATE + 0x610; // u32, nanoseconds per instruction in 16.16 fixed point
 // Timer deadlines (bus/timers.ts): TIMER_SLOTS x u64 virtual time in ns, all ones = not armed
 export const TIMERS: u32 = DEV_STATE + 0x640;
+export const DEV_RTC: u32 = DEV_STATE + 0x700; // 192 bytes (devices/rtc146818.ts)
 export const TIMER_SLOTS: u32 = 8;
 
 // ---- MODE_FLAGS bits ---------------------------------------------------------------------------------------

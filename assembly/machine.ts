@@ -8,8 +8,9 @@ import { decoderInit } from "./cpu/decoder";
 import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
 import {
   portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2,
-  DEV_PIC, DEV_PIT, DEV_PORT61,
+  DEV_PIC, DEV_PIT, DEV_PORT61, DEV_RTC,
 } from "./bus/ports";
+import { rtcReset, rtcSetTime, rtcNvramWrite } from "./devices/rtc146818";
 import { clockNow, clockAdvance, clockSetRate, clockReset, instructionsUntil, NEVER } from "./bus/clock";
 import { timersFire, timersReset, nextDeadline } from "./bus/timers";
 import { pitReset, pitRead, pitWrite, pitOut, pitNextChange, pitSetGate } from "./devices/pit8254";
@@ -60,6 +61,8 @@ export function init(ramSize: u32): i32 {
   port61Reset();
   claimPorts(0x40, 4, DEV_PIT);
   claimPorts(0x61, 1, DEV_PORT61);
+  rtcReset();
+  claimPorts(0x70, 2, DEV_RTC);
   resetCpu();
   return INIT_OK;
 }
@@ -83,6 +86,11 @@ export function run(budget: u32): i32 {
     if (r != EXIT_BUDGET || left == 0) { timersFire(clockNow()); return r; }
   }
 }
+
+/** The host's time of day for the RTC: seconds since 1970 (UTC or local, as the guest expects) at this moment. */
+export function setTimeOfDay(unixSeconds: u64): void { rtcSetTime(unixSeconds, clockNow()); }
+/** CMOS RAM byte `index` (14-127), as the platform fills it for the firmware. */
+export function setCmos(index: u32, v: u32): void { rtcNvramWrite(index, v); }
 
 /** Virtual time in nanoseconds (bus/clock.ts). */
 export function clockNowNs(): u64 { return clockNow(); }

@@ -9,6 +9,7 @@ import { picRead, picWrite } from "../devices/pic8259";
 import { intrUpdate } from "./intc";
 import { pitRead, pitWrite, pitTimer } from "../devices/pit8254";
 import { port61Read, port61Write } from "../devices/port61";
+import { rtcRead, rtcWrite } from "../devices/rtc146818";
 import { clockNow } from "./clock";
 
 export const DEV_NONE: u8 = 0;
@@ -20,6 +21,7 @@ export const DEV_PIC: u8 = 5; // both 8259s and the ELCR
 export const DEV_COM2: u8 = 6;
 export const DEV_PIT: u8 = 7; // ports 40h-43h
 export const DEV_PORT61: u8 = 8; // port 61h
+export const DEV_RTC: u8 = 9; // ports 70h-71h
 
 export function portsInit(): void { memory.fill(PORT_MAP, DEV_NONE, 0x10000); }
 
@@ -43,6 +45,7 @@ export function portRead(port: u32, size: u32): u32 {
     case DEV_PIC: { const v = picRead(port); intrUpdate(); return v; } // a poll acknowledges
     case DEV_PIT: return pitRead(port, clockNow());
     case DEV_PORT61: return port61Read(clockNow());
+    case DEV_RTC: return rtcRead(port, clockNow());
     default: return 0xFF;
   }
 }
@@ -63,6 +66,7 @@ export function portWrite(port: u32, v: u32, size: u32): void {
     case DEV_PIC: picWrite(port, v); intrUpdate(); return;
     case DEV_PIT: { const now = clockNow(); pitWrite(port, v, now); pitTimer(now); return; }
     case DEV_PORT61: port61Write(v, clockNow()); return;
+    case DEV_RTC: rtcWrite(port, v, clockNow()); return;
     default: return;
   }
 }

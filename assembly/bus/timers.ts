@@ -4,8 +4,10 @@
 import { TIMERS, TIMER_SLOTS } from "../layout";
 import { NEVER } from "./clock";
 import { pitTimer } from "../devices/pit8254";
+import { rtcTimer } from "../devices/rtc146818";
 
 export const TIMER_PIT0: u32 = 0; // OUT0 of the 8254 -> IRQ 0
+export const TIMER_RTC: u32 = 1; // the RTC's next periodic, update or alarm flag -> IRQ 8
 
 export function timersReset(): void { for (let i: u32 = 0; i < TIMER_SLOTS; i++) store<u64>(TIMERS + (i << 3), NEVER); }
 
@@ -32,6 +34,7 @@ export function timersFire(now: u64): void {
     store<u64>(TIMERS + (slot << 3), NEVER);
     switch (slot) {
       case TIMER_PIT0: pitTimer(at); break;
+      case TIMER_RTC: rtcTimer(at); break;
       default: break;
     }
   }

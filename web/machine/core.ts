@@ -43,6 +43,9 @@ interface CoreExports {
   nextEventNs(): bigint;
   /** Nominal nanoseconds per instruction in 16.16 fixed point (default 10 << 16). */
   setClockRate(nsPerInsnQ16: number): void;
+  /** The RTC's time of day: seconds since 1970 (BigInt) at the current virtual time. */
+  setTimeOfDay(unixSeconds: bigint): void;
+  setCmos(index: number, v: number): void;
   ioRead(port: number, size: number): number;
   ioWrite(port: number, v: number, size: number): void;
   raiseNmi(): void;
