@@ -8,8 +8,9 @@ import { decoderInit } from "./cpu/decoder";
 import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
 import {
   portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2,
-  DEV_PIC, DEV_PIT, DEV_PORT61, DEV_RTC,
+  DEV_PIC, DEV_PIT, DEV_PORT61, DEV_RTC, DEV_DMA,
 } from "./bus/ports";
+import { dmaReset, dmaTransfer } from "./devices/dma8237";
 import { rtcReset, rtcSetTime, rtcNvramWrite } from "./devices/rtc146818";
 import { clockNow, clockAdvance, clockSetRate, clockReset, instructionsUntil, NEVER } from "./bus/clock";
 import { timersFire, timersReset, nextDeadline } from "./bus/timers";
@@ -63,6 +64,10 @@ export function init(ramSize: u32): i32 {
   claimPorts(0x61, 1, DEV_PORT61);
   rtcReset();
   claimPorts(0x70, 2, DEV_RTC);
+  dmaReset();
+  claimPorts(0x00, 16, DEV_DMA);
+  claimPorts(0xC0, 32, DEV_DMA);
+  claimPorts(0x81, 15, DEV_DMA);
   resetCpu();
   return INIT_OK;
 }
@@ -86,6 +91,10 @@ export function run(budget: u32): i32 {
     if (r != EXIT_BUDGET || left == 0) { timersFire(clockNow()); return r; }
   }
 }
+
+/** A device-side DMA transfer on channel `ch` between guest memory and `len` bytes at linear address `buf`
+ *  (device tests; the floppy controller will call dmaTransfer itself). Returns the bytes moved. */
+export function testDmaTransfer(ch: u32, buf: u32, len: u32): u32 { return dmaTransfer(ch, buf, len); }
 
 /** The host's time of day for the RTC: seconds since 1970 (UTC or local, as the guest expects) at this moment. */
 export function setTimeOfDay(unixSeconds: u64): void { rtcSetTime(unixSeconds, clockNow()); }

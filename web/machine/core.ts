@@ -46,6 +46,8 @@ interface CoreExports {
   /** The RTC's time of day: seconds since 1970 (BigInt) at the current virtual time. */
   setTimeOfDay(unixSeconds: bigint): void;
   setCmos(index: number, v: number): void;
+  /** A device-side DMA transfer on channel ch with `len` bytes at linear address `buf` (device tests). */
+  testDmaTransfer(ch: number, buf: number, len: number): number;
   ioRead(port: number, size: number): number;
   ioWrite(port: number, v: number, size: number): void;
   raiseNmi(): void;
