@@ -210,6 +210,7 @@ export const CLOCK_NS_PER_INSN: u32 = DEV_STATE + 0x610; // u32, nanoseconds per
 export const TIMERS: u32 = DEV_STATE + 0x640;
 export const DEV_RTC: u32 = DEV_STATE + 0x700; // 192 bytes (devices/rtc146818.ts)
 export const DEV_DMA: u32 = DEV_STATE + 0x800; // 160 bytes: 8 channels x 16, 2 controllers x 16 (devices/dma8237.ts)
+export const DEV_SYSCTRL: u32 = DEV_STATE + 0x8C0; // 16 bytes: port 92h, CF9h (devices/sysctrl.ts)
 export const TIMER_SLOTS: u32 = 8;
 
 // ---- MODE_FLAGS bits ---------------------------------------------------------------------------------------

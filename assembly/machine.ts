@@ -8,8 +8,9 @@ import { decoderInit } from "./cpu/decoder";
 import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
 import {
   portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2,
-  DEV_PIC, DEV_PIT, DEV_PORT61, DEV_RTC, DEV_DMA,
+  DEV_PIC, DEV_PIT, DEV_PORT61, DEV_RTC, DEV_DMA, DEV_SYSCTRL,
 } from "./bus/ports";
+import { sysctrlReset, setA20Gate } from "./devices/sysctrl";
 import { dmaReset, dmaTransfer } from "./devices/dma8237";
 import { rtcReset, rtcSetTime, rtcNvramWrite } from "./devices/rtc146818";
 import { clockNow, clockAdvance, clockSetRate, clockReset, instructionsUntil, NEVER } from "./bus/clock";
@@ -68,6 +69,9 @@ export function init(ramSize: u32): i32 {
   claimPorts(0x00, 16, DEV_DMA);
   claimPorts(0xC0, 32, DEV_DMA);
   claimPorts(0x81, 15, DEV_DMA);
+  sysctrlReset();
+  claimPorts(0x92, 1, DEV_SYSCTRL);
+  claimPorts(0xCF9, 1, DEV_SYSCTRL);
   resetCpu();
   return INIT_OK;
 }
@@ -221,10 +225,7 @@ export function setCplExport(c: u32): void { setCpl(c & 3); }
 function segSelOf(seg: i32): u32 { return load<u32>(SEG_SEL + (<u32>seg << 2)); }
 
 /** Open or close the A20 gate (port 92h and the keyboard controller will call this on the platform). */
-export function setA20(enabled: bool): void {
-  store<u32>(A20_MASK, enabled ? 0xFFFFFFFF : 0xFFEFFFFF);
-  tlbFlushAll(); // TLB entries hold translated physical pages
-}
+export function setA20(enabled: bool): void { setA20Gate(enabled); }
 
 /** Claim the PIT (ports 40h-43h) and port 61h for the CPU's IN/OUT (the platform issue will do this in init). */
 export function attachPit(): void {

@@ -11,6 +11,7 @@ import { pitRead, pitWrite, pitTimer } from "../devices/pit8254";
 import { port61Read, port61Write } from "../devices/port61";
 import { rtcRead, rtcWrite } from "../devices/rtc146818";
 import { dmaRead, dmaWrite } from "../devices/dma8237";
+import { sysctrlRead, sysctrlWrite } from "../devices/sysctrl";
 import { clockNow } from "./clock";
 
 export const DEV_NONE: u8 = 0;
@@ -24,6 +25,7 @@ export const DEV_PIT: u8 = 7; // ports 40h-43h
 export const DEV_PORT61: u8 = 8; // port 61h
 export const DEV_RTC: u8 = 9; // ports 70h-71h
 export const DEV_DMA: u8 = 10; // ports 00h-0Fh, C0h-DFh and the page registers 81h-8Fh
+export const DEV_SYSCTRL: u8 = 11; // ports 92h and CF9h
 
 export function portsInit(): void { memory.fill(PORT_MAP, DEV_NONE, 0x10000); }
 
@@ -49,6 +51,7 @@ export function portRead(port: u32, size: u32): u32 {
     case DEV_PORT61: return port61Read(clockNow());
     case DEV_RTC: return rtcRead(port, clockNow());
     case DEV_DMA: return dmaRead(port);
+    case DEV_SYSCTRL: return sysctrlRead(port);
     default: return 0xFF;
   }
 }
@@ -71,6 +74,7 @@ export function portWrite(port: u32, v: u32, size: u32): void {
     case DEV_PORT61: port61Write(v, clockNow()); return;
     case DEV_RTC: rtcWrite(port, v, clockNow()); return;
     case DEV_DMA: dmaWrite(port, v); return;
+    case DEV_SYSCTRL: sysctrlWrite(port, v); return;
     default: return;
   }
 }
