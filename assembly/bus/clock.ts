@@ -14,11 +14,14 @@ export function clockReset(): void {
   store<u32>(CLOCK_NS_PER_INSN, DEFAULT_NS_PER_INSN_Q16);
 }
 
-/** Current virtual time in nanoseconds. */
-export function clockNow(): u64 {
-  const insns = load<u64>(ICOUNT) - load<u64>(CLOCK_BASE_ICOUNT);
+/** Virtual time in nanoseconds when `icount` instructions have run (cpu/msr.ts counts into the running block). */
+export function clockAt(icount: u64): u64 {
+  const insns = icount - load<u64>(CLOCK_BASE_ICOUNT);
   return load<u64>(CLOCK_BASE_NS) + ((insns * <u64>load<u32>(CLOCK_NS_PER_INSN)) >> 16);
 }
+
+/** Current virtual time in nanoseconds. */
+export function clockNow(): u64 { return clockAt(load<u64>(ICOUNT)); }
 
 /** Start counting from now (keeps the products small and lets the rate change without a jump). */
 function rebase(): void {

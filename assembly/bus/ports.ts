@@ -6,7 +6,6 @@ import { postcodeWrite } from "../devices/postcode";
 import { debugexitWrite } from "../devices/debugexit";
 import { uartRead, uartWrite } from "../devices/uart16550";
 import { picRead, picWrite } from "../devices/pic8259";
-import { intrUpdate } from "./intc";
 import { pitRead, pitWrite, pitTimer } from "../devices/pit8254";
 import { port61Read, port61Write } from "../devices/port61";
 import { rtcRead, rtcWrite } from "../devices/rtc146818";
@@ -46,7 +45,7 @@ export function portRead(port: u32, size: u32): u32 {
     case DEV_DEBUGCON: return debugconRead(port);
     case DEV_COM1: return uartRead(0, port - 0x3F8);
     case DEV_COM2: return uartRead(1, port - 0x2F8);
-    case DEV_PIC: { const v = picRead(port); intrUpdate(); return v; } // a poll acknowledges
+    case DEV_PIC: return picRead(port);
     case DEV_PIT: return pitRead(port, clockNow());
     case DEV_PORT61: return port61Read(clockNow());
     case DEV_RTC: return rtcRead(port, clockNow());
@@ -69,7 +68,7 @@ export function portWrite(port: u32, v: u32, size: u32): void {
     case DEV_POSTCODE: postcodeWrite(v); return;
     case DEV_COM1: uartWrite(0, port - 0x3F8, v); return;
     case DEV_COM2: uartWrite(1, port - 0x2F8, v); return;
-    case DEV_PIC: picWrite(port, v); intrUpdate(); return;
+    case DEV_PIC: picWrite(port, v); return;
     case DEV_PIT: { const now = clockNow(); pitWrite(port, v, now); pitTimer(now); return; }
     case DEV_PORT61: port61Write(v, clockNow()); return;
     case DEV_RTC: rtcWrite(port, v, clockNow()); return;

@@ -1,10 +1,11 @@
 // Model-specific registers (RDMSR/WRMSR). Unknown MSRs raise #GP(0) as on real hardware.
 import {
   ICOUNT, TSC_OFFSET, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_APIC_BASE, MSR_MISC_ENABLE,
-  MSR_BIOS_SIGN_ID, INSN_SIZE, INSNS, TSC_LAST, CLOCK_BASE_NS, CLOCK_BASE_ICOUNT, CLOCK_NS_PER_INSN,
+  MSR_BIOS_SIGN_ID, INSN_SIZE, INSNS, TSC_LAST,
 } from "../layout";
 import { raiseGP } from "./fault";
 import { currentBlock, blockAddr, B_FIRST } from "../translate/blocks";
+import { clockAt } from "../bus/clock";
 
 export const MSR_TSC: u32 = 0x10;
 export const MSR_PLATFORM_ID: u32 = 0x17;
@@ -29,10 +30,8 @@ export function retiredBefore(p: u32): u64 {
 }
 
 /** Virtual time (ns) at the instruction with record `p`: the clock (bus/clock.ts) counted to the instruction. */
-function nowAt(p: u32): u64 {
-  const insns = retiredBefore(p) - load<u64>(CLOCK_BASE_ICOUNT);
-  return load<u64>(CLOCK_BASE_NS) + ((insns * <u64>load<u32>(CLOCK_NS_PER_INSN)) >> 16);
-}
+// @ts-ignore: decorator
+@inline function nowAt(p: u32): u64 { return clockAt(retiredBefore(p)); }
 
 /** The time-stamp counter seen by the instruction with record `p`: a 1 GHz counter of the virtual clock, so it
  *  advances with instructions and with the host's time sync like every timer; it never returns the same value

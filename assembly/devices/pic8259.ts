@@ -245,8 +245,8 @@ function readChip(c: u32, odd: bool, isMaster: bool): u32 {
 /** Ports 20h/21h, A0h/A1h, 4D0h/4D1h. */
 export function picRead(port: u32): u32 {
   switch (port) {
-    case 0x20: case 0x21: return readChip(chip(false), port == 0x21, true);
-    case 0xA0: case 0xA1: { const v = readChip(chip(true), port == 0xA1, false); updateCascade(); return v; }
+    case 0x20: case 0x21: { const v = readChip(chip(false), port == 0x21, true); intrUpdate(); return v; } // a poll acknowledges
+    case 0xA0: case 0xA1: { const v = readChip(chip(true), port == 0xA1, false); updateCascade(); intrUpdate(); return v; }
     case 0x4D0: return rd(chip(false), P_ELCR);
     case 0x4D1: return rd(chip(true), P_ELCR);
     default: return 0xFF;
@@ -262,6 +262,7 @@ export function picWrite(port: u32, v: u32): void {
     default: return;
   }
   updateCascade();
+  intrUpdate();
 }
 
 /** Register dump for tests and the debugger: IRR, ISR, IMR of the master (bits 0-23) or slave. */

@@ -6,7 +6,7 @@ import { faulted, raiseGP, requestStop } from "../fault";
 import { getEflags } from "../flags";
 import { readMem, writeMem, readMemRMW } from "../memory";
 import { loadSeg, isV86, isProtected, ss32 } from "../segments";
-import { getEsp, setEsp, pushAt, readAt, push, pop16, pop32 } from "../stack";
+import { getEsp, setEsp, pushAt, readAt, push, pop16, pop32, stackMask, stackOffset } from "../stack";
 import { setEflagsRaw } from "../interrupts";
 import { vmeActive, virtualFlagsImage, loadVirtualFlags } from "../v86";
 import { regOff, readE, writeE } from "./common";
@@ -61,7 +61,8 @@ import { regOff, readE, writeE } from "./common";
   if (faulted) return;
   // the stack pointer moves by the size of the stack the value came from: computed before POP SS loads a
   // stack segment of another size (a 16-bit stack moves SP only)
-  const next = ss32() ? esp + <u32>sizeof<T>() : (esp & 0xFFFF0000) | ((esp + <u32>sizeof<T>()) & 0xFFFF);
+  const m = stackMask();
+  const next = (esp & ~m) | ((esp + <u32>sizeof<T>()) & m);
   // the new SS (or segment) is checked before ESP changes; a 32-bit pop discards the upper half
   if (!loadSeg(s, v)) return;
   store<u32>(REGS + R_ESP, next);
@@ -161,7 +162,7 @@ const popaScratch = new StaticArray<u32>(8);
   }
   // the final stack pointer must be writable, though nothing is written there (Bochs 2.7; hardware faults too)
   const final = esp - alloc;
-  readMemRMW<T>(SS, big ? final : final & 0xFFFF);
+  readMemRMW<T>(SS, stackOffset(final));
   if (faulted) return;
   setReg<T>(R_EBP, <T>frameTemp);
   setEsp(final);
