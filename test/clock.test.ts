@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
 import { Core, Exit } from "../web/machine/core.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
+import { initPicsAsBios, startRealMode } from "./util/machines.ts";
 
 const NEVER = 0xFFFFFFFFFFFFFFFFn;
 const u64 = (v: bigint) => BigInt.asUintN(64, v); // wasm i64 results arrive signed
@@ -51,10 +52,7 @@ irq0:
     pop ax
     iret
 `));
-  for (const s of ["cs", "ds", "es", "ss", "fs", "gs"] as const) c.setSegReal(s, 0);
-  c.eip = 0x7C00;
-  c.setReg("esp", 0x7000);
-  c.exports.stateChanged();
+  startRealMode(c);
   return c;
 }
 
@@ -113,7 +111,7 @@ test("clock: with nothing armed there is no next event; time advances with instr
 test("clock: a long skip replays every OUT0 edge, so the request is latched even if time jumps past a whole period", async () => {
   const c = await createCore(1 << 20, "debug");
   const out = (p: number, v: number) => c.exports.ioWrite(p, v, 1);
-  out(0x20, 0x11); out(0x21, 0x08); out(0x21, 0x04); out(0x21, 0x01);
+  initPicsAsBios(c);
   out(0x43, 0x34); out(0x40, 100); out(0x40, 0); // mode 2, 100 clocks
   assert.ok(c.exports.nextEventNs() < 100_000n, "the next OUT0 change is armed");
   // the control word took OUT0 high (mode 2 starts high): that rising edge is a request already; serve it

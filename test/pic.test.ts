@@ -7,13 +7,12 @@ import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
 import { Core, Exit, Channel } from "../web/machine/core.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
+import { initPicsAsBios, startRealMode } from "./util/machines.ts";
 
 /** A machine whose PICs are initialised as a PC BIOS does: vectors 08h-0Fh and 70h-77h, slave on IR2, 8086 mode. */
 async function pc(icw4 = 0x01): Promise<Core> {
   const c = await createCore(1 << 20, "debug");
-  const out = (p: number, v: number) => c.exports.ioWrite(p, v, 1);
-  out(0x20, 0x11); out(0x21, 0x08); out(0x21, 0x04); out(0x21, icw4);
-  out(0xA0, 0x11); out(0xA1, 0x70); out(0xA1, 0x02); out(0xA1, icw4);
+  initPicsAsBios(c, icw4);
   return c;
 }
 const io = (c: Core) => ({
@@ -216,10 +215,7 @@ handler:
 done: db 0
 `);
   c.writePhys(0x7C00, code);
-  for (const s of ["cs", "ds", "es", "ss", "fs", "gs"] as const) c.setSegReal(s, 0);
-  c.eip = 0x7C00;
-  c.setReg("esp", 0x7000);
-  c.exports.stateChanged();
+  startRealMode(c);
   assert.equal(c.run(200), Exit.BUDGET);
   c.exports.setIrq(0, 1);
   assert.equal(c.run(10000), Exit.DEBUG_EXIT);

@@ -6,15 +6,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
 import { Core } from "../web/machine/core.ts";
+import { initPicsAsBios } from "./util/machines.ts";
 
 const SEC = 1_000_000_000n;
 const bcd = (v: number) => ((Math.floor(v / 10) << 4) | (v % 10));
 
 async function rtcMachine(date: Date): Promise<Core> {
   const c = await createCore(1 << 20, "debug");
-  const out = (p: number, v: number) => c.exports.ioWrite(p, v, 1);
-  out(0x20, 0x11); out(0x21, 0x08); out(0x21, 0x04); out(0x21, 0x01);
-  out(0xA0, 0x11); out(0xA1, 0x70); out(0xA1, 0x02); out(0xA1, 0x01);
+  initPicsAsBios(c);
   c.exports.setTimeOfDay(BigInt(Math.floor(date.getTime() / 1000)));
   return c;
 }

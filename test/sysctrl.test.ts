@@ -6,15 +6,13 @@ import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
 import { Core, Exit, Channel } from "../web/machine/core.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
+import { startRealMode } from "./util/machines.ts";
 
 async function realMode(src: string): Promise<Core> {
   const c = await createCore(4 << 20, "debug");
   c.exports.attachTestDevices(0xE9, 0xF4, 0);
   c.writePhys(0x7C00, assemble(`bits 16\norg 0x7C00\n${src}\n`));
-  for (const s of ["cs", "ds", "es", "ss", "fs", "gs"] as const) c.setSegReal(s, 0);
-  c.eip = 0x7C00;
-  c.setReg("esp", 0x7000);
-  c.exports.stateChanged();
+  startRealMode(c);
   return c;
 }
 

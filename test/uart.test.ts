@@ -6,15 +6,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
 import { Core, Channel } from "../web/machine/core.ts";
+import { initPicsAsBios } from "./util/machines.ts";
 
 const COM1 = 0x3F8;
 const RBR = 0, IER = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7;
 
 async function machine(): Promise<Core> {
   const c = await createCore(1 << 20, "debug");
-  const out = (p: number, v: number) => c.exports.ioWrite(p, v, 1);
-  out(0x20, 0x11); out(0x21, 0x08); out(0x21, 0x04); out(0x21, 0x01); // PIC as a BIOS leaves it
-  out(0xA0, 0x11); out(0xA1, 0x70); out(0xA1, 0x02); out(0xA1, 0x01);
+  initPicsAsBios(c);
   return c;
 }
 const io = (c: Core) => ({
