@@ -143,7 +143,6 @@ const popaScratch = new StaticArray<u32>(8);
   const size = <u32>sizeof<T>();
   const alloc = load<u32>(p, I_IMM);
   const level = load<u32>(p, I_DISP) & 31;
-  const big = ss32();
   let esp = getEsp();
   let ebp = load<u32>(REGS + R_EBP);
   esp = pushAt<T>(esp, <T>ebp);
@@ -152,7 +151,7 @@ const popaScratch = new StaticArray<u32>(8);
   if (level > 0) {
     for (let i: u32 = 1; i < level; i++) {
       ebp -= size;
-      const v = readMem<T>(SS, big ? ebp : ebp & 0xFFFF);
+      const v = readMem<T>(SS, stackOffset(ebp));
       if (faulted) return;
       esp = pushAt<T>(esp, v);
       if (faulted) return;
