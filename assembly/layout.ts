@@ -7,6 +7,7 @@
 //   0x0011_0000  IO_BUFFERS    the output stream the host drains (serial, debug console, POST codes)
 //   0x0012_0000  PORT_MAP      device id per I/O port (64 Ki x u8)
 //   0x0013_0000  TRACE_RING    last executed instructions (for --trace and the debugger)
+//   0x0014_0000  DISK_BUFFERS  one sector buffer per drive (disk request/complete with the host)
 //   0x0020_0000  BLOCK_HASH    block cache hash buckets
 //   0x0040_0000  TLB           one i32 per virtual page (1 Mi entries)
 //   0x0080_0000  TLB_LIST      virtual pages currently filled in the TLB (for fast flushes)
@@ -16,8 +17,9 @@
 //   0x0190_0000  PAGE_BLOCKS   per 4 KiB page of *linear memory* (host page): head of the list of blocks
 //                              decoded from it. Blocks are keyed by host address, so RAM and ROM code both work.
 //   0x0200_0000  ROM           firmware images (BIOS, option ROMs)
-//   0x0210_0000  VRAM          video memory (platform)
+//   0x0210_0000  VRAM          video memory: 16 MiB of VGA/VBE memory, then the RGBA picture (devices/vga.ts)
 //   0x0400_0000  RAM           guest physical RAM starts here
+//   RAM + size    FWCFG_BLOBS   fw_cfg file contents (kernel, initrd, tables), appended by the host (devices/fwcfg.ts)
 //
 // All region bases are 4 KiB aligned so that a TLB entry can fold "host page - guest page" into its upper bits.
 
@@ -28,6 +30,9 @@ export const IO_BUFFERS: u32 = 0x0011_0000;
 export const PORT_MAP: u32 = 0x0012_0000;
 export const TRACE_RING: u32 = 0x0013_0000;
 export const TRACE_ENTRIES: u32 = 2048; // 32 bytes each
+// Sector buffers of the disk drives (bus/disk.ts): the host writes read data here and reads write data from here
+export const DISK_BUFFERS: u32 = 0x0014_0000;
+export const DISK_BUFFER_SIZE: u32 = 0x0002_0000; // 128 KiB per drive: DISK_DRIVES (6) x this ends at BLOCK_HASH
 export const BLOCK_HASH: u32 = 0x0020_0000;
 export const BLOCK_HASH_BITS: u32 = 16; // 64 Ki buckets x 4 bytes
 export const TLB: u32 = 0x0040_0000;
@@ -211,7 +216,31 @@ export const TIMERS: u32 = DEV_STATE + 0x640;
 export const DEV_RTC: u32 = DEV_STATE + 0x700; // 192 bytes (devices/rtc146818.ts)
 export const DEV_DMA: u32 = DEV_STATE + 0x800; // 160 bytes: 8 channels x 16, 2 controllers x 16 (devices/dma8237.ts)
 export const DEV_SYSCTRL: u32 = DEV_STATE + 0x8C0; // 16 bytes: port 92h, CF9h (devices/sysctrl.ts)
-export const TIMER_SLOTS: u32 = 8;
+export const TIMER_SLOTS: u32 = 16; // 16 x u64 from TIMERS (bus/timers.ts names the slots)
+// The rest of the platform (one slice each; sizes are upper bounds the device must stay within)
+export const DEV_I8042: u32 = DEV_STATE + 0x900; // 256 bytes: 8042 controller, PS/2 keyboard and mouse (devices/i8042.ts)
+export const DEV_FDC: u32 = DEV_STATE + 0xA00; // 256 bytes: floppy controller and drives (devices/fdc.ts)
+export const DEV_FWCFG: u32 = DEV_STATE + 0xB00; // 256 bytes: fw_cfg selector, offsets, DMA (devices/fwcfg.ts)
+export const DEV_PM: u32 = DEV_STATE + 0xC00; // 64 bytes: PIIX4 ACPI power management (devices/piix4pm.ts)
+export const DEV_CHIPSET: u32 = DEV_STATE + 0xC40; // 64 bytes: i440FX / PIIX3 side state (devices/i440fx.ts, piix3.ts)
+// PCI (bus/pci.ts): +0 u32 CONFIG_ADDRESS (port CF8h), +4 u32 function count, +0x10 PCI_MAX_FUNCS x u32
+// {devfn, owner}; configuration spaces at PCI_FUNCS, PCI_FUNC_SIZE each: 256 bytes of registers then 256 bytes
+// of write masks (1 = the bit is writable by the guest).
+export const PCI_STATE: u32 = DEV_STATE + 0x1000; // 256 bytes
+export const PCI_FUNCS: u32 = DEV_STATE + 0x1100; // PCI_MAX_FUNCS x PCI_FUNC_SIZE
+export const PCI_MAX_FUNCS: u32 = 8;
+export const PCI_FUNC_SIZE: u32 = 0x200;
+export const DEV_IDE: u32 = DEV_STATE + 0x2100; // 1 KiB: two channels, two drives each, bus-master DMA (devices/ide.ts)
+export const DEV_VGA: u32 = DEV_STATE + 0x2500; // 2 KiB: VGA registers, DAC, VBE, display state (devices/vga.ts)
+export const DEV_LAPIC: u32 = DEV_STATE + 0x2D00; // 1 KiB: the local APIC's register page (devices/lapic.ts)
+export const DEV_IOAPIC: u32 = DEV_STATE + 0x3100; // 256 bytes (devices/ioapic.ts)
+// Disk drives and their requests to the host (bus/disk.ts): DISK_DRIVES x DISK_SLOT bytes
+export const DISKS: u32 = DEV_STATE + 0x3200;
+export const DISK_DRIVES: u32 = 6; // fda, fdb, hda, hdb, hdc, hdd (bus/disk.ts DRIVE_*)
+export const DISK_SLOT: u32 = 64;
+export const FWCFG_ITEMS: u32 = DEV_STATE + 0x3400; // 2 KiB: fw_cfg items (devices/fwcfg.ts)
+export const FWCFG_ITEMS_SIZE: u32 = 0x800;
+// DEV_STATE + 0x3C00 .. STATE_BASE + STATE_SIZE: free
 
 // ---- MODE_FLAGS bits ---------------------------------------------------------------------------------------
 export const MODE_PROT: i32 = 1; // CR0.PE
@@ -243,11 +272,17 @@ export const EXIT_DEBUG_EXIT: i32 = 5; // the guest wrote to the debug-exit port
 export const EXIT_HOST_REQUEST: i32 = 6; // the host asked the machine to stop
 export const EXIT_RESET: i32 = 7; // the guest reset the machine (port 0x92, 0xCF9, keyboard controller)
 export const EXIT_BREAKPOINT: i32 = 8; // debugger breakpoint
+export const EXIT_DISK: i32 = 9; // a drive asked the host for data (bus/disk.ts): serve diskPending() drives
+export const EXIT_POWEROFF: i32 = 10; // the guest switched the machine off (ACPI S5, APM)
 
 // ---- physical page types (PHYS_PAGE_TYPE) --------------------------------------------------------------
 export const PT_RAM: u8 = 0; // RAM (only below MEM_SIZE)
 export const PT_ROM: u8 = 1; // read from the ROM area (bus/physmem.ts ROM windows), writes ignored
 export const PT_UNMAPPED: u8 = 2; // reads all ones, writes ignored
+// Shadow RAM states of the i440FX PAM registers (0xC0000-0xFFFFF): reads from RAM, writes ignored; reads from
+// the ROM window, writes go to the RAM underneath.
+export const PT_RAM_READONLY: u8 = 3;
+export const PT_ROM_WRITE_RAM: u8 = 4;
 export const PT_MMIO_FIRST: u8 = 16; // 16.. = MMIO device ids (bus/mmio.ts)
 
 // ---- decoded instruction record (INSN_SIZE bytes) -------------------------------------------------------

@@ -8,8 +8,22 @@ import { decoderInit } from "./cpu/decoder";
 import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
 import {
   portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2,
-  DEV_PIC, DEV_PIT, DEV_PORT61, DEV_RTC, DEV_DMA, DEV_SYSCTRL,
+  DEV_PIC, DEV_PIT, DEV_PORT61, DEV_RTC, DEV_DMA, DEV_SYSCTRL, DEV_I8042, DEV_FDC, DEV_FWCFG, DEV_PCI,
 } from "./bus/ports";
+import { pciReset } from "./bus/pci";
+import {
+  diskReset, diskAttach, diskEject, diskFinish, diskPendingMask, diskBuffer, DRIVE_FDA, DRIVE_FDB, DISK_NONE,
+} from "./bus/disk";
+import { i440fxReset } from "./devices/i440fx";
+import { piix3Reset } from "./devices/piix3";
+import { pmReset } from "./devices/piix4pm";
+import { ideReset, ideDiskDone } from "./devices/ide";
+import { vgaReset } from "./devices/vga";
+import { i8042Reset } from "./devices/i8042";
+import { fdcReset, fdcDiskDone } from "./devices/fdc";
+import { fwcfgReset } from "./devices/fwcfg";
+import { lapicReset } from "./devices/lapic";
+import { ioapicReset } from "./devices/ioapic";
 import { sysctrlReset, setA20Gate } from "./devices/sysctrl";
 import { dmaReset, dmaTransfer } from "./devices/dma8237";
 import { rtcReset, rtcSetTime, rtcNvramWrite } from "./devices/rtc146818";
@@ -71,7 +85,26 @@ export function init(ramSize: u32): i32 {
   claimPorts(0x81, 15, DEV_DMA);
   sysctrlReset();
   claimPorts(0x92, 1, DEV_SYSCTRL);
-  claimPorts(0xCF9, 1, DEV_SYSCTRL);
+  claimPorts(0xCF8, 8, DEV_PCI); // CF9h bytes reach sysctrl through the PCI port handler
+  diskReset();
+  // PCI functions register in slot order: 00.0 host bridge, 01.0 ISA bridge, 01.1 IDE, 01.3 PM, 02.0 VGA
+  pciReset();
+  i440fxReset();
+  piix3Reset();
+  ideReset();
+  pmReset();
+  vgaReset();
+  i8042Reset();
+  claimPorts(0x60, 1, DEV_I8042);
+  claimPorts(0x64, 1, DEV_I8042);
+  fdcReset();
+  claimPorts(0x3F0, 6, DEV_FDC);
+  claimPorts(0x3F7, 1, DEV_FDC);
+  fwcfgReset();
+  claimPorts(0x510, 2, DEV_FWCFG);
+  claimPorts(0x514, 8, DEV_FWCFG);
+  lapicReset();
+  ioapicReset();
   resetCpu();
   return INIT_OK;
 }
@@ -242,3 +275,22 @@ export function testPitWrite(port: u32, v: u32, now: u64): void {
 export function testPitOut(ch: u32, now: u64): bool { return pitOut(ch, now); }
 export function testPitNextChange(ch: u32, now: u64): u64 { return pitNextChange(ch, now); }
 export function testPitSetGate(ch: u32, level: bool, now: u64): void { pitSetGate(ch, level, now); }
+
+// ---- disks (bus/disk.ts): the host attaches drives and answers their requests ------------------------------
+/** Attach drive `drive` (0 fda, 1 fdb, 2 hda, 3 hdb, 4 hdc, 5 hdd) of `kind` (0 none, 1 floppy, 2 hard disk,
+ *  3 CD-ROM) with media of `sectors` sectors (0: empty drive). */
+export function diskAttachExport(drive: u32, kind: u32, sectors: u64, sectorSize: u32, readOnly: bool): bool {
+  return diskAttach(drive, <u8>kind, sectors, sectorSize, readOnly);
+}
+/** Take the media out of a drive (CD eject, floppy change). */
+export function diskEjectExport(drive: u32): void { diskEject(drive); }
+/** Drives waiting for the host: bit d set for drive d. */
+export function diskPending(): u32 { return diskPendingMask(); }
+/** The drive's data buffer (linear address). */
+export function diskBufferAddress(drive: u32): u32 { return diskBuffer(drive); }
+/** The host answers drive `drive`'s request: result 0 = done, 1 = I/O error. */
+export function diskComplete(drive: u32, result: u32): bool {
+  if (!diskFinish(drive, <u8>result)) return false;
+  if (drive == DRIVE_FDA || drive == DRIVE_FDB) fdcDiskDone(drive, <u8>result); else ideDiskDone(drive, <u8>result);
+  return true;
+}

@@ -3,7 +3,16 @@
 // acknowledge). INTR_LINE holds the current level so the executor can test it with one load between blocks;
 // whatever changes an input of it calls intrUpdate().
 import { INTR_LINE, INTR_VECTOR, INTR_TEST } from "../layout";
-import { picIntr, picAcknowledge } from "../devices/pic8259";
+import { picIntr, picAcknowledge, picSetIrq } from "../devices/pic8259";
+import { ioapicSetIrq } from "../devices/ioapic";
+
+/** The level of ISA interrupt line `irq` (0-15): every device drives its line here, and the line goes to the
+ *  8259 PICs and to the I/O APIC's input of the same number (the PC wiring; IRQ 0 reaches I/O APIC pin 2, done
+ *  by ioapicSetIrq as the MP table and ACPI MADT of SeaBIOS describe it). */
+export function setIsaIrq(irq: u32, high: bool): void {
+  picSetIrq(irq, high);
+  ioapicSetIrq(irq, high);
+}
 
 /** Recompute INTR after a change of the PIC or the test source. */
 export function intrUpdate(): void {

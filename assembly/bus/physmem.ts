@@ -3,7 +3,7 @@
 // slow path for page-table walks, MMIO, ROM writes, unmapped space and accesses that cross a page.
 import {
   RAM, ROM, ROM_SIZE, PHYS_PAGE_TYPE, PT_RAM, PT_ROM, PT_UNMAPPED, MEM_SIZE, ROM_WINDOWS, ROM_WINDOW_COUNT,
-  A20_MASK,
+  A20_MASK, PT_RAM_READONLY, PT_ROM_WRITE_RAM,
 } from "../layout";
 import { mmioRead, mmioWrite } from "./mmio";
 import { invalidateCodeRange } from "../translate/blocks";
@@ -33,6 +33,22 @@ export function mapRom(phys: u32, size: u32, romOffset: u32): bool {
   store<u32>(ROM_WINDOW_COUNT, n + 1);
   memory.fill(PHYS_PAGE_TYPE + (phys >>> 12), PT_ROM, size >>> 12);
   return true;
+}
+
+/** Set the type of the pages of [phys, phys + size) (the chipset's PAM registers, devices' BARs). The caller
+ *  flushes the TLB and, where code may have been translated, the block cache. */
+export function setPageTypes(phys: u32, size: u32, type: u8): void {
+  memory.fill(PHYS_PAGE_TYPE + (phys >>> 12), type, (size + 0xFFF) >>> 12);
+}
+
+/** Is there a ROM window at `phys`? */
+export function romMapped(phys: u32): bool {
+  const n = load<u32>(ROM_WINDOW_COUNT);
+  for (let i: u32 = 0; i < n; i++) {
+    const w = ROM_WINDOWS + i * 16;
+    if (phys - load<u32>(w) < load<u32>(w, 4)) return true;
+  }
+  return false;
 }
 
 /** Give a range of physical pages to an MMIO device (id >= PT_MMIO_FIRST). */
@@ -66,7 +82,8 @@ export function hostPage(phys: u32): u32 {
 export function physRead8(phys: u32): u32 {
   const t = pageType(phys);
   if (t == PT_RAM) return load<u8>(RAM + phys);
-  if (t == PT_ROM) return load<u8>(romHost(phys));
+  if (t == PT_ROM || t == PT_ROM_WRITE_RAM) return load<u8>(romHost(phys));
+  if (t == PT_RAM_READONLY) return load<u8>(RAM + phys);
   if (t == PT_UNMAPPED) return 0xFF;
   return mmioRead(t, phys, 1) & 0xFF;
 }
@@ -75,7 +92,8 @@ export function physRead16(phys: u32): u32 {
   if ((phys & 0xFFF) == 0xFFF) return physRead8(phys) | (physRead8(phys + 1) << 8);
   const t = pageType(phys);
   if (t == PT_RAM) return load<u16>(RAM + phys);
-  if (t == PT_ROM) return load<u16>(romHost(phys));
+  if (t == PT_ROM || t == PT_ROM_WRITE_RAM) return load<u16>(romHost(phys));
+  if (t == PT_RAM_READONLY) return load<u16>(RAM + phys);
   if (t == PT_UNMAPPED) return 0xFFFF;
   return mmioRead(t, phys, 2) & 0xFFFF;
 }
@@ -84,7 +102,8 @@ export function physRead32(phys: u32): u32 {
   if ((phys & 0xFFF) > 0xFFC) return physRead16(phys) | (physRead16(phys + 2) << 16);
   const t = pageType(phys);
   if (t == PT_RAM) return load<u32>(RAM + phys);
-  if (t == PT_ROM) return load<u32>(romHost(phys));
+  if (t == PT_ROM || t == PT_ROM_WRITE_RAM) return load<u32>(romHost(phys));
+  if (t == PT_RAM_READONLY) return load<u32>(RAM + phys);
   if (t == PT_UNMAPPED) return 0xFFFFFFFF;
   return mmioRead(t, phys, 4);
 }
@@ -92,7 +111,8 @@ export function physRead32(phys: u32): u32 {
 export function physWrite8(phys: u32, v: u32): void {
   const t = pageType(phys);
   if (t == PT_RAM) { store<u8>(RAM + phys, <u8>v); invalidateCodeRange(RAM + phys, 1); return; }
-  if (t == PT_ROM || t == PT_UNMAPPED) return;
+  if (t == PT_ROM_WRITE_RAM) { store<u8>(RAM + phys, <u8>v); invalidateCodeRange(RAM + phys, 1); return; }
+  if (t == PT_ROM || t == PT_UNMAPPED || t == PT_RAM_READONLY) return;
   mmioWrite(t, phys, v & 0xFF, 1);
 }
 
@@ -100,7 +120,8 @@ export function physWrite16(phys: u32, v: u32): void {
   if ((phys & 0xFFF) == 0xFFF) { physWrite8(phys, v); physWrite8(phys + 1, v >>> 8); return; }
   const t = pageType(phys);
   if (t == PT_RAM) { store<u16>(RAM + phys, <u16>v); invalidateCodeRange(RAM + phys, 2); return; }
-  if (t == PT_ROM || t == PT_UNMAPPED) return;
+  if (t == PT_ROM_WRITE_RAM) { store<u16>(RAM + phys, <u16>v); invalidateCodeRange(RAM + phys, 2); return; }
+  if (t == PT_ROM || t == PT_UNMAPPED || t == PT_RAM_READONLY) return;
   mmioWrite(t, phys, v & 0xFFFF, 2);
 }
 
@@ -108,7 +129,8 @@ export function physWrite32(phys: u32, v: u32): void {
   if ((phys & 0xFFF) > 0xFFC) { physWrite16(phys, v); physWrite16(phys + 2, v >>> 16); return; }
   const t = pageType(phys);
   if (t == PT_RAM) { store<u32>(RAM + phys, v); invalidateCodeRange(RAM + phys, 4); return; }
-  if (t == PT_ROM || t == PT_UNMAPPED) return;
+  if (t == PT_ROM_WRITE_RAM) { store<u32>(RAM + phys, <u32>v); invalidateCodeRange(RAM + phys, 4); return; }
+  if (t == PT_ROM || t == PT_UNMAPPED || t == PT_RAM_READONLY) return;
   mmioWrite(t, phys, v, 4);
 }
 

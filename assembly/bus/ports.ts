@@ -11,6 +11,13 @@ import { port61Read, port61Write } from "../devices/port61";
 import { rtcRead, rtcWrite } from "../devices/rtc146818";
 import { dmaRead, dmaWrite } from "../devices/dma8237";
 import { sysctrlRead, sysctrlWrite } from "../devices/sysctrl";
+import { i8042Read, i8042Write } from "../devices/i8042";
+import { fdcRead, fdcWrite } from "../devices/fdc";
+import { ideRead, ideWrite } from "../devices/ide";
+import { vgaPortRead, vgaPortWrite } from "../devices/vga";
+import { fwcfgRead, fwcfgWrite } from "../devices/fwcfg";
+import { pmRead, pmWrite } from "../devices/piix4pm";
+import { pciPortRead, pciPortWrite } from "./pci";
 import { clockNow } from "./clock";
 
 export const DEV_NONE: u8 = 0;
@@ -24,7 +31,14 @@ export const DEV_PIT: u8 = 7; // ports 40h-43h
 export const DEV_PORT61: u8 = 8; // port 61h
 export const DEV_RTC: u8 = 9; // ports 70h-71h
 export const DEV_DMA: u8 = 10; // ports 00h-0Fh, C0h-DFh and the page registers 81h-8Fh
-export const DEV_SYSCTRL: u8 = 11; // ports 92h and CF9h
+export const DEV_SYSCTRL: u8 = 11; // port 92h (CF9h: through DEV_PCI, which owns CF8h-CFFh)
+export const DEV_I8042: u8 = 12; // ports 60h and 64h
+export const DEV_FDC: u8 = 13; // ports 3F0h-3F5h, 3F7h
+export const DEV_IDE: u8 = 14; // 1F0h-1F7h, 3F6h, 170h-177h, 376h and the bus-master block (PCI BAR 4)
+export const DEV_VGA: u8 = 15; // 3B0h-3DFh and the Bochs VBE ports 1CEh-1CFh
+export const DEV_FWCFG: u8 = 16; // 510h-511h, DMA 514h-51Bh
+export const DEV_PCI: u8 = 17; // CF8h-CFFh (configuration mechanism #1; CF9h bytes go to sysctrl)
+export const DEV_PM: u8 = 18; // PIIX4 ACPI PM block (PCI function 1.3, PMBA) and SMBus
 
 export function portsInit(): void { memory.fill(PORT_MAP, DEV_NONE, 0x10000); }
 
@@ -35,6 +49,15 @@ export function claimPorts(first: u32, count: u32, dev: u8): void {
 export function portRead(port: u32, size: u32): u32 {
   const dev = load<u8>(PORT_MAP + port);
   if (dev == DEV_NONE) return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFF;
+  // devices that see the access width (16/32-bit data ports and registers)
+  switch (dev) {
+    case DEV_IDE: return ideRead(port, size);
+    case DEV_VGA: return vgaPortRead(port, size);
+    case DEV_FWCFG: return fwcfgRead(port, size);
+    case DEV_PCI: return pciPortRead(port, size);
+    case DEV_PM: return pmRead(port, size);
+    default: break;
+  }
   if (size > 1) {
     // devices here are 8-bit: assemble wider reads from consecutive ports
     let v: u32 = 0;
@@ -51,6 +74,8 @@ export function portRead(port: u32, size: u32): u32 {
     case DEV_RTC: return rtcRead(port, clockNow());
     case DEV_DMA: return dmaRead(port);
     case DEV_SYSCTRL: return sysctrlRead(port);
+    case DEV_I8042: return i8042Read(port);
+    case DEV_FDC: return fdcRead(port);
     default: return 0xFF;
   }
 }
@@ -58,7 +83,15 @@ export function portRead(port: u32, size: u32): u32 {
 export function portWrite(port: u32, v: u32, size: u32): void {
   const dev = load<u8>(PORT_MAP + port);
   if (dev == DEV_NONE) return;
-  if (dev == DEV_DEBUGEXIT) { debugexitWrite(v); return; } // takes the whole value
+  switch (dev) {
+    case DEV_DEBUGEXIT: debugexitWrite(v); return; // takes the whole value
+    case DEV_IDE: ideWrite(port, v, size); return;
+    case DEV_VGA: vgaPortWrite(port, v, size); return;
+    case DEV_FWCFG: fwcfgWrite(port, v, size); return;
+    case DEV_PCI: pciPortWrite(port, v, size); return;
+    case DEV_PM: pmWrite(port, v, size); return;
+    default: break;
+  }
   if (size > 1) {
     for (let i: u32 = 0; i < size; i++) portWrite((port + i) & 0xFFFF, (v >> (i << 3)) & 0xFF, 1);
     return;
@@ -74,6 +107,8 @@ export function portWrite(port: u32, v: u32, size: u32): void {
     case DEV_RTC: rtcWrite(port, v, clockNow()); return;
     case DEV_DMA: dmaWrite(port, v); return;
     case DEV_SYSCTRL: sysctrlWrite(port, v); return;
+    case DEV_I8042: i8042Write(port, v); return;
+    case DEV_FDC: fdcWrite(port, v); return;
     default: return;
   }
 }

@@ -5,9 +5,20 @@ import { TIMERS, TIMER_SLOTS } from "../layout";
 import { NEVER } from "./clock";
 import { pitTimer } from "../devices/pit8254";
 import { rtcTimer } from "../devices/rtc146818";
+import { lapicTimer } from "../devices/lapic";
+import { fdcTimer } from "../devices/fdc";
+import { ideTimer } from "../devices/ide";
+import { vgaTimer } from "../devices/vga";
+import { i8042Timer } from "../devices/i8042";
 
 export const TIMER_PIT0: u32 = 0; // OUT0 of the 8254 -> IRQ 0
 export const TIMER_RTC: u32 = 1; // the RTC's next periodic, update or alarm flag -> IRQ 8
+export const TIMER_LAPIC: u32 = 2; // the local APIC timer
+export const TIMER_FDC: u32 = 3; // floppy controller: seek / command completion
+export const TIMER_IDE0: u32 = 4; // IDE primary channel: command completion
+export const TIMER_IDE1: u32 = 5; // IDE secondary channel
+export const TIMER_VGA: u32 = 6; // VGA: vertical retrace, cursor and text blink
+export const TIMER_I8042: u32 = 7; // 8042: output buffer delivery, keyboard typematic repeat
 
 export function timersReset(): void { for (let i: u32 = 0; i < TIMER_SLOTS; i++) store<u64>(TIMERS + (i << 3), NEVER); }
 
@@ -35,6 +46,12 @@ export function timersFire(now: u64): void {
     switch (slot) {
       case TIMER_PIT0: pitTimer(at); break;
       case TIMER_RTC: rtcTimer(at); break;
+      case TIMER_LAPIC: lapicTimer(at); break;
+      case TIMER_FDC: fdcTimer(at); break;
+      case TIMER_IDE0: ideTimer(0, at); break;
+      case TIMER_IDE1: ideTimer(1, at); break;
+      case TIMER_VGA: vgaTimer(at); break;
+      case TIMER_I8042: i8042Timer(at); break;
       default: break;
     }
   }

@@ -4,7 +4,7 @@
 // its upper 20 bits, so host = (entry & ~0xFFF) + linear, and permission bits below. A fast access is allowed
 // when (entry & mask) == TLB_VALID for the access's mask (TLB_READ_MASK / TLB_WRITE_MASK, set by privilege).
 import {
-  TLB, TLB_LIST, TLB_LIST_MAX, TLB_LIST_COUNT, CR0, CR3, CR4, CR2, RAM, PAGE_BLOCKS, PT_RAM, PT_ROM,
+  TLB, TLB_LIST, TLB_LIST_MAX, TLB_LIST_COUNT, CR0, CR3, CR4, CR2, RAM, PAGE_BLOCKS, PT_RAM, PT_ROM, PT_RAM_READONLY,
   TLB_READ_MASK, TLB_WRITE_MASK, CPL, CNT_TLB_MISSES, EFLAGS,
 } from "../layout";
 import { CR0_PG, CR0_WP, CR0_AM, CR4_PSE, CR4_PGE, F_AC } from "./state";
@@ -168,8 +168,8 @@ export function tlbFill(lin: u32, write: bool, user: bool): i32 {
   const host = hostPage(phys);
   if (t == PT_RAM) {
     if (load<u32>(PAGE_BLOCKS + ((host >>> 12) << 2)) != 0) flags |= TLB_CODE;
-  } else if (t == PT_ROM) {
-    flags |= TLB_ROM;
+  } else if (t == PT_ROM || t == PT_RAM_READONLY) {
+    flags |= TLB_ROM; // reads straight from the host page (ROM area, or RAM under a read-only PAM setting)
   } else {
     flags |= TLB_MMIO;
   }

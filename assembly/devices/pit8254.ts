@@ -15,7 +15,7 @@
 // avoids on the chip); OUT and CE while GATE is low in mode 4 stay as they were at the falling edge; counts 1
 // in modes 2 and 3 (illegal per the datasheet) give a constant OUT (low in mode 2, high in mode 3).
 import { DEV_PIT } from "../layout";
-import { picSetIrq } from "./pic8259";
+import { setIsaIrq } from "../bus/intc";
 import { timerSet, TIMER_PIT0 } from "../bus/timers";
 
 const CLOCK_HZ: u64 = 1193182;
@@ -458,6 +458,6 @@ export function pitGate(ch: u32): bool { return (flags(st(ch)) & PF_GATE) != 0; 
 /** IRQ 0 follows OUT0: drive the line at `now` and arm the timer for OUT0's next change. Called after every
  *  write to the chip and when that timer fires (at the time of the change, so no edge is skipped). */
 export function pitTimer(now: u64): void {
-  picSetIrq(0, pitOut(0, now));
+  setIsaIrq(0, pitOut(0, now));
   timerSet(TIMER_PIT0, pitNextChange(0, now));
 }

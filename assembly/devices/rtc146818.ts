@@ -8,7 +8,7 @@
 // periods of the 32.768 kHz time base. The flags of register C are derived from the virtual time of the last read
 // of C; a timer (bus/timers.ts) raises IRQ 8 at the next flag that is enabled.
 import { DEV_RTC } from "../layout";
-import { picSetIrq } from "./pic8259";
+import { setIsaIrq } from "../bus/intc";
 import { timerSet, TIMER_RTC } from "../bus/timers";
 import { NEVER } from "../bus/clock";
 
@@ -185,7 +185,7 @@ function nextEvent(now: u64): u64 {
 export function rtcTimer(now: u64): void {
   evaluate(now);
   const level: u32 = (load<u8>(DEV_RTC + R_C) & C_IRQF) != 0 ? 1 : 0;
-  if (level != <u32>load<u8>(DEV_RTC + R_IRQ)) { store<u8>(DEV_RTC + R_IRQ, <u8>level); picSetIrq(8, level != 0); }
+  if (level != <u32>load<u8>(DEV_RTC + R_IRQ)) { store<u8>(DEV_RTC + R_IRQ, <u8>level); setIsaIrq(8, level != 0); }
   timerSet(TIMER_RTC, level != 0 ? NEVER : nextEvent(now)); // while IRQF is set nothing new can be signalled
 }
 

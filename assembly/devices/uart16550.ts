@@ -10,7 +10,7 @@
 // State per UART (DEV_UART0 + 64 * n): the offsets below.
 import { DEV_UART0, CH_COM1 } from "../layout";
 import { channelPut } from "../bus/channels";
-import { picSetIrq } from "./pic8259";
+import { setIsaIrq } from "../bus/intc";
 
 const U_IER: u32 = 0;
 const U_LCR: u32 = 1;
@@ -47,7 +47,7 @@ export function uartReset(n: u32): void {
   memory.fill(s, 0, 64);
   wr(s, U_DLL, 12); // 9600 baud
   wr(s, U_MSR, MSR_LINES_CONNECTED);
-  picSetIrq(irqOf(n), false);
+  setIsaIrq(irqOf(n), false);
 }
 
 function fifoOn(s: u32): bool { return (rd(s, U_FCR) & 1) != 0; }
@@ -73,7 +73,7 @@ function interruptId(s: u32): u32 {
 function updateIrq(n: u32): void {
   const s = st(n);
   const level: u32 = (interruptId(s) & 1) == 0 && (rd(s, U_MCR) & MCR_OUT2) != 0 ? 1 : 0;
-  if (level != rd(s, U_IRQ)) { wr(s, U_IRQ, level); picSetIrq(irqOf(n), level != 0); }
+  if (level != rd(s, U_IRQ)) { wr(s, U_IRQ, level); setIsaIrq(irqOf(n), level != 0); }
 }
 
 function pushReceived(s: u32, b: u32): void {
