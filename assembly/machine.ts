@@ -1,7 +1,7 @@
 // The machine's interface to the host (DESIGN.md 1.2): everything the host may call is exported here.
 // Addresses of state and buffers are exported too (from layout.ts) so the host reads them without copies.
 import {
-  RAM, EXIT_BUDGET, STATE_BASE, ICOUNT, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, INTR_TEST, NMI_PENDING, EXIT_REQUEST,
+  RAM, EXIT_BUDGET, EXIT_RESET, EXIT_TRIPLE_FAULT, STATE_BASE, ICOUNT, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, INTR_TEST, NMI_PENDING, EXIT_REQUEST,
   EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK, CR0, CR2, CR3, CR4, SEG_SEL,
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
@@ -64,6 +64,22 @@ export function init(ramSize: u32): i32 {
   physmemInit(ramSize);
   portsInit();
   blocksInit();
+  clockReset();
+  rtcReset();
+  claimPorts(0x70, 2, DEV_RTC);
+  diskReset();
+  platformReset();
+  resetCpu();
+  return INIT_OK;
+}
+
+/**
+ * The PC's reset signal (power-on, and every reset the guest causes: keyboard controller, port 92h/CF9h,
+ * triple fault): the processor and every device go back to their reset state and claim their ports again.
+ * What survives, as on a real PC: RAM, the RTC's time and CMOS (battery-backed), the virtual clock, the host's
+ * disks with their media, the fw_cfg items and the installed firmware.
+ */
+function platformReset(): void {
   store<u32>(A20_MASK, 0xFFFFFFFF);
   picReset();
   uartReset(0);
@@ -73,14 +89,11 @@ export function init(ramSize: u32): i32 {
   claimPorts(0x20, 2, DEV_PIC);
   claimPorts(0xA0, 2, DEV_PIC);
   claimPorts(0x4D0, 2, DEV_PIC);
-  clockReset();
   timersReset();
   pitReset();
   port61Reset();
   claimPorts(0x40, 4, DEV_PIT);
   claimPorts(0x61, 1, DEV_PORT61);
-  rtcReset();
-  claimPorts(0x70, 2, DEV_RTC);
   dmaReset();
   claimPorts(0x00, 16, DEV_DMA);
   claimPorts(0xC0, 32, DEV_DMA);
@@ -88,7 +101,6 @@ export function init(ramSize: u32): i32 {
   sysctrlReset();
   claimPorts(0x92, 1, DEV_SYSCTRL);
   claimPorts(0xCF8, 8, DEV_PCI); // CF9h bytes reach sysctrl through the PCI port handler
-  diskReset();
   // PCI functions register in slot order: 00.0 host bridge, 01.0 ISA bridge, 01.1 IDE, 01.3 PM, 02.0 VGA
   pciReset();
   i440fxReset();
@@ -108,7 +120,6 @@ export function init(ramSize: u32): i32 {
   lapicReset();
   ioapicReset();
   resetCpu();
-  return INIT_OK;
 }
 
 /**
@@ -127,6 +138,7 @@ export function run(budget: u32): i32 {
     const r = runCpu(<u32>slice);
     const ran = load<u64>(ICOUNT) - before;
     left = ran >= left ? 0 : left - ran;
+    if (r == EXIT_RESET || r == EXIT_TRIPLE_FAULT) platformReset(); // the processor was reset: so is the board
     if (r != EXIT_BUDGET || left == 0) { timersFire(clockNow()); return r; }
   }
 }
