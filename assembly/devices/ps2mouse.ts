@@ -14,7 +14,8 @@
 // accumulates until EBh reads it. Packet byte 0: bit 0 left, 1 right, 2 middle, 3 always 1, 4 X sign, 5 Y sign,
 // 6 X overflow, 7 Y overflow; bytes 1 and 2: X and Y (low 8 bits of the 9-bit two's complement values).
 // Known gaps: the sample rate does not pace packets (they follow host events); the resolution is stored and
-// reported but does not scale the host's counts; no 5-button (ID 04h) IntelliMouse Explorer mode.
+// reported but does not scale the host's counts; no 5-button (ID 04h) IntelliMouse Explorer mode; FEh (resend)
+// repeats the last byte sent, not the whole last packet.
 import { DEV_I8042 } from "../layout";
 
 // State (DEV_I8042 + 0xA0 .. 0xFF)
