@@ -335,3 +335,19 @@ export function pciIntx(devfn: u32, level: bool): bool {
   pciSetIntx(cfg, level);
   return true;
 }
+// ---- 8042 keyboard controller, PS/2 keyboard and mouse (devices/i8042.ts) ----------------------------------
+import {
+  i8042KeyboardByte, i8042MouseInput, i8042KeyboardLeds, i8042MouseStreaming, i8042Dump,
+} from "./devices/i8042";
+/** A set-2 scan code byte from the host keyboard (make on press, F0-prefixed break on release; the keyboard
+ *  repeats held keys itself). web/machine/keyboard.ts has the bytes of every key. */
+export function keyboardScancode(b: u32): void { i8042KeyboardByte(b); }
+/** Relative mouse movement (dy > 0 = up), wheel (dz > 0 = towards the user) and buttons (bit 0 left, 1 right,
+ *  2 middle) from the host. */
+export function mouseInput(dx: i32, dy: i32, dz: i32, buttons: u32): void { i8042MouseInput(dx, dy, dz, buttons); }
+/** The keyboard LEDs the guest set: bit 0 Scroll Lock, bit 1 Num Lock, bit 2 Caps Lock. */
+export function keyboardLeds(): u32 { return i8042KeyboardLeds(); }
+/** True while the guest's mouse driver has the mouse reporting in stream mode (the host may capture the pointer). */
+export function mouseStreaming(): bool { return i8042MouseStreaming(); }
+/** Debugger: output buffer | OBF << 8 | AUXB << 9 | command byte << 16 | output port << 24. */
+export function i8042State(): u32 { return i8042Dump(); }

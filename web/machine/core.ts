@@ -73,6 +73,17 @@ interface CoreExports {
   diskComplete(drive: number, result: number): number;
   /** Drive the INTx pin of PCI function devfn (device tests). */
   pciIntx(devfn: number, level: number): number;
+  // ---- 8042 keyboard controller, PS/2 keyboard and mouse (assembly/devices/i8042.ts) ----
+  /** A set-2 scan code byte from the host keyboard (web/machine/keyboard.ts has the bytes of every key). */
+  keyboardScancode(b: number): void;
+  /** Relative movement (dy > 0 = up), wheel (dz > 0 = towards the user), buttons (bit 0 left, 1 right, 2 middle). */
+  mouseInput(dx: number, dy: number, dz: number, buttons: number): void;
+  /** Keyboard LEDs set by the guest: bit 0 Scroll Lock, bit 1 Num Lock, bit 2 Caps Lock. */
+  keyboardLeds(): number;
+  /** 1 while the guest's mouse driver has the mouse reporting in stream mode. */
+  mouseStreaming(): number;
+  /** Output buffer | OBF << 8 | AUXB << 9 | command byte << 16 | output port << 24 (debugger). */
+  i8042State(): number;
   table: WebAssembly.Table;
   [name: string]: unknown;
 }
