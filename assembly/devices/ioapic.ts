@@ -12,7 +12,8 @@
 //   +0x04 u32      IOAPICID (bits 27-24)
 //   +0x08 u32      input pin levels, bit n = pin n high (as driven; polarity is applied when it is read)
 //   +0x10 u64[24]  redirection table entries
-import { DEV_IOAPIC } from "../layout";
+import { DEV_IOAPIC, INTR_LINE, NMI_PENDING } from "../layout";
+import { requestStop } from "../cpu/fault";
 import { intrUpdate } from "../bus/intc";
 import { mapMmio } from "../bus/physmem";
 import { MMIO_IOAPIC } from "../bus/mmio";
@@ -157,6 +158,7 @@ export function ioapicWrite(phys: u32, v: u32, size: u32): void {
   } else if (off >= 0x10 && off < 0x14) {
     const index = load<u32>(DEV_IOAPIC + REGSEL) & 0xFF;
     writeRegister(index, (readRegister(index) & ~mask) | ((v << sub) & mask));
+    if (load<u32>(INTR_LINE) != 0 || load<u32>(NMI_PENDING) != 0) requestStop(); // taken after this instruction
   }
 }
 

@@ -23,13 +23,14 @@
 // INIT of the only processor is not modelled); LINT1 has no source on this board; the performance-counter LVT
 // never fires (no performance counters); reads of the current count see virtual time at the start of the
 // running block (bus/clock.ts).
-import { DEV_LAPIC, MSR_APIC_BASE, NMI_PENDING, MEM_SIZE, PT_RAM, PT_ROM, PT_UNMAPPED } from "../layout";
+import { DEV_LAPIC, MSR_APIC_BASE, NMI_PENDING, INTR_LINE, MEM_SIZE, PT_RAM, PT_ROM, PT_UNMAPPED } from "../layout";
 import { clockNow, NEVER } from "../bus/clock";
 import { timerSet, TIMER_LAPIC } from "../bus/timers";
 import { intrUpdate } from "../bus/intc";
 import { mapMmio, romMapped, setPageTypes } from "../bus/physmem";
 import { MMIO_LAPIC } from "../bus/mmio";
 import { tlbFlushAll } from "../cpu/paging";
+import { requestStop } from "../cpu/fault";
 import { setCpuidApic } from "../cpu/cpuid";
 import { ioapicEoi } from "./ioapic";
 
@@ -356,12 +357,16 @@ function eoi(): void {
 // ---- interprocessor interrupts (SDM 10.6.1) ----------------------------------------------------------------------
 
 /** A write to ICR low sends the IPI. Shorthand 01 self, 10 all including self, 11 all excluding self (nobody
- *  else here), 00 the destination field. Fixed IPIs with vectors 0-15 are a send error (SDM 10.5.3). Delivery
+ *  else here), 00 the destination field. Fixed IPIs with vectors 0-15 are a send error (SDM 10.5.3: "send
+ *  illegal vector", the write to the ICR; Bochs reports "receive illegal vector" instead). Delivery
  *  is immediate, so the delivery status bit (12) always reads idle. */
 function sendIpi(icr: u32): void {
   const vector = icr & 0xFF, mode = (icr >> 8) & 7, shorthand = (icr >> 18) & 3;
   const level = (icr & LVT_LEVEL) != 0;
   if ((mode == DM_FIXED || mode == DM_LOWEST) && vector < 16) { error(ESR_SEND_ILLEGAL_VECTOR); return; }
+  // the self shorthand is valid with fixed delivery only (SDM 10.6.1, tables 10-3 and 10-4: P6 and later); Bochs
+  // ignores the other modes too
+  if (shorthand == 1 && mode != DM_FIXED) return;
   let toSelf: bool;
   if (shorthand == 1 || shorthand == 2) toSelf = true;
   else if (shorthand == 3) toSelf = false;
@@ -465,6 +470,9 @@ export function lapicWrite(phys: u32, v: u32, size: u32): void {
   }
   writeSlot(slot, v);
   intrUpdate();
+  // an interrupt this write made pending (self IPI, EOI, TPR) is taken after this instruction, not at the end of
+  // the running block
+  if (load<u32>(INTR_LINE) != 0 || load<u32>(NMI_PENDING) != 0) requestStop();
 }
 
 function writeLvt(slot: u32, v: u32, bits: u32): void {
