@@ -360,6 +360,43 @@ test("LINT0 ExtINT: the 8259 reaches INTR through the local APIC (virtual wire);
   assert.equal(a.ack(), 0x70);
 });
 
+test("LINT0 in NMI and level-triggered fixed modes takes the 8259's INT as an input line (SDM 10.5.1)", async () => {
+  const c = await machine(), a = apic(c);
+  initPicsAsBios(c);
+  a.enable();
+  a.wr(LINT0, NMI);
+  a.irq(1, true);
+  assert.equal(a.nmiPending(), 1, "the rising edge of LINT0 raises NMI");
+  assert.equal(a.intr(), false, "the 8259 does not reach INTR");
+  c.dv.setUint32(c.L.NMI_PENDING, 0, true);
+  a.wr(LINT0, LEVEL | 0x77);
+  assert.equal(a.irr(0x77), 1, "level: the line is high");
+  assert.equal(a.rd(LINT0) & (1 << 14), 1 << 14, "remote IRR set on acceptance");
+  assert.equal(a.ack(), 0x77);
+  a.eoi();
+  assert.equal(a.irr(0x77), 1, "still high after the EOI: taken again");
+  c.exports.ioWrite(0x21, 0x02, 1); // mask IRQ 1 at the 8259: its INT output drops
+  assert.equal(a.ack(), 0x77);
+  a.eoi();
+  assert.equal(a.rd(LINT0) & (1 << 14), 0, "the EOI cleared remote IRR");
+  assert.equal(a.intr(), false);
+});
+
+test("reset: the local APIC returns to its power-up state (SDM 10.4.7.1)", async () => {
+  const c = await machine(), a = apic(c);
+  a.enable();
+  a.wr(TPR, 0x20); a.wr(LVT_TIMER, 0x40); a.wr(TIMER_INIT, 1000);
+  a.selfIpi(0x80);
+  c.exports.reset();
+  assert.equal(a.rd(SVR), 0xFF);
+  assert.equal(a.rd(TPR), 0);
+  assert.equal(a.rd(LVT_TIMER), MASKED);
+  assert.equal(a.rd(TIMER_CUR), 0);
+  assert.equal(a.irr(0x80), 0);
+  a.advance(100_000);
+  assert.equal(a.intr(), false);
+});
+
 // ---- guests ---------------------------------------------------------------------------------------------------
 
 const BASE = 0x100000, GDT = 0x8000, IDT = 0x9000, STUBS = BASE + 0x1000;

@@ -138,6 +138,7 @@ function softwareEnabled(): bool { return lapicGloballyEnabled() && (reg(R_SVR) 
  *  entries masked; SVR 0FFh (software disabled); APIC ID 0 (the only processor, the BSP); IA32_APIC_BASE =
  *  FEE00000h with the BSP and global enable bits (SDM 10.4.4). */
 export function lapicReset(): void {
+  if (load<u32>(MSR_APIC_BASE) == 0) setField(MAPPED, NO_PAGE); // the first reset after init: nothing mapped yet
   clearRegisters();
   setCpuidApic(true); // CPUID.1:EDX bit 9 follows the global enable (SDM 10.4.2)
   mapPage(APIC_BASE_DEFAULT | APIC_BASE_BSP | APIC_BASE_ENABLE);
