@@ -5,7 +5,7 @@ import {
   EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK, CR0, CR2, CR3, CR4, SEG_SEL,
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
-import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
+import { physmemInit, mapRom, dmaWrite, physRead32, physWrite32 } from "./bus/physmem";
 import {
   portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2,
   DEV_PIC, DEV_PIT, DEV_PORT61, DEV_RTC, DEV_DMA, DEV_SYSCTRL, DEV_I8042, DEV_FDC, DEV_FWCFG, DEV_PCI,
@@ -24,8 +24,8 @@ import { fdcReset, fdcDiskDone } from "./devices/fdc";
 import { fwcfgReset, fwcfgSetItem, fwcfgClear } from "./devices/fwcfg";
 import { i440fxFirmwareInstalled } from "./devices/i440fx";
 import { pmPowerButton } from "./devices/piix4pm";
-import { lapicReset } from "./devices/lapic";
-import { ioapicReset } from "./devices/ioapic";
+import { lapicReset, lapicHighestIsr } from "./devices/lapic";
+import { ioapicReset, ioapicEntry } from "./devices/ioapic";
 import { sysctrlReset, setA20Gate } from "./devices/sysctrl";
 import { dmaReset, dmaTransfer } from "./devices/dma8237";
 import { rtcReset, rtcSetTime, rtcNvramWrite } from "./devices/rtc146818";
@@ -37,7 +37,7 @@ import { getEflags } from "./cpu/flags";
 import { setEflagsRaw } from "./cpu/interrupts";
 import { uartReset, uartReceive } from "./devices/uart16550";
 import { picReset, picSetIrq, picRegisters } from "./devices/pic8259";
-import { intrUpdate, intrPending, intrAcknowledge } from "./bus/intc";
+import { intrUpdate, intrPending, intrAcknowledge, setIsaIrq } from "./bus/intc";
 import { blocksInit, invalidateCodeRange, flushBlockCache } from "./translate/blocks";
 import { tlbFlushAll, updateTlbMasks } from "./cpu/paging";
 import { resetCpu } from "./cpu/reset";
@@ -191,8 +191,8 @@ export function setIntr(vector: i32): void {
   intrUpdate();
 }
 
-/** Set the level of ISA interrupt line `irq` (0-15) at the 8259 PICs (tests and, later, host-side devices). */
-export function setIrq(irq: u32, high: bool): void { picSetIrq(irq, high); }
+/** Set the level of ISA interrupt line `irq` (0-15) at the 8259 PICs and the I/O APIC (tests, host-side devices). */
+export function setIrq(irq: u32, high: bool): void { setIsaIrq(irq, high); }
 
 /** A byte from the host arriving on serial port `n` (0 = COM1, 1 = COM2); false if the guest's buffer was full. */
 export function serialInput(n: u32, b: u32): bool { return n < 2 ? uartReceive(n, b) : false; }
@@ -351,3 +351,11 @@ export function keyboardLeds(): u32 { return i8042KeyboardLeds(); }
 export function mouseStreaming(): bool { return i8042MouseStreaming(); }
 /** Debugger: output buffer | OBF << 8 | AUXB << 9 | command byte << 16 | output port << 24. */
 export function i8042State(): u32 { return i8042Dump(); }
+// ---- local APIC and I/O APIC (devices/lapic.ts, devices/ioapic.ts) -----------------------------------------
+/** A 32-bit access to physical address `phys` as the processor's bus does it (RAM, ROM, MMIO: APIC tests). */
+export function mmioRead32(phys: u32): u32 { return physRead32(phys); }
+export function mmioWrite32(phys: u32, v: u32): void { physWrite32(phys, v); }
+/** I/O APIC redirection entry `pin` as a u64 (tests, debugger). */
+export function ioapicEntryExport(pin: u32): u64 { return ioapicEntry(pin); }
+/** The local APIC's highest in-service vector (-1: none). */
+export function lapicInService(): i32 { return lapicHighestIsr(); }

@@ -29,7 +29,7 @@ interface CoreExports {
   ramWritten(phys: number, len: number): void;
   dmaToRam(phys: number, src: number, len: number): number;
   setIntr(vector: number): void;
-  /** Level of ISA interrupt line 0-15 at the 8259 PICs. */
+  /** Level of ISA interrupt line 0-15 at the 8259 PICs and the I/O APIC. */
   setIrq(irq: number, high: number): void;
   /** IRR | ISR << 8 | IMR << 16 | highest-priority IR << 24 of the master (0) or slave (1) PIC. */
   picState(slave: number): number;
@@ -84,6 +84,14 @@ interface CoreExports {
   mouseStreaming(): number;
   /** Output buffer | OBF << 8 | AUXB << 9 | command byte << 16 | output port << 24 (debugger). */
   i8042State(): number;
+  // local APIC and I/O APIC
+  /** A 32-bit access to physical address `phys` through the bus (RAM, ROM, MMIO). */
+  mmioRead32(phys: number): number;
+  mmioWrite32(phys: number, v: number): void;
+  /** I/O APIC redirection entry `pin` (low | high << 32, BigInt). */
+  ioapicEntryExport(pin: number): bigint;
+  /** The local APIC's highest in-service vector (-1: none). */
+  lapicInService(): number;
   table: WebAssembly.Table;
   [name: string]: unknown;
 }
