@@ -294,3 +294,8 @@ export function diskComplete(drive: u32, result: u32): bool {
   if (drive == DRIVE_FDA || drive == DRIVE_FDB) fdcDiskDone(drive, <u8>result); else ideDiskDone(drive, <u8>result);
   return true;
 }
+
+// ---- floppy disk controller (devices/fdc.ts) -------------------------------------------------------------------
+/** CMOS byte 10h nibble for floppy drive 0/1 (0 none, 1 360K, 2 1.2M, 3 720K, 4 1.44M, 5 2.88M), chosen to fit
+ *  the media attached; and the media geometry (tracks | heads << 8 | sectors per track << 16 | rate << 24). */
+export { fdcDriveType, fdcGeometry } from "./devices/fdc";
