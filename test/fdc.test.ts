@@ -7,8 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
-import { Core } from "../web/machine/core.ts";
-import { initPicsAsBios } from "./util/machines.ts";
+import { Core, Exit } from "../web/machine/core.ts";
+import { initPicsAsBios, startRealMode } from "./util/machines.ts";
+import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 
 interface DiskExports {
   diskAttachExport(d: number, kind: number, sectors: bigint, sectorSize: number, readOnly: number): number;
@@ -487,6 +488,159 @@ test("FDC: a reset abandons a command waiting for the host; the next command's r
   assert.deepEqual(r.complete(), [0, 0, 0, 0, 0, 3, 2]);
   const at = lbaOf(0, 0, 2) * 512;
   assert.deepEqual([...r.c.readPhys(0x12000, 512)], [...r.images[0]!.subarray(at, at + 512)]);
+});
+
+test("FDC: a write waiting behind an abandoned request is not overwritten by that request's data", async () => {
+  const r = await rig();
+  r.init();
+  r.dma(DMA_TO_MEMORY, 0x12000, 512);
+  r.send(0x46, 0x00, 0, 0, 1, 2, 18, 0x1B, 0xFF);
+  r.init();
+  r.c.writePhys(0x40000, new Uint8Array(512).fill(0x5A));
+  r.dma(DMA_FROM_MEMORY, 0x40000, 512);
+  r.send(0x45, 0x00, 0, 0, 9, 2, 18, 0x1B, 0xFF);
+  assert.deepEqual(r.complete(), [0, 0, 0, 0, 0, 10, 2]);
+  assert.deepEqual(r.requests.map((q) => q.op), [1, 2], "the old read, then the write");
+  const at = lbaOf(0, 0, 9) * 512;
+  assert.ok(r.images[0]!.subarray(at, at + 512).every((b) => b === 0x5A));
+});
+
+test("FDC: a real-mode guest resets, recalibrates and reads two sectors with IRQ 6 and DMA; run() exits for the disk", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const r = await rig();
+  const c = r.c;
+  c.exports.attachTestDevices(0xE9, 0xF4, 0);
+  c.writePhys(0x7C00, assemble(`bits 16
+org 0x7C00
+    xor ax, ax
+    mov ds, ax
+    mov es, ax
+    mov word [0x0E * 4], irq6
+    mov word [0x0E * 4 + 2], 0
+    mov al, 0xBF                ; unmask IRQ 6
+    out 0x21, al
+    sti
+    mov dx, 0x3F2
+    mov al, 0x08                ; reset, DMA gate
+    out dx, al
+    mov al, 0x1C                ; drive 0, motor 0
+    out dx, al
+    call waitirq
+    mov cx, 4
+sense4:
+    mov al, 0x08
+    call send
+    call get
+    call get
+    loop sense4
+    mov al, 0x03                ; SPECIFY
+    call send
+    mov al, 0xDF
+    call send
+    mov al, 0x02
+    call send
+    mov dx, 0x3F7               ; CCR: 500 kbit/s
+    xor al, al
+    out dx, al
+    mov al, 0x07                ; RECALIBRATE drive 0
+    call send
+    xor al, al
+    call send
+    call waitirq
+    mov al, 0x08
+    call send
+    call get
+    mov [0x610], al
+    call get
+    mov [0x611], al
+    mov al, 0x06                ; DMA channel 2: mask, mode 46h, 8000h, 1024 bytes
+    out 0x0A, al
+    out 0x0C, al
+    mov al, 0x46
+    out 0x0B, al
+    xor al, al
+    out 0x04, al
+    mov al, 0x80
+    out 0x04, al
+    xor al, al
+    out 0x81, al
+    mov al, 0xFF
+    out 0x05, al
+    mov al, 0x03
+    out 0x05, al
+    mov al, 0x02
+    out 0x0A, al
+    mov si, readcmd
+    mov cx, 9
+sendcmd:
+    lodsb
+    call send
+    loop sendcmd
+    call waitirq
+    mov di, 0x600
+    mov cx, 7
+results:
+    call get
+    stosb
+    loop results
+    mov al, 0
+    out 0xF4, al
+readcmd: db 0xE6, 0x00, 0, 0, 1, 2, 18, 0x1B, 0xFF
+waitirq:
+    cli
+    cmp byte [0x500], 0
+    jne .got
+    sti
+    hlt
+    jmp waitirq
+.got:
+    mov byte [0x500], 0
+    sti
+    ret
+irq6:
+    push ax
+    mov byte [0x500], 1
+    mov al, 0x20
+    out 0x20, al
+    pop ax
+    iret
+send:
+    push ax
+    mov dx, 0x3F4
+.poll:
+    in al, dx
+    and al, 0xC0
+    cmp al, 0x80
+    jne .poll
+    pop ax
+    mov dx, 0x3F5
+    out dx, al
+    ret
+get:
+    mov dx, 0x3F4
+.poll:
+    in al, dx
+    and al, 0xC0
+    cmp al, 0xC0
+    jne .poll
+    mov dx, 0x3F5
+    in al, dx
+    ret
+`));
+  startRealMode(c);
+  const EXIT_DISK = 9;
+  let exit = -1, diskExits = 0;
+  for (let i = 0; i < 10000 && exit < 0; i++) {
+    const e = c.run(100000);
+    if (e === EXIT_DISK) { diskExits++; r.serve(); }
+    else if (e === Exit.HLT) c.exports.clockAdvanceNs(BigInt.asUintN(64, c.exports.nextEventNs()));
+    else if (e !== Exit.BUDGET) exit = e;
+  }
+  assert.equal(exit, Exit.DEBUG_EXIT);
+  assert.ok(diskExits >= 1, "run() left with EXIT_DISK for the request");
+  assert.deepEqual([...c.readPhys(0x610, 2)], [0x20, 0], "recalibrate: SE, PCN 0");
+  assert.deepEqual([...c.readPhys(0x600, 7)], [0, 0, 0, 0, 0, 3, 2], "read: normal termination, next R 3");
+  assert.deepEqual([...c.readPhys(0x8000, 1024)], [...r.images[0]!.subarray(0, 1024)]);
 });
 
 test("FDC: random port traffic never traps", async () => {

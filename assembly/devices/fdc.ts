@@ -51,7 +51,6 @@ const F_POLL_PENDING: u32 = 18; // u8 drives whose reset-polling status SENSE IN
 const F_SEEK_PENDING: u32 = 19; // u8 drives with a seek-end status waiting for SENSE INTERRUPT STATUS
 const F_XSTATE: u32 = 20; // u8 execution phase: XS_* below
 const F_XOP: u32 = 21; // u8 the command executing: OPC_* below
-const F_XDISKOP: u32 = 22; // u8 OP_READ / OP_WRITE asked of the host (for a deferred request)
 const F_PIO: u32 = 23; // u8 non-DMA data phase: 0 none, 1 controller -> host, 2 host -> controller
 const F_CMD: u32 = 24; // 16 x u8 command bytes
 const F_RES: u32 = 40; // 16 x u8 result bytes
@@ -503,6 +502,7 @@ function startTransfer(op: u8): void {
   // implied seek (CONFIGURE EIS): the head moves to cylinder C first
   if ((rd(F_CONFIG) & 0x40) != 0 && present(d)) {
     const c = cmd(2), m = maxTrack(d);
+    if (c != drd(d, DR_PCN) && diskHasMedia(d)) { changeLine(d); dwr(d, DR_CHANGE, 0); } // step pulses
     dwr(d, DR_TRACK, c > m ? m : c); dwr(d, DR_PCN, c);
   }
   if (!idsVisible(d, head, (cmd(0) & 0x40) != 0)) { fail(ST1_MA, 0, NOT_FOUND_NS); return; } // no ID field found
@@ -517,6 +517,9 @@ function segment(): void {
   const track = drd(d, DR_TRACK), heads = (g >> 8) & 0xFF, spt = (g >> 16) & 0xFF;
   const c = rd(X_C), r = rd(X_R), eot = rd(X_EOT), op = <u8>rd(F_XOP);
   if (g == 0) { fail(ST1_MA, 0, NOT_FOUND_NS); return; } // media taken out meanwhile
+  // the drive still serves a request of a command a reset abandoned: start when the host has answered it
+  // (its data would land in the buffer this segment fills)
+  if (diskBusy(d)) { wr(F_XSTATE, XS_DEFERRED); return; }
   if (op != OPC_READ_TRACK) { // the ID fields on the track: (track, head, 1..spt, 2)
     if (c != track) { fail(ST1_ND, c == 0xFF ? ST2_BC : ST2_WC, NOT_FOUND_NS); return; }
     if (rd(X_H) != head || rd(X_N) != 2 || r < 1 || r > spt) { fail(ST1_ND, 0, NOT_FOUND_NS); return; }
@@ -541,14 +544,12 @@ function segment(): void {
   } else hostRequest(OP_READ);
 }
 
-/** Ask the host for the segment's sectors; if the drive still serves an old request, ask when it is answered. */
+/** Ask the host for the segment's sectors. */
 function hostRequest(op: u8): void {
   const d = rd(X_DRIVE);
-  wr(F_XDISKOP, op);
   const count = op == OP_WRITE ? rd(X_MOVED) : rd(X_COUNT), lba = load<u32>(DEV_FDC + X_LBA);
   if (count == 0) { wr(F_XSTATE, XS_NONE); segmentDone(); return; } // nothing came from DMA (overrun)
   if (diskRequest(d, op, lba, count)) { wr(F_XSTATE, XS_DISK); return; }
-  if (diskBusy(d)) { wr(F_XSTATE, XS_DEFERRED); return; }
   wr(F_XSTATE, XS_NONE);
   fail(ST1_ND, 0, NOT_FOUND_NS); // the host refused the range
 }
@@ -585,7 +586,7 @@ function dmaIn(buf: u32, count: u32): void {
 export function fdcDiskDone(drive: u32, result: u8): void {
   const xs = rd(F_XSTATE);
   if (rd(F_PHASE) != PH_EXEC || drive != rd(X_DRIVE)) return; // an answer to a command a reset abandoned
-  if (xs == XS_DEFERRED) { hostRequest(<u8>rd(F_XDISKOP)); return; }
+  if (xs == XS_DEFERRED) { wr(F_XSTATE, XS_NONE); if (rd(F_XOP) == OPC_FORMAT) formatBody(); else segment(); return; }
   if (xs != XS_DISK) return;
   wr(F_XSTATE, XS_NONE);
   const op = <u8>rd(F_XOP);
@@ -697,7 +698,12 @@ function format(d: u32): void {
   wr(X_COUNT, sc); wr(X_MOVED, 0); wr(X_TC, 0); wr(X_OVR, 0);
   if (!idsVisible(d, head, (cmd(0) & 0x40) != 0)) { fail(ST1_MA, 0, NOT_FOUND_NS); return; } // no media, rate, track
   if (diskReadOnly(d)) { fail(ST1_NW, 0, XFER_NS); return; } // 5.1.7: write protected
-  const ids = diskBuffer(d) + FORMAT_IDS;
+  if (diskBusy(d)) { wr(F_XSTATE, XS_DEFERRED); return; } // see segment()
+  formatBody();
+}
+
+function formatBody(): void {
+  const d = rd(X_DRIVE), sc = cmd(3), ids = diskBuffer(d) + FORMAT_IDS;
   if (!dmaMode()) { wr(F_PIO, 2); pioStart(sc * 4); return; }
   // the host supplies one 4-byte ID field (C, H, R, N) per sector through DMA
   if ((rd(F_DOR) & 0x08) == 0 || sc == 0) { fail(ST1_OR, 0, XFER_NS); return; }
