@@ -359,3 +359,7 @@ export function mmioWrite32(phys: u32, v: u32): void { physWrite32(phys, v); }
 export function ioapicEntryExport(pin: u32): u64 { return ioapicEntry(pin); }
 /** The local APIC's highest in-service vector (-1: none). */
 export function lapicInService(): i32 { return lapicHighestIsr(); }
+// ---- floppy disk controller (devices/fdc.ts) -------------------------------------------------------------------
+/** CMOS byte 10h nibble for floppy drive 0/1 (0 none, 1 360K, 2 1.2M, 3 720K, 4 1.44M, 5 2.88M), chosen to fit
+ *  the media attached; and the media geometry (tracks | heads << 8 | sectors per track << 16 | rate << 24). */
+export { fdcDriveType, fdcGeometry } from "./devices/fdc";

@@ -92,6 +92,12 @@ interface CoreExports {
   ioapicEntryExport(pin: number): bigint;
   /** The local APIC's highest in-service vector (-1: none). */
   lapicInService(): number;
+  // ---- floppy disk controller (assembly/devices/fdc.ts)
+  /** CMOS byte 10h drive type nibble of floppy drive 0/1 for its media: 0 none, 1 360K, 2 1.2M, 3 720K, 4 1.44M,
+   *  5 2.88M (an empty drive is a 1.44M drive). */
+  fdcDriveType(drive: number): number;
+  /** Media geometry: tracks | heads << 8 | sectors per track << 16 | data rate code << 24; 0 without media. */
+  fdcGeometry(drive: number): number;
   table: WebAssembly.Table;
   [name: string]: unknown;
 }
