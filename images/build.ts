@@ -295,6 +295,12 @@ const RECIPES: Recipe[] = [
     build: (ctx) => assembleOptionRom(ctx, "linuxboot"),
   },
   {
+    id: "multibootrom", file: "multiboot.bin", kind: "firmware", title: "Multiboot option ROM", licence: "project", packages: [],
+    description: "Our option ROM for multiboot kernels: SeaBIOS boots it, it loads the kernel, modules and info structure from fw_cfg, adds the BIOS's E820 map and enters the kernel in 32-bit protected mode.",
+    extraKey: () => [toolVersion("nasm", "nasm")],
+    build: (ctx) => assembleOptionRom(ctx, "multiboot"),
+  },
+  {
     id: "mbhello", file: "mbhello.elf", kind: "kernel", title: "Multiboot hello kernel", licence: "project", packages: [],
     description: "Our smallest multiboot test kernel: prints WEBPC-MBHELLO to port E9, COM1 and the VGA text screen, then halts.",
     extraKey: () => [toolVersion("nasm", "nasm"), toolVersion("i686-linux-gnu-ld", "binutils-i686-linux-gnu")],
@@ -397,8 +403,8 @@ function buildHardDisk(ctx: Ctx): Uint8Array {
 // ---------------------------------------------------------------------------------------------- profiles
 /** Every profile boots through SeaBIOS and its VGA BIOS, even a direct kernel boot (as QEMU does). */
 const FIRMWARE = { bios: "bios", vgabios: "vgabios" };
-/** Direct kernel boots also need our option ROM that loads the kernel from fw_cfg. */
-const KERNEL_FIRMWARE = { ...FIRMWARE, linuxboot: "linuxboot" };
+/** Direct kernel boots also need our option ROMs that load the kernel from fw_cfg (Linux and multiboot). */
+const KERNEL_FIRMWARE = { ...FIRMWARE, linuxboot: "linuxboot", multibootrom: "multibootrom" };
 const PROFILES = [
   { id: "linux-direct", title: "Linux (direct boot)", description: "Debian's kernel and our BusyBox initramfs, loaded directly by the emulator (fastest).", memoryMiB: 128,
     media: { ...KERNEL_FIRMWARE, kernel: "linux-kernel", initrd: "linux-initrd", fda: "guest-tools" }, cmdline: KERNEL_CMDLINE, boot: "kernel", expect: { serial: GUEST_BANNER } },
