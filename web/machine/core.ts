@@ -57,6 +57,14 @@ interface CoreExports {
   flushCaches(): void;
   releasePorts(first: number, count: number): void;
   setA20(on: number): void;
+  // IDE (assembly/devices/ide.ts) and the host disk interface (assembly/bus/disk.ts)
+  /** Attach drive 0-5 (fda, fdb, hda, hdb, hdc, hdd) of kind 0-3 (none, floppy, hard disk, CD-ROM). */
+  diskAttachExport(drive: number, kind: number, sectors: bigint, sectorSize: number, readOnly: number): number;
+  diskEjectExport(drive: number): void;
+  /** Drives waiting for the host (bit d = drive d); their buffer; the host's answer (0 ok, 1 I/O error). */
+  diskPending(): number;
+  diskBufferAddress(drive: number): number;
+  diskComplete(drive: number, result: number): number;
   table: WebAssembly.Table;
   [name: string]: unknown;
 }
