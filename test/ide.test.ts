@@ -5,8 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
-import { Core } from "../web/machine/core.ts";
-import { initPicsAsBios } from "./util/machines.ts";
+import { Core, Exit, Channel } from "../web/machine/core.ts";
+import { initPicsAsBios, startRealMode } from "./util/machines.ts";
+import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 
 const HDA = 2, HDB = 3, HDC = 4;
 const KIND_HD = 2, KIND_CD = 3;
@@ -488,8 +489,11 @@ test("IDE: nIEN masks INTRQ; the pending interrupt shows when it is cleared; sta
   outb(c, P + 6, 0xA0); outb(c, P + 7, 0xEC);
   settle(c, h);
   assert.equal(irq14(c), false, "nIEN = 1: no interrupt");
+  enableBusMaster(c, 0xC000);
+  assert.equal(inb(c, 0xC002) & 4, 0, "nor the bus master's Interrupt bit (it latches the line)");
   outb(c, 0x3F6, 0x00);
   assert.equal(irq14(c), true, "nIEN = 0: the pending interrupt is asserted");
+  assert.equal(inb(c, 0xC002) & 4, 4);
   inb(c, P + 7);
   assert.equal(irq14(c), false);
   assert.equal(irq15(c), false, "the secondary channel's IRQ 15 untouched");
@@ -694,4 +698,131 @@ test("IDE: a guest poking every register in any width never traps", async () => 
     if (rnd() & 1) c.exports.ioWrite(p, rnd() & 0xFFFFFFFF, size); else c.exports.ioRead(p, size);
     if ((i & 63) === 0) { step(c, 30_000); h.serve(); }
   }
+});
+
+// ---- a guest driving the controller ----------------------------------------------------------------------------------
+test("IDE from guest code: SRST, IDENTIFY with REP INSW, READ SECTORS with REP INSD, READ DMA over translated code", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const { c, h } = await machine();
+  c.exports.attachTestDevices(0xE9, 0xF4, 0);
+  h.attach(HDA, KIND_HD, 1000);
+  // LBA 9 holds code that replaces the routine at 3000h: mov al, 'N' / out E9h, al / ret
+  const sector9 = new Uint8Array(512); sector9.set([0xB0, 0x4E, 0xE6, 0xE9, 0xC3]);
+  h.writes.set(`${HDA}:9`, sector9);
+  c.writePhys(0x3000, new Uint8Array([0xB0, 0x4F, 0xE6, 0xE9, 0xC3])); // mov al, 'O' / out E9h, al / ret
+  enableBusMaster(c, 0xC000);
+  c.dv.setUint32(c.L.RAM + 0x500, 0x3000, true); c.dv.setUint32(c.L.RAM + 0x504, 0x80000000 | 512, true);
+  c.exports.ioWrite(0xC004, 0x500, 4);
+  c.writePhys(0x7C00, assemble(`bits 16
+org 0x7C00
+    cli
+    cld
+    mov dx, 0x3F6
+    mov al, 0x0E            ; SRST, nIEN
+    out dx, al
+    mov al, 0x0A
+    out dx, al
+    call wait_ready
+    mov dx, 0x1F6
+    mov al, 0xA0
+    out dx, al
+    mov dx, 0x1F7
+    mov al, 0xEC            ; IDENTIFY DEVICE
+    out dx, al
+    call wait_ready
+    test al, 8
+    jz fail
+    mov dx, 0x1F0
+    mov di, 0x1000
+    mov cx, 256
+    rep insw
+    mov dx, 0x1F2
+    mov al, 2
+    out dx, al
+    inc dx
+    mov al, 3               ; LBA 3
+    out dx, al
+    inc dx
+    xor al, al
+    out dx, al
+    inc dx
+    out dx, al
+    inc dx
+    mov al, 0xE0
+    out dx, al
+    inc dx
+    mov al, 0x20            ; READ SECTORS
+    out dx, al
+    mov di, 0x2000
+    mov bx, 2
+.sector:
+    call wait_ready
+    test al, 8
+    jz fail
+    mov dx, 0x1F0
+    mov cx, 128
+    rep insd
+    dec bx
+    jnz .sector
+    call wait_ready
+    test al, 0x09           ; neither DRQ nor ERR
+    jnz fail
+    call 0x3000             ; the old routine: 'O'
+    mov dx, 0x1F2
+    mov al, 1
+    out dx, al
+    inc dx
+    mov al, 9
+    out dx, al
+    mov dx, 0x1F6
+    mov al, 0xE0
+    out dx, al
+    inc dx
+    mov al, 0xC8            ; READ DMA to 3000h
+    out dx, al
+    mov dx, 0x3F6
+    mov al, 0x08            ; interrupts on: the bus master's Interrupt bit follows the line
+    out dx, al
+    mov dx, 0xC002
+    mov al, 0x06            ; clear Interrupt and Error
+    out dx, al
+    mov dx, 0xC000
+    mov al, 0x09            ; start, to memory
+    out dx, al
+    mov dx, 0xC002
+.dma:
+    in al, dx
+    test al, 4
+    jz .dma
+    mov dx, 0xC000
+    xor al, al
+    out dx, al
+    call wait_ready
+    call 0x3000             ; the routine the disk brought: 'N'
+    mov al, 0
+    out 0xF4, al
+wait_ready:
+    mov dx, 0x1F7
+.l: in al, dx
+    test al, 0x80
+    jnz .l
+    ret
+fail:
+    mov al, 'F'
+    out 0xE9, al
+    mov al, 1
+    out 0xF4, al
+`));
+  startRealMode(c);
+  let r = 0;
+  for (let i = 0; i < 200; i++) {
+    r = c.run(100_000);
+    if (r === 9) { h.serve(); continue; } // EXIT_DISK
+    if (r !== Exit.BUDGET) break;
+  }
+  assert.equal(r, Exit.DEBUG_EXIT);
+  assert.equal(Buffer.from(c.drain(Channel.DEBUGCON)).toString(), "ON", "old code, then the code DMA wrote over it");
+  const id = new Uint16Array(c.readPhys(0x1000, 512).buffer.slice(0));
+  assert.equal(ataString(id, 27, 20), "WEBPC ATA DISK");
+  expectSectors(h, HDA, 3, c.readPhys(0x2000, 1024));
 });

@@ -49,6 +49,13 @@ export function putDmaModes(buf: u32, d: u32): void {
   store<u16>(buf + 88 * 2, <u16>w88);
 }
 
+/** Word 93, hardware reset result (8.15.50): set by jumper, diagnostics passed, 80-conductor cable (bit 13);
+ *  device 0 either saw device 1 (PDIAG-, DASP-: bits 4-5) or answers for it (bit 6). */
+export function resetResult(d: u32): u32 {
+  if ((d & 1) != 0) return 0x6B00; // device 1: bit 8 one, jumper (bits 10-9 = 01b), PDIAG- asserted (bit 11)
+  return 0x600B | (present(d + 1) ? 0x0030 : 0x0040);
+}
+
 function defaultCylinders(total: u64): u32 {
   const c = total / (16 * 63);
   return c > 16383 ? 16383 : <u32>c;
@@ -91,7 +98,7 @@ function identify(d: u32): void {
   w(buf, 86, 0x3400);
   w(buf, 87, 0x4000);
   putDmaModes(buf, d);
-  w(buf, 93, (d & 1) == 0 ? 0x600B : 0x6B00); // hardware reset result: jumper, diagnostics passed; 80-wire cable
+  w(buf, 93, resetResult(d));
   w(buf, 100, <u32>total & 0xFFFF); w(buf, 101, <u32>(total >> 16) & 0xFFFF); // LBA48 sectors (words 100-103)
   w(buf, 102, <u32>(total >> 32) & 0xFFFF); w(buf, 103, <u32>(total >> 48) & 0xFFFF);
   putChecksum(buf);

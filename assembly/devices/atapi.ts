@@ -12,7 +12,7 @@ import {
   T_LBA, T_LEFT, T_POS, T_END, T_BLOCK_END, T_BLOCK, T_CHUNK, T_PACKET, T_WAITING, T_PHASE, T_XFER,
   PH_IDLE, PH_PIO_IN, PH_PACKET, PH_DMA, ACT_NEXT_BLOCK, ACT_PACKET, BLOCK_NS, CMD_NS,
 } from "./ide";
-import { putString, putChecksum, putDmaModes, diagnostic, w } from "./ata";
+import { putString, putChecksum, putDmaModes, diagnostic, w, resetResult } from "./ata";
 import {
   diskRequest, diskSectors, diskSectorSize, diskHasMedia, diskTakeChanged, diskEject, OP_READ, RESULT_OK,
 } from "../bus/disk";
@@ -176,7 +176,7 @@ function identifyPacket(d: u32): void {
   w(buf, 83, 0x4000); w(buf, 84, 0x4000);
   w(buf, 85, 0x4010); w(buf, 86, 0x0000); w(buf, 87, 0x4000);
   putDmaModes(buf, d);
-  w(buf, 93, (d & 1) == 0 ? 0x600B : 0x6B00);
+  w(buf, 93, resetResult(d));
   putChecksum(buf);
 }
 

@@ -163,14 +163,17 @@ function updateIrq(c: u32): void {
   const level: u8 = load<u8>(ch + C_PENDING) != 0 && (load<u8>(ch + C_CTRL) & CTRL_NIEN) == 0 ? 1 : 0;
   if (level == load<u8>(ch + C_LEVEL)) return;
   store<u8>(ch + C_LEVEL, level);
+  // the bus-master Interrupt bit latches the rising edge of the channel's interrupt line (SFF-8038i BMISX bit 2);
+  // with nIEN set the drive does not drive the line, so the bit stays clear
+  if (level != 0) store<u8>(ch + C_BMSTATUS, load<u8>(ch + C_BMSTATUS) | BMS_IRQ);
   setIsaIrq(14 + c, level != 0); // legacy mode: primary IRQ 14, secondary IRQ 15 (PIIX3 2.6)
 }
 
-/** The drive asserts INTRQ (the bus-master status Interrupt bit follows the line: SFF-8038i BMISX bit 2). */
+/** The drive asserts INTRQ. */
 export function raiseIrq(d: u32): void {
   const ch = chan(channelOf(d));
   store<u8>(ch + C_PENDING, 1);
-  store<u8>(ch + C_BMSTATUS, load<u8>(ch + C_BMSTATUS) | BMS_IRQ);
+  if (load<u8>(ch + C_LEVEL) != 0) { store<u8>(ch + C_LEVEL, 0); setIsaIrq(14 + channelOf(d), false); } // a new edge
   updateIrq(channelOf(d));
 }
 
