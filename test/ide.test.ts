@@ -8,6 +8,10 @@ import { createCore } from "../web/machine/node.ts";
 import { Core, Exit, Channel } from "../web/machine/core.ts";
 import { initPicsAsBios, startRealMode } from "./util/machines.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
 
 const HDA = 2, HDB = 3, HDC = 4;
 const KIND_HD = 2, KIND_CD = 3;
@@ -825,4 +829,80 @@ fail:
   const id = new Uint16Array(c.readPhys(0x1000, 512).buffer.slice(0));
   assert.equal(ataString(id, 27, 20), "WEBPC ATA DISK");
   expectSectors(h, HDA, 3, c.readPhys(0x2000, 1024));
+});
+
+// ---- QEMU as the oracle for the packet protocol -------------------------------------------------------------------------
+interface Rec { packet: number[]; chunks: number[][]; status: number[] }
+/** Parse the probe's output (test/ide/atapi-oracle.asm) after its EEh marker. */
+function parseProbe(out: Uint8Array): Rec[] {
+  let i = out.indexOf(0xEE) + 1;
+  assert.ok(i > 0, "marker");
+  const recs: Rec[] = [];
+  while (i < out.length) {
+    assert.equal(out[i], 0xA5, `record at ${i}`);
+    const r: Rec = { packet: [out[i + 1], out[i + 2]], chunks: [], status: [] };
+    i += 3;
+    while (out[i] === 0x44) {
+      const n = out[i + 2] | (out[i + 3] << 8), shown = Math.min(n, 24);
+      const chunk = [...out.subarray(i + 1, i + 4 + shown + 1)];
+      // REQUEST SENSE: QEMU sets the VALID bit (F0h) with an information field of zero; we report 70h
+      if (chunk[3] === 0xF0) { chunk[3] = 0x70; chunk[chunk.length - 1] = (chunk[chunk.length - 1] - 0x80) & 0xFF; }
+      r.chunks.push(chunk);
+      i += 4 + shown + 1;
+    }
+    assert.equal(out[i], 0x53);
+    r.status = [out[i + 1], out[i + 2], out[i + 3]];
+    recs.push(r);
+    i += 4;
+  }
+  return recs;
+}
+
+test("ATAPI against QEMU: the same probe program sees the same packet protocol and replies (PIO, byte count limits)", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  if (spawnSync("qemu-system-i386", ["--version"], { stdio: "ignore" }).status !== 0) { t.skip("qemu-system-i386 is not installed"); return; }
+  const prog = assemble(readFileSync(new URL("./ide/atapi-oracle.asm", import.meta.url), "utf8"));
+  const blocks = 300;
+  const dir = mkdtempSync(join(tmpdir(), "webpc-ide-"));
+  try {
+    const fd = new Uint8Array(1474560); fd.set(prog);
+    writeFileSync(join(dir, "fd.img"), fd);
+    const iso = new Uint8Array(blocks * 2048);
+    for (let lba = 0; lba < blocks; lba++) for (let k = 0; k < 2048; k++) iso[lba * 2048 + k] = pattern(HDC, lba, k);
+    writeFileSync(join(dir, "cd.iso"), iso);
+    spawnSync("qemu-system-i386", ["-M", "pc", "-display", "none", "-nodefaults",
+      "-drive", `file=${join(dir, "fd.img")},if=floppy,format=raw`, "-drive", `file=${join(dir, "cd.iso")},if=ide,index=2,media=cdrom,format=raw`,
+      "-boot", "a", "-device", "isa-debugcon,iobase=0xe9,chardev=c", "-chardev", `file,id=c,path=${join(dir, "out.bin")}`,
+      "-device", "isa-debug-exit,iobase=0xf4"], { timeout: 60_000, stdio: "ignore" });
+    const qemu = parseProbe(new Uint8Array(readFileSync(join(dir, "out.bin"))));
+    // known difference: QEMU gives the lead-out of the TOC control 6 (copy permitted); we repeat track 1's control 4
+    for (const rec of qemu.slice(1, 3)) for (const ch of rec.chunks) {
+      const at = ch.findIndex((b, j) => b === 0x16 && ch[j + 1] === 0xAA);
+      if (at >= 0) { ch[at] = 0x14; ch[ch.length - 1] = (ch[ch.length - 1] - 2) & 0xFF; }
+    }
+    // and QEMU leaves the session-info descriptor zero; MMC-2 5.23.3 has ADR/control and the first track number there
+    const s1 = qemu[3].chunks[0]; // [reason, count lo, count hi, 12 bytes, sum]
+    if (s1 && s1[3 + 5] === 0 && s1[3 + 6] === 0) { s1[3 + 5] = 0x14; s1[3 + 6] = 1; s1[s1.length - 1] = (s1[s1.length - 1] + 0x15) & 0xFF; }
+
+    const { c, h } = await machine();
+    c.exports.attachTestDevices(0xE9, 0xF4, 0);
+    h.attach(HDC, KIND_CD, blocks, 2048, true);
+    c.writePhys(0x7C00, prog);
+    startRealMode(c);
+    let r = 0;
+    for (let i = 0; i < 2000; i++) {
+      r = c.run(100_000);
+      if (r === 9) { h.serve(); continue; }
+      if (r !== Exit.BUDGET) break;
+    }
+    assert.equal(r, Exit.DEBUG_EXIT);
+    const ours = parseProbe(c.drain(Channel.DEBUGCON));
+    const names = ["READ CAPACITY", "READ TOC 0", "READ TOC 0 MSF", "READ TOC 1", "READ(10) limit 2048", "READ(10) limit 1001h",
+      "READ(12) limit 1800h", "READ(10) past the end", "REQUEST SENSE", "opcode FFh", "REQUEST SENSE", "INQUIRY header", "TEST UNIT READY"];
+    assert.equal(ours.length, names.length);
+    assert.equal(qemu.length, names.length);
+    for (let k = 0; k < names.length; k++) assert.deepEqual(ours[k], qemu[k], names[k]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -57,12 +57,13 @@ function complete(d: u32): void {
   raiseIrq(d);
 }
 
-/** CHECK CONDITION: ERR, the sense key in error register bits 7-4 (8.21.5), sense data for REQUEST SENSE. */
+/** CHECK CONDITION: ERR, the sense key in error register bits 7-4 (8.21.5; ABRT left clear, as QEMU's drive
+ *  does), sense data for REQUEST SENSE. */
 function checkCondition(d: u32, key: u8, asc: u8, ascq: u8): void {
   setSense(d, key, asc, ascq);
   setPhase(d, PH_IDLE);
   setTf(d, T_KIND, K_NONE);
-  setTf(d, T_ERROR, (key << 4) | ER_ABRT);
+  setTf(d, T_ERROR, key << 4);
   setTf(d, T_NSECT, IR_IO | IR_COD);
   setStatus(d, ST_DRDY | ST_ERR);
   raiseIrq(d);
