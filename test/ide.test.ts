@@ -290,6 +290,7 @@ test("IDE: PIO READ SECTORS (LBA28): one interrupt and DRQ block per sector, BSY
   }
   assert.equal(alt(c, P), DRDY | DSC, "after the last block: ready, no interrupt (9.7)");
   assert.equal(irq14(c), false);
+  assert.deepEqual([2, 3, 4, 5, 6].map((r) => inb(c, P + r)), [0, 0x36, 0x12, 0, 0xE0], "count 0, the last sector read");
 });
 
 test("IDE: CHS addressing through INITIALIZE DEVICE PARAMETERS; LBA48 READ SECTOR(S) EXT with HOB bytes", async () => {

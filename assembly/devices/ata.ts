@@ -122,9 +122,12 @@ export function ataFail(d: u32, err: u8, fault: bool): void {
   raiseIrq(d);
 }
 
-/** Put a sector address into the registers in the form the command used (LBA28, LBA48 or CHS). */
+/** Put a sector address into the registers in the form the command used (LBA28, LBA48 or CHS): at completion the
+ *  last sector transferred with a sector count of zero, after an error the failing sector (the drive manuals'
+ *  READ SECTORS outputs, e.g. Seagate ST3636A 5.4.10; QEMU leaves the next sector instead). */
 function setAddress(d: u32, lba: u64): void {
   const s = drv(d);
+  store<u8>(s + T_NSECT, 0); store<u8>(s + T_NSECT + 1, 0);
   if (tf(d, T_LBA48) != 0) {
     store<u8>(s + T_LBAL, <u8>lba); store<u8>(s + T_LBAM, <u8>(lba >> 8)); store<u8>(s + T_LBAH, <u8>(lba >> 16));
     store<u8>(s + T_LBAL + 1, <u8>(lba >> 24)); store<u8>(s + T_LBAM + 1, <u8>(lba >> 32)); store<u8>(s + T_LBAH + 1, <u8>(lba >> 40));
@@ -389,8 +392,9 @@ export function ataCommand(d: u32): void {
     case 0x25: dmaCommand(d, true, false); return; // READ DMA EXT (8.24)
     case 0xCA: case 0xCB: dmaCommand(d, false, true); return; // WRITE DMA (8.45)
     case 0x35: dmaCommand(d, true, true); return; // WRITE DMA EXT (8.46)
-    case 0x40: case 0x41: if (setupTransfer(d, false)) done(d); return; // READ VERIFY SECTOR(S) (8.33)
-    case 0x42: if (setupTransfer(d, true)) done(d); return; // READ VERIFY SECTOR(S) EXT (8.34)
+    case 0x40: case 0x41: case 0x42: // READ VERIFY SECTOR(S) (8.33), EXT (8.34): nothing to move
+      if (setupTransfer(d, cmd == 0x42)) { setAddress(d, load<u64>(drv(d) + T_LBA) + load<u32>(drv(d) + T_LEFT) - 1); done(d); }
+      return;
     case 0x70: // SEEK (8.36)
       if (decodeAddress(d, false)) {
         if (load<u64>(drv(d) + T_LBA) >= diskSectors(diskOf(d))) ataFail(d, ER_IDNF, false); else done(d);
