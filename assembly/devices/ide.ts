@@ -172,8 +172,7 @@ function updateIrq(c: u32): void {
 /** The drive asserts INTRQ. */
 export function raiseIrq(d: u32): void {
   const ch = chan(channelOf(d));
-  store<u8>(ch + C_PENDING, 1);
-  if (load<u8>(ch + C_LEVEL) != 0) { store<u8>(ch + C_LEVEL, 0); setIsaIrq(14 + channelOf(d), false); } // a new edge
+  store<u8>(ch + C_PENDING, 1); // a line still asserted stays so: no new edge (the host has not read Status)
   updateIrq(channelOf(d));
 }
 
