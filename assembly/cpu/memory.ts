@@ -88,8 +88,12 @@ export function writeSys16(lin: u32, v: u32): void { writeLinPlain(lin, 2, v, fa
 export function writeSys32(lin: u32, v: u32): void { writeLinPlain(lin, 4, v, false); }
 
 // ---- slow paths ----------------------------------------------------------------------------------------------
-const WRITE_DENY_SUP: i32 = TLB_NO_SUP_WRITE | TLB_NOT_DIRTY;
-const WRITE_DENY_USER: i32 = TLB_NO_USER | TLB_NO_USER_WRITE | TLB_NOT_DIRTY;
+// (lazy: initialised at first use, so the module start-up order -- devices reached from bus/physmem that import
+// bus/pci -> sysctrl -> cpu/paging -- cannot meet these before paging's constants)
+// @ts-ignore: decorator
+@lazy const WRITE_DENY_SUP: i32 = TLB_NO_SUP_WRITE | TLB_NOT_DIRTY;
+// @ts-ignore: decorator
+@lazy const WRITE_DENY_USER: i32 = TLB_NO_USER | TLB_NO_USER_WRITE | TLB_NOT_DIRTY;
 
 /** TLB entry allowing a read of the page of `lin`, filling it if needed; 0 after a fault. */
 function entryForRead(lin: u32, user: bool): i32 {
