@@ -480,3 +480,47 @@ test("Bochs VBE: banked 64 KiB window at A0000h, 8 bpp through the DAC (6-bit an
   dispi(4, 0); v.render();
   assert.equal(e.displayMode(), 1);
 });
+
+test("VGA mode 0Dh (320 x 200, 16 colours): half dot clock doubles dots, doublescan doubles lines", async () => {
+  const c = await machine(), v = vga(c);
+  // IBM mode table, mode 0Dh
+  v.out(0x3C2, 0x63);
+  [0x03, 0x09, 0x0F, 0x00, 0x06].forEach((x, i) => v.seq(i, x));
+  v.crtc(0x11, 0x0E);
+  [0x2D, 0x27, 0x28, 0x90, 0x2B, 0x80, 0xBF, 0x1F, 0x00, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x9C, 0x8E, 0x8F, 0x14, 0x00, 0x96, 0xB9, 0xE3, 0xFF].forEach((x, i) => v.crtc(i, x));
+  [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x0F, 0xFF].forEach((x, i) => v.gc(i, x));
+  for (let i = 0; i < 16; i++) v.attr(i, i < 8 ? i : i + 8, 0);
+  [0x01, 0x00, 0x0F, 0x00, 0x00].forEach((x, i) => v.attr(0x10 + i, x, 0));
+  v.inb(0x3DA); v.out(0x3C0, 0x20);
+  // pixel (17, 9) in colour 2 (green): byte 9 * 40 + 2, bit 7 - 1, plane 1
+  v.seq(2, 0x02); v.wr(0xA0000 + 9 * 40 + 2, 0x40); v.seq(2, 0x0F);
+  v.render();
+  assert.deepEqual([c.exports.displayWidth(), c.exports.displayHeight()], [640, 400]);
+  const green = rgb(0, 0x2A, 0);
+  for (const [x, y] of [[34, 18], [35, 18], [34, 19], [35, 19]]) assert.equal(v.pixel(x, y), green, `dot ${x},${y}`);
+  assert.equal(v.pixel(36, 18), 0); assert.equal(v.pixel(33, 18), 0); assert.equal(v.pixel(34, 20), 0);
+});
+
+test("VGA mode 04h (CGA 320 x 200, 4 colours): odd/even planes, interleaved shift, odd lines at +2000h", async () => {
+  const c = await machine(), v = vga(c);
+  // IBM mode table, mode 04h
+  v.out(0x3C2, 0x63);
+  [0x03, 0x09, 0x03, 0x00, 0x02].forEach((x, i) => v.seq(i, x));
+  v.crtc(0x11, 0x0E);
+  [0x2D, 0x27, 0x28, 0x90, 0x2B, 0x80, 0xBF, 0x1F, 0x00, 0xC1, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x9C, 0x8E, 0x8F, 0x14, 0x00, 0x96, 0xB9, 0xA2, 0xFF].forEach((x, i) => v.crtc(i, x));
+  [0x00, 0x00, 0x00, 0x00, 0x00, 0x30, 0x0F, 0x0F, 0xFF].forEach((x, i) => v.gc(i, x));
+  [0x00, 0x13, 0x15, 0x17, 0x02, 0x04, 0x06, 0x07, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17].forEach((x, i) => v.attr(i, x, 0));
+  [0x01, 0x00, 0x03, 0x00, 0x00].forEach((x, i) => v.attr(0x10 + i, x, 0));
+  v.inb(0x3DA); v.out(0x3C0, 0x20);
+  // pixel (5, 3) colour 1 and pixel (6, 2) colour 3: CGA layout, 2 bits per pixel, 80 bytes per line pair
+  v.wr(0xB8000 + 0x2000 + 80 + 1, 0x10);
+  v.wr(0xB8000 + 80 + 1, 0x0C);
+  v.render();
+  assert.deepEqual([c.exports.displayWidth(), c.exports.displayHeight()], [640, 400]);
+  const cyan = rgb(0, 0x3F, 0x2A), grey = rgb(0x2A, 0x3F, 0x2A);
+  for (const [x, y] of [[10, 6], [11, 7]]) assert.equal(v.pixel(x, y), cyan, `dot ${x},${y}: AR01h = 13h`);
+  for (const [x, y] of [[12, 4], [13, 5]]) assert.equal(v.pixel(x, y), grey, `dot ${x},${y}: AR03h = 17h`);
+  assert.equal(v.pixel(12, 6), 0); assert.equal(v.pixel(10, 4), 0);
+});
