@@ -24,6 +24,7 @@ import {
   PCI_SUBSYSTEM_VENDOR_ID, PCI_SUBSYSTEM_ID,
 } from "../bus/pci";
 import { clockNow } from "../bus/clock";
+import { tlbFlushAll } from "../cpu/paging";
 import { vgaLegacyRead, vgaLegacyWrite, vramRead, vramWrite } from "./vga_mem";
 import { vbeReset, vbeIndexWrite, vbeDataRead, vbeDataWrite, vbeRead, vbeWrite } from "./vbe";
 import { inputStatus1 } from "./vga_render";
@@ -109,10 +110,10 @@ function remapBar(cfg: u32, bar: u32, slot: u32, size: u32): bool {
 export function vgaConfigWritten(cfg: u32, off: u32, size: u32): void {
   const end = off + size;
   if (!(off < 0x06 && end > 0x04) && !(off < 0x14 && end > 0x10) && !(off < 0x1C && end > 0x18)) return;
-  // No TLB flush is needed: the BARs only ever move between unmapped and VGA pages, and the TLB sends every access
-  // to a page that is neither RAM nor ROM down the slow path, which looks the page type up again (cpu/memory.ts).
-  remapBar(cfg, 0, V_LFB_MAPPED, LFB_SIZE);
-  remapBar(cfg, 2, V_MMIO_MAPPED, MMIO_BAR_SIZE);
+  // The BARs only move between unmapped and VGA pages, which the TLB always sends down the slow path (it looks the
+  // page type up again), so the flush is for safety, not correctness; BARs move a handful of times per boot.
+  const moved = remapBar(cfg, 0, V_LFB_MAPPED, LFB_SIZE);
+  if (remapBar(cfg, 2, V_MMIO_MAPPED, MMIO_BAR_SIZE) || moved) tlbFlushAll();
 }
 
 // ---- memory -----------------------------------------------------------------------------------------------
