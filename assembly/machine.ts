@@ -41,6 +41,15 @@ import { intrUpdate, intrPending, intrAcknowledge, setIsaIrq } from "./bus/intc"
 import { blocksInit, invalidateCodeRange, flushBlockCache } from "./translate/blocks";
 import { tlbFlushAll, updateTlbMasks } from "./cpu/paging";
 import { resetCpu } from "./cpu/reset";
+// VGA display exports
+import {
+  displayRender as vgaDisplayRender, displayWidth as vgaDisplayWidth, displayHeight as vgaDisplayHeight,
+  displayDirtyTop as vgaDisplayDirtyTop, displayDirtyBottom as vgaDisplayDirtyBottom, displayMode as vgaDisplayMode,
+  screenText as vgaScreenText, TEXT_BUFFER as VGA_TEXT_BUFFER,
+} from "./devices/vga_render";
+import { PICTURE as VGA_PICTURE } from "./devices/vga";
+import { setPageTypes, physRead8, physRead16, physRead32, physWrite8, physWrite16, physWrite32 } from "./bus/physmem";
+import { PT_RAM } from "./layout";
 import { updateBreakpoints } from "./cpu/debug";
 import { runCpu } from "./translate/execute";
 import { updateMode, updateAllSegChecks, setSegment, setCpl } from "./cpu/segments";
@@ -363,3 +372,27 @@ export function lapicInService(): i32 { return lapicHighestIsr(); }
 /** CMOS byte 10h nibble for floppy drive 0/1 (0 none, 1 360K, 2 1.2M, 3 720K, 4 1.44M, 5 2.88M), chosen to fit
  *  the media attached; and the media geometry (tracks | heads << 8 | sectors per track << 16 | rate << 24). */
 export { fdcDriveType, fdcGeometry } from "./devices/fdc";
+// ---- VGA (devices/vga.ts, vga_render.ts): the display for the host, and test helpers ---------------------------
+/** Bring the RGBA picture up to date at the current virtual time; nonzero if any line changed since the last call
+ *  (the changed lines are displayDirtyTop()..displayDirtyBottom(), -1 when none). */
+export function displayRender(): u32 { return vgaDisplayRender(); }
+export function displayWidth(): u32 { return vgaDisplayWidth(); }
+export function displayHeight(): u32 { return vgaDisplayHeight(); }
+/** Linear address of the RGBA picture (row stride = width * 4). */
+export function displayBuffer(): u32 { return VGA_PICTURE; }
+export function displayDirtyTop(): i32 { return vgaDisplayDirtyTop(); }
+export function displayDirtyBottom(): i32 { return vgaDisplayDirtyBottom(); }
+/** 0 off/blank, 1 text, 2 graphics (as of the last displayRender). */
+export function displayMode(): u32 { return vgaDisplayMode(); }
+/** Write the visible text screen as CP437 bytes to screenTextBuffer(); rows << 16 | columns, 0 if not text. */
+export function screenText(): u32 { return vgaScreenText(); }
+export function screenTextBuffer(): u32 { return VGA_TEXT_BUFFER; }
+/** Give [phys, phys+size) back to RAM (test rigs that want the whole first MiB as RAM, e.g. SingleStepTests). */
+export function releaseMemory(phys: u32, size: u32): void { setPageTypes(phys, size, PT_RAM); tlbFlushAll(); }
+/** A physical memory access through the bus (RAM, ROM, MMIO devices), for device tests. */
+export function busRead(phys: u32, size: u32): u32 {
+  return size == 4 ? physRead32(phys) : size == 2 ? physRead16(phys) : physRead8(phys);
+}
+export function busWrite(phys: u32, v: u32, size: u32): void {
+  if (size == 4) physWrite32(phys, v); else if (size == 2) physWrite16(phys, v); else physWrite8(phys, v);
+}

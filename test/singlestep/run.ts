@@ -141,6 +141,8 @@ export async function runSingleStep(opts: { filter?: RegExp; flavour?: Flavour; 
   const c = await createCore(16 << 20, opts.flavour ?? "debug");
   // the data wants every port to read FFh (the recording rig had no devices): unplug every device's ports
   c.exports.releasePorts(0, 0x10000);
+  // VGA: the whole first MiB is RAM for these tests (the VGA window A0000h-BFFFFh goes back to RAM)
+  c.exports.releaseMemory(0xA0000, 0x20000);
   const files = readdirSync(DATA_DIR).filter(f => f.endsWith(".json.gz")).sort();
   const summary: Summary = { files: [], passed: 0, failed: 0, skipped: 0 };
   for (const gz of files) {

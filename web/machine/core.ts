@@ -99,6 +99,26 @@ interface CoreExports {
   /** Media geometry: tracks | heads << 8 | sectors per track << 16 | data rate code << 24; 0 without media. */
   fdcGeometry(drive: number): number;
   table: WebAssembly.Table;
+  // ---- VGA (assembly/devices/vga*.ts): the display for the host, text readout, bus access for device tests ----
+  /** Bring the RGBA picture up to date at the current virtual time; nonzero if any line changed. */
+  displayRender(): number;
+  displayWidth(): number;
+  displayHeight(): number;
+  /** Linear address of the RGBA picture, row stride width * 4. */
+  displayBuffer(): number;
+  /** Lines changed by the last displayRender (-1 when none). */
+  displayDirtyTop(): number;
+  displayDirtyBottom(): number;
+  /** 0 off/blank, 1 text, 2 graphics (as of the last displayRender). */
+  displayMode(): number;
+  /** The visible text screen as CP437 bytes at screenTextBuffer(): rows << 16 | columns, 0 outside text modes. */
+  screenText(): number;
+  screenTextBuffer(): number;
+  /** Give [phys, phys+size) back to RAM (rigs that want the whole first MiB as RAM). */
+  releaseMemory(phys: number, size: number): void;
+  /** A physical memory access through the bus (RAM, ROM, MMIO devices). */
+  busRead(phys: number, size: number): number;
+  busWrite(phys: number, v: number, size: number): void;
   [name: string]: unknown;
 }
 
