@@ -7,6 +7,7 @@
 // deterministic runs), answer disk requests, carry serial bytes, keys and the screen in and out.
 import { Core, Exit, Channel, EXIT_NAMES } from "./core.ts";
 import { planLinuxBoot, isBzImage, KernelError } from "./linux-boot.ts";
+import { scancodes, textToKeys, KeyEvent } from "./keyboard.ts";
 import { LoadError, type ModuleSpec } from "./multiboot.ts";
 import { planMultibootBoot, hasMultibootHeader, MULTIBOOT_PLAN_FILE, MULTIBOOT_DATA_FILE, MULTIBOOT_ROM_FILE } from "./multiboot-boot.ts";
 
@@ -106,6 +107,10 @@ export class PC {
   private exits: Record<string, number> = {};
   private hostMs = 0;
   private pendingDisk = new Set<number>();
+  /** Keys waiting to be typed (typeText): one event every KEY_GAP_NS of virtual time, like a fast typist. */
+  private keyQueue: KeyEvent[] = [];
+  private nextKeyAt = 0n;
+  private keyWaiters: (() => void)[] = [];
 
   private constructor(core: Core, opts: PCOptions, ramSize: number) {
     this.core = core; this.opts = opts; this.ramSize = ramSize;
@@ -289,6 +294,7 @@ export class PC {
     const realtime = (this.opts.clock ?? "realtime") === "realtime";
     while (now() - t0 < ms) {
       this.feedSerial();
+      this.feedKeys();
       const r = x.run(200_000);
       const name = EXIT_NAMES[r] ?? String(r);
       this.exits[name] = (this.exits[name] ?? 0) + 1;
@@ -407,6 +413,70 @@ export class PC {
     }
   }
 
+  /** Press or release a key (KeyboardEvent.code names, web/machine/keyboard.ts). Unknown codes are refused. */
+  keyDown(code: string): void { this.key(code, true); }
+  keyUp(code: string): void { this.key(code, false); }
+  private key(code: string, down: boolean): void {
+    const bytes = scancodes(code, down);
+    if (!bytes) throw new PCError(`unknown key code "${code}"`);
+    for (const b of bytes) this.core.exports.keyboardScancode(b);
+  }
+
+  /**
+   * Type `text` on the keyboard (US layout; "\n" is Enter), one key event every 15 ms of guest time, while
+   * runSlice runs the machine. Resolves when the last key is released. Characters a US keyboard cannot type
+   * are refused before anything is typed.
+   */
+  typeText(text: string): Promise<void> {
+    const { events, untypable } = textToKeys(text);
+    if (untypable.length) throw new PCError(`cannot type ${untypable.map((u) => JSON.stringify(u.char)).join(", ")} on a US keyboard`);
+    this.keyQueue.push(...events);
+    return new Promise((resolve) => this.keyWaiters.push(resolve));
+  }
+
+  private feedKeys(): void {
+    if (this.keyQueue.length === 0) return;
+    const now = BigInt.asUintN(64, this.core.exports.clockNowNs());
+    if (now < this.nextKeyAt) return;
+    const e = this.keyQueue.shift()!;
+    this.key(e.code, e.down);
+    this.nextKeyAt = now + 15_000_000n;
+    if (this.keyQueue.length === 0) { const w = this.keyWaiters; this.keyWaiters = []; for (const f of w) f(); }
+  }
+
+  // ---- the screen -------------------------------------------------------------------------------------------
+  /** The VGA text screen as rows of text (CP437 shown as Unicode), or null in graphics modes. */
+  screenText(): string[] | null {
+    const x = this.core.exports;
+    const rc = x.screenText() >>> 0;
+    if (rc === 0) return null;
+    const rows = rc >>> 16, cols = rc & 0xFFFF;
+    const buf = this.core.u8.subarray(x.screenTextBuffer(), x.screenTextBuffer() + rows * cols);
+    const out: string[] = [];
+    for (let r = 0; r < rows; r++) {
+      let line = "";
+      for (let c = 0; c < cols; c++) line += CP437[buf[r * cols + c]];
+      out.push(line.replace(/\s+$/, ""));
+    }
+    return out;
+  }
+
+  /** The picture as the guest shows it now (RGBA, row stride width * 4). */
+  screenshot(): { width: number; height: number; rgba: Uint8Array } {
+    const x = this.core.exports;
+    x.displayRender();
+    const width = x.displayWidth(), height = x.displayHeight();
+    const at = x.displayBuffer();
+    return { width, height, rgba: this.core.u8.slice(at, at + width * height * 4) };
+  }
+
+  displayMode(): { kind: "off" | "text" | "graphics"; width: number; height: number } {
+    const x = this.core.exports;
+    x.displayRender();
+    const kind = (["off", "text", "graphics"] as const)[x.displayMode()] ?? "off";
+    return { kind, width: x.displayWidth(), height: x.displayHeight() };
+  }
+
   /** Ask a running runSlice to return at the next instruction boundary, and refuse to run again. */
   stop(): void { this.stopped = true; this.core.exports.requestHostExit(); }
 
@@ -433,3 +503,11 @@ export class PC {
 }
 
 function sleep(ms: number): Promise<void> { return new Promise((r) => setTimeout(r, ms)); }
+
+/** Code page 437 (the VGA's character set) as Unicode; control-character positions show their glyphs. */
+export const CP437 = [
+  ..." ☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼",
+  ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)), "⌂",
+  ..."ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀",
+  ..."αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■ ",
+];
