@@ -326,3 +326,42 @@ test("PNG: stored and compressed images decode to the same pixels", () => {
   const f = spawnSync("file", ["-b", path], { encoding: "utf8" });
   if (f.status === 0) assert.match(f.stdout, /PNG image data, 67 x 45, 8-bit\/color RGBA, non-interlaced/);
 });
+
+// ---- end to end: node --import tsx web/cli-vm.ts ----
+
+const havePC = existsSync(join(root, "web/machine/pc.ts"));
+const haveImages = existsSync(join(root, "public/images/manifest.json"));
+function vm(args: string[], timeoutMs = 60_000) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "web/cli-vm.ts"), ...args], { cwd: root, encoding: "utf8", timeout: timeoutMs, input: "" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("cli: usage and input errors exit 2 with a message naming the problem", { skip: !havePC && "web/machine/pc.ts not there yet" }, () => {
+  let r = vm(["--help"]);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /usage: npm run vm -- \[options\][^]*-cdrom FILE[^]*--until TEXT/);
+  r = vm(["--frobnicate"]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^vm: unknown option --frobnicate; valid options: .*-hda .*--screenshot/);
+  const missing = join(tmp, "no-such-disk.img");
+  r = vm(["-hda", missing, "-bios", join(tmp, "bios.bin")]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /firmware .*bios\.bin: no such file/);
+  writeFileSync(join(tmp, "bios.bin"), new Uint8Array(65536));
+  r = vm(["-hda", missing, "-bios", join(tmp, "bios.bin")]);
+  assert.equal(r.status, 2);
+  assert.ok(r.stderr.includes(`disk image ${missing} (-hda): no such file`), r.stderr);
+  const odd = join(tmp, "odd.img");
+  writeFileSync(odd, new Uint8Array(1000));
+  r = vm(["-fda", odd, "-bios", join(tmp, "bios.bin")]);
+  assert.equal(r.status, 2);
+  assert.ok(r.stderr.includes(`${odd}: 1000 bytes is not the size of any floppy format`), r.stderr);
+  writeFileSync(join(tmp, "empty.iso"), "");
+  r = vm(["-cdrom", join(tmp, "empty.iso"), "-bios", join(tmp, "bios.bin")]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /empty\.iso: the file is empty \(0 bytes\), not a CD image/);
+  // images not built
+  r = vm(["--images", join(tmp, "no-images")]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /profile linux-direct needs .*no-images\/manifest\.json: run `npm run images`/);
+});
