@@ -199,7 +199,8 @@ async function main(argv: string[]): Promise<number> {
       if (readyAt !== null && pc.stats().virtualNs - readyAt >= typeWaitNs) {
         typed = true;
         if (args.send !== undefined) pc.sendSerial(0, new Uint8Array([...args.send].map((c) => c.charCodeAt(0) & 0xff)));
-        if (args.type !== undefined) await pc.typeText(args.type);
+        // not awaited: the keys are spaced out in virtual time, which passes only while the loop runs slices
+        if (args.type !== undefined) pc.typeText(args.type).catch((e) => say(`--type: ${(e as Error).message}`));
       }
     }
     switch (reason) {
