@@ -10,7 +10,7 @@ import {
   portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2,
   DEV_PIC, DEV_PIT, DEV_PORT61, DEV_RTC, DEV_DMA, DEV_SYSCTRL, DEV_I8042, DEV_FDC, DEV_FWCFG, DEV_PCI,
 } from "./bus/ports";
-import { pciReset } from "./bus/pci";
+import { pciReset, pciFind, pciSetIntx } from "./bus/pci";
 import {
   diskReset, diskAttach, diskEject, diskFinish, diskPendingMask, diskBuffer, DRIVE_FDA, DRIVE_FDB, DISK_NONE,
 } from "./bus/disk";
@@ -21,7 +21,9 @@ import { ideReset, ideDiskDone } from "./devices/ide";
 import { vgaReset } from "./devices/vga";
 import { i8042Reset } from "./devices/i8042";
 import { fdcReset, fdcDiskDone } from "./devices/fdc";
-import { fwcfgReset } from "./devices/fwcfg";
+import { fwcfgReset, fwcfgSetItem, fwcfgClear } from "./devices/fwcfg";
+import { i440fxFirmwareInstalled } from "./devices/i440fx";
+import { pmPowerButton } from "./devices/piix4pm";
 import { lapicReset } from "./devices/lapic";
 import { ioapicReset } from "./devices/ioapic";
 import { sysctrlReset, setA20Gate } from "./devices/sysctrl";
@@ -292,5 +294,32 @@ export function diskBufferAddress(drive: u32): u32 { return diskBuffer(drive); }
 export function diskComplete(drive: u32, result: u32): bool {
   if (!diskFinish(drive, <u8>result)) return false;
   if (drive == DRIVE_FDA || drive == DRIVE_FDB) fdcDiskDone(drive, <u8>result); else ideDiskDone(drive, <u8>result);
+  return true;
+}
+
+// ---- firmware and fw_cfg (devices/i440fx.ts, devices/fwcfg.ts) ---------------------------------------------
+/** The host wrote the BIOS image (`size` bytes, 64 KiB multiple up to 1 MiB... at most ROM_SIZE) at the start of
+ *  the ROM area: map it below 4 GiB and its last 128 KiB at 0xE0000 (the ISA BIOS window), and let the
+ *  i440FX's PAM registers decide 0xC0000-0xFFFFF from now on. False if the size is not usable. */
+export function biosInstall(size: u32): bool {
+  if (size < 0x10000 || size > ROM_SIZE || (size & 0xFFFF) != 0) return false;
+  if (!mapRom(<u32>(0x1_0000_0000 - <u64>size), size, 0)) return false;
+  const low: u32 = size < 0x20000 ? size : 0x20000;
+  if (!mapRom(0x100000 - low, low, size - low)) return false;
+  i440fxFirmwareInstalled();
+  tlbFlushAll();
+  flushBlockCache();
+  return true;
+}
+/** Register fw_cfg item `key` with `size` bytes at linear address `addr` (host memory after guest RAM). */
+export function fwcfgItem(key: u32, addr: u32, size: u32): bool { return fwcfgSetItem(key, addr, size); }
+export function fwcfgClearItems(): void { fwcfgClear(); }
+/** The ACPI power button (a clean shutdown request to an ACPI guest). */
+export function powerButton(): void { pmPowerButton(); }
+/** Drive the INTx pin of PCI function `devfn` (device tests; devices call pciSetIntx themselves). */
+export function pciIntx(devfn: u32, level: bool): bool {
+  const cfg = pciFind(devfn);
+  if (cfg == 0) return false;
+  pciSetIntx(cfg, level);
   return true;
 }

@@ -157,6 +157,33 @@ function assembleMultiboot(ctx: Ctx, name: string): Uint8Array {
   } finally { rmSync(obj, { force: true }); rmSync(elf, { force: true }); }
 }
 
+/** An option ROM from images/firmware/NAME.asm (nasm -f bin): padded to 512-byte blocks, with its size byte, the
+ *  PnP header checksum and the ROM checksum (all bytes sum to 0) filled in. */
+function assembleOptionRom(ctx: Ctx, name: string): Uint8Array {
+  const dir = join(ctx.opts.cache, "firmware");
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `${name}.bin.tmp-${process.pid}`);
+  try {
+    tool(ctx, "nasm", ["-f", "bin", "-o", out, join(HERE, "firmware", `${name}.asm`)], "nasm");
+    const raw = readFileSync(out);
+    const rom = new Uint8Array(Math.ceil(raw.length / 512) * 512);
+    rom.set(raw);
+    rom[2] = rom.length / 512;
+    const pnp = rom[0x1A] | (rom[0x1B] << 8);
+    if (pnp !== 0) {
+      rom[pnp + 9] = 0;
+      let sum = 0;
+      for (let i = 0; i < rom[pnp + 5] * 16; i++) sum += rom[pnp + i];
+      rom[pnp + 9] = (256 - (sum & 0xFF)) & 0xFF;
+    }
+    rom[rom.length - 1] = 0;
+    let sum = 0;
+    for (const b of rom) sum += b;
+    rom[rom.length - 1] = (256 - (sum & 0xFF)) & 0xFF;
+    return rom;
+  } finally { rmSync(out, { force: true }); }
+}
+
 /** Module names (as in modinfo "depends=") -> .ko path, and each module's dependencies. */
 function moduleIndex(ctx: Ctx): Map<string, { path: string; deps: string[] }> {
   const base = join(pkg(ctx, "kernel").dir, "lib/modules", kernelRelease(ctx));
@@ -240,6 +267,12 @@ const RECIPES: Recipe[] = [
     description: "Our CPU benchmark (static i386 Linux program): integer, memory, branch and x87 kernels with timings and checksums.",
     extraKey: () => [toolVersion("i686-linux-gnu-gcc", "gcc-i686-linux-gnu")],
     build: (ctx) => compileC(ctx, "cpubench"),
+  },
+  {
+    id: "linuxboot", file: "linuxboot.bin", kind: "firmware", title: "Direct Linux boot option ROM", licence: "project", packages: [],
+    description: "Our option ROM for direct kernel boot: SeaBIOS boots it, it loads setup, kernel, initrd and command line from fw_cfg and enters the kernel.",
+    extraKey: () => [toolVersion("nasm", "nasm")],
+    build: (ctx) => assembleOptionRom(ctx, "linuxboot"),
   },
   {
     id: "mbhello", file: "mbhello.elf", kind: "kernel", title: "Multiboot hello kernel", licence: "project", packages: [],
@@ -344,17 +377,19 @@ function buildHardDisk(ctx: Ctx): Uint8Array {
 // ---------------------------------------------------------------------------------------------- profiles
 /** Every profile boots through SeaBIOS and its VGA BIOS, even a direct kernel boot (as QEMU does). */
 const FIRMWARE = { bios: "bios", vgabios: "vgabios" };
+/** Direct kernel boots also need our option ROM that loads the kernel from fw_cfg. */
+const KERNEL_FIRMWARE = { ...FIRMWARE, linuxboot: "linuxboot" };
 const PROFILES = [
   { id: "linux-direct", title: "Linux (direct boot)", description: "Debian's kernel and our BusyBox initramfs, loaded directly by the emulator (fastest).", memoryMiB: 128,
-    media: { ...FIRMWARE, kernel: "linux-kernel", initrd: "linux-initrd", fda: "guest-tools" }, cmdline: KERNEL_CMDLINE, boot: "kernel", expect: { serial: GUEST_BANNER } },
+    media: { ...KERNEL_FIRMWARE, kernel: "linux-kernel", initrd: "linux-initrd", fda: "guest-tools" }, cmdline: KERNEL_CMDLINE, boot: "kernel", expect: { serial: GUEST_BANNER } },
   { id: "linux-cd", title: "Linux from CD", description: "Boots the ISOLINUX CD through the BIOS (El Torito, ATAPI).", memoryMiB: 128,
     media: { ...FIRMWARE, cdrom: "linux-cd" }, boot: "cdrom", expect: { serial: GUEST_BANNER } },
   { id: "linux-hd", title: "Linux from hard disk", description: "Boots the FAT16 hard disk through the BIOS, MBR and SYSLINUX (ATA).", memoryMiB: 128,
     media: { ...FIRMWARE, hda: "linux-hd" }, boot: "hda", expect: { serial: GUEST_BANNER } },
   { id: "memtest86", title: "memtest86+", description: "Memtest86+ 32-bit, loaded as a kernel.", memoryMiB: 64,
-    media: { ...FIRMWARE, kernel: "memtest86" }, cmdline: "console=ttyS0,115200", boot: "kernel", expect: { serial: "Memtest86+" } },
+    media: { ...KERNEL_FIRMWARE, kernel: "memtest86" }, cmdline: "console=ttyS0,115200", boot: "kernel", expect: { serial: "Memtest86+" } },
   { id: "multiboot-hello", title: "Multiboot test kernel", description: "Our smallest test kernel (serial and port E9 output).", memoryMiB: 16,
-    media: { ...FIRMWARE, kernel: "mbhello" }, cmdline: "", boot: "kernel", expect: { serial: "WEBPC-MBHELLO" } },
+    media: { ...KERNEL_FIRMWARE, kernel: "mbhello" }, cmdline: "", boot: "kernel", expect: { serial: "WEBPC-MBHELLO" } },
   { id: "freedos", title: "FreeDOS (your floppy image)", description: "Boot a FreeDOS floppy image you provide.", memoryMiB: 16,
     media: { ...FIRMWARE }, boot: "fda", user: { slot: "fda", accept: [".img", ".ima"], hint: "a FreeDOS boot floppy (720 KiB or 1.44 MB)", testImage: "../shared/images/freedos722.img" } },
   { id: "kolibrios", title: "KolibriOS (your floppy image)", description: "Boot a KolibriOS floppy image you provide (VBE graphics).", memoryMiB: 64,

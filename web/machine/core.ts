@@ -5,8 +5,9 @@
 /** Exit reasons of run() (assembly/layout.ts EXIT_*). */
 export const Exit = {
   BUDGET: 0, HLT: 1, HLT_CLI: 2, TRIPLE_FAULT: 3, OUTPUT: 4, DEBUG_EXIT: 5, HOST_REQUEST: 6, RESET: 7, BREAKPOINT: 8,
+  DISK: 9, POWEROFF: 10,
 } as const;
-export const EXIT_NAMES = ["budget", "hlt", "hlt-cli", "triple-fault", "output", "debug-exit", "host-request", "reset", "breakpoint"];
+export const EXIT_NAMES = ["budget", "hlt", "hlt-cli", "triple-fault", "output", "debug-exit", "host-request", "reset", "breakpoint", "disk", "poweroff"];
 
 /** pitNextChange's "no transition pending" (u64 all ones). */
 export const PIT_NEVER = 0xFFFF_FFFF_FFFF_FFFFn;
@@ -57,6 +58,21 @@ interface CoreExports {
   flushCaches(): void;
   releasePorts(first: number, count: number): void;
   setA20(on: number): void;
+  // ---- the PC platform (web/machine/pc.ts) ----
+  /** Map the BIOS written at the start of the ROM area (below 4 GiB and at 0xE0000); PAM takes over. */
+  biosInstall(size: number): number;
+  /** fw_cfg item `key`: `size` bytes at linear address `addr`. */
+  fwcfgItem(key: number, addr: number, size: number): number;
+  fwcfgClearItems(): void;
+  powerButton(): void;
+  /** Drive 0-5 (fda fdb hda hdb hdc hdd): kind 0 none, 1 floppy, 2 hard disk, 3 CD-ROM; sectors as BigInt. */
+  diskAttachExport(drive: number, kind: number, sectors: bigint, sectorSize: number, readOnly: number): number;
+  diskEjectExport(drive: number): void;
+  diskPending(): number;
+  diskBufferAddress(drive: number): number;
+  diskComplete(drive: number, result: number): number;
+  /** Drive the INTx pin of PCI function devfn (device tests). */
+  pciIntx(devfn: number, level: number): number;
   table: WebAssembly.Table;
   [name: string]: unknown;
 }
@@ -88,10 +104,11 @@ export class Core {
     this.L = L;
   }
 
-  /** Instantiate the core from its wasm bytes with `ramSize` bytes of guest RAM. */
-  static async create(wasm: BufferSource | WebAssembly.Module, ramSize: number): Promise<Core> {
+  /** Instantiate the core from its wasm bytes with `ramSize` bytes of guest RAM, plus `extraBytes` of linear
+   *  memory after RAM for the host's fw_cfg items (kernel, initrd, tables: see web/machine/pc.ts). */
+  static async create(wasm: BufferSource | WebAssembly.Module, ramSize: number, extraBytes = 0): Promise<Core> {
     const RAM_BASE = 0x0400_0000;
-    const pages = Math.ceil((RAM_BASE + ramSize) / 65536);
+    const pages = Math.ceil((RAM_BASE + ramSize + extraBytes) / 65536);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: 65536 });
     let core: Core | undefined;
     const imports = {

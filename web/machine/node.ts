@@ -12,6 +12,11 @@ export function wasmPath(flavour: Flavour): string { return join(root, "build", 
 
 /** A new machine with `ramSize` bytes of RAM, from build/machine.<flavour>.wasm (built by tools/build-wasm.ts). */
 export async function createCore(ramSize: number, flavour: Flavour = "release"): Promise<Core> {
+  return Core.create(loadModule(flavour), ramSize);
+}
+
+/** The compiled core module (cached per flavour). */
+export function loadModule(flavour: Flavour = "release"): WebAssembly.Module {
   let m = modules.get(flavour);
   if (!m) {
     const path = wasmPath(flavour);
@@ -19,5 +24,5 @@ export async function createCore(ramSize: number, flavour: Flavour = "release"):
     m = new WebAssembly.Module(readFileSync(path));
     modules.set(flavour, m);
   }
-  return Core.create(m, ramSize);
+  return m;
 }

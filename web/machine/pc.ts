@@ -1,0 +1,415 @@
+// The PC as a library: one machine core set up as a late-1990s PC (DESIGN.md §4) with SeaBIOS, its VGA BIOS,
+// disks served by the host, and direct Linux boot. Used by the Node runner (web/cli-vm.ts), the tests and, later,
+// the browser worker; it never touches Node or browser APIs (callers pass bytes and disk backends in).
+//
+// The host's jobs here, and nothing else (DESIGN.md 1.2): put the firmware and the machine's configuration in
+// (ROM, CMOS, fw_cfg items), run the core in slices, keep its clock in step with the wall clock (or not, for
+// deterministic runs), answer disk requests, carry serial bytes, keys and the screen in and out.
+import { Core, Exit, Channel, EXIT_NAMES } from "./core.ts";
+import { planLinuxBoot, isBzImage, KernelError } from "./linux-boot.ts";
+
+export type DriveName = "fda" | "fdb" | "hda" | "hdb" | "hdc" | "hdd";
+export const DRIVES: DriveName[] = ["fda", "fdb", "hda", "hdb", "hdc", "hdd"];
+
+/** The bytes of one disk image, served by the host (memory, a file, HTTP ranges, an IndexedDB overlay). */
+export interface DiskBackend {
+  /** Size in bytes. */
+  readonly size: number;
+  readonly readOnly: boolean;
+  read(offset: number, length: number): Uint8Array | Promise<Uint8Array>;
+  write(offset: number, data: Uint8Array): void | Promise<void>;
+  flush(): void | Promise<void>;
+}
+export interface DiskSpec { drive: DriveName; media: "floppy" | "hd" | "cdrom"; backend: DiskBackend }
+
+export interface PCOptions {
+  /** Guest RAM in MiB (default 128). */
+  memoryMiB?: number;
+  /** SeaBIOS (bios.bin): 64 KiB multiple, at most 1 MiB. */
+  bios: Uint8Array;
+  /** SeaVGABIOS for the standard VGA (vgabios-stdvga.bin). */
+  vgaBios?: Uint8Array;
+  /** Direct boot: a Linux bzImage, its initrd and command line. */
+  kernel?: Uint8Array; initrd?: Uint8Array; append?: string;
+  /** Our option ROM that loads the kernel from fw_cfg (linuxboot.bin from the images build); needed with `kernel`. */
+  linuxBootRom?: Uint8Array;
+  /** Boot order as QEMU's -boot letters: a floppy, c hard disk, d CD-ROM, n network (default "cad"). */
+  boot?: string;
+  bootMenu?: boolean;
+  disks?: DiskSpec[];
+  /** The RTC's time of day at power-on (default: the host's clock). */
+  timeOfDay?: Date;
+  /** "realtime": the guest clock follows the wall clock (normal use). "virtual": the guest clock follows only the
+   *  instructions executed and skips idle time, so the same inputs give the same run (tests, benchmarks). */
+  clock?: "realtime" | "virtual";
+  /** The core (release build for real use). */
+  wasm: BufferSource | WebAssembly.Module;
+  /** Serial output: port 0 = COM1, 1 = COM2. */
+  onSerial?: (port: number, bytes: Uint8Array) => void;
+  /** The firmware's debug console (port 402h: SeaBIOS's log). */
+  onDebug?: (bytes: Uint8Array) => void;
+  /** The guest reset the machine (keyboard controller, port 92h/CF9h, triple fault). */
+  onReset?: (why: string) => void;
+  /** Disk backend failures (the guest sees an I/O error; the message is for the user). */
+  onDiskError?: (drive: DriveName, message: string) => void;
+}
+
+export type StopReason = "running" | "poweroff" | "halted-forever" | "stopped";
+
+/** Problems with what the user gave us (files, sizes, options): one clear line each. */
+export class PCError extends Error {}
+
+// fw_cfg keys (QEMU docs/specs/fw_cfg.rst)
+const CFG = {
+  SIGNATURE: 0x00, ID: 0x01, UUID: 0x02, RAM_SIZE: 0x03, NOGRAPHIC: 0x04, NB_CPUS: 0x05, NUMA: 0x0D, BOOT_MENU: 0x0E,
+  MAX_CPUS: 0x0F, KERNEL_ADDR: 0x07, KERNEL_SIZE: 0x08, INITRD_ADDR: 0x0A, INITRD_SIZE: 0x0B, KERNEL_DATA: 0x11,
+  INITRD_DATA: 0x12, CMDLINE_ADDR: 0x13, CMDLINE_SIZE: 0x14, CMDLINE_DATA: 0x15, SETUP_ADDR: 0x16, SETUP_SIZE: 0x17,
+  SETUP_DATA: 0x18, FILE_DIR: 0x19, FILE_FIRST: 0x20, IRQ0_OVERRIDE: 0x8002,
+} as const;
+
+const DISK_KIND = { floppy: 1, hd: 2, cdrom: 3 } as const;
+const NEVER = 0xFFFF_FFFF_FFFF_FFFFn;
+const le32 = (v: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); return b; };
+const le16 = (v: number) => { const b = new Uint8Array(2); new DataView(b.buffer).setUint16(0, v, true); return b; };
+const le64 = (v: number) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v), true); return b; };
+
+/** CMOS drive type of a floppy image by size (the IBM AT CMOS byte 10h nibbles). */
+export function floppyCmosType(bytes: number): number {
+  if (bytes <= 368640) return 1; // 360K 5.25"
+  if (bytes <= 737280) return 3; // 720K 3.5"
+  if (bytes <= 1228800) return 2; // 1.2M 5.25"
+  if (bytes <= 1474560 || bytes <= 1720320) return 4; // 1.44M 3.5" (and the 1.68M DMF formats on that drive)
+  return 5; // 2.88M
+}
+
+interface Item { key: number; bytes: Uint8Array }
+
+export class PC {
+  readonly core: Core;
+  readonly opts: PCOptions;
+  readonly ramSize: number;
+  private disks = new Map<number, DiskSpec>();
+  private serialQueue: number[][] = [[], []];
+  private stopped = false;
+  private poweredOff = false;
+  private wallStart = 0;
+  private virtualStart = 0n;
+  private exits: Record<string, number> = {};
+  private hostMs = 0;
+  private pendingDisk = new Set<number>();
+
+  private constructor(core: Core, opts: PCOptions, ramSize: number) {
+    this.core = core; this.opts = opts; this.ramSize = ramSize;
+  }
+
+  static async create(opts: PCOptions): Promise<PC> {
+    const mib = opts.memoryMiB ?? 128;
+    if (!Number.isInteger(mib) || mib < 2 || mib > 2047) throw new PCError(`memory size ${mib} MiB: give 2 to 2047 MiB`);
+    const ramSize = mib * 1048576;
+    const bios = opts.bios;
+    if (bios.length < 0x10000 || bios.length > 0x100000 || bios.length % 0x10000 !== 0) {
+      throw new PCError(`the BIOS image is ${bios.length} bytes: expected a multiple of 64 KiB up to 1 MiB (SeaBIOS bios.bin is 128 or 256 KiB)`);
+    }
+    const items = PC.configItems(opts, ramSize);
+    const blobBytes = items.reduce((n, it) => n + ((it.bytes.length + 15) & ~15), 0);
+    const core = await Core.create(opts.wasm, ramSize, blobBytes);
+    const pc = new PC(core, opts, ramSize);
+    pc.install(items);
+    return pc;
+  }
+
+  /** Everything the firmware reads through fw_cfg, as (key, bytes). */
+  private static configItems(opts: PCOptions, ramSize: number): Item[] {
+    const items: Item[] = [];
+    const files: { name: string; bytes: Uint8Array }[] = [];
+    const add = (key: number, bytes: Uint8Array) => items.push({ key, bytes });
+    add(CFG.SIGNATURE, new TextEncoder().encode("QEMU"));
+    add(CFG.ID, le32(3)); // traditional interface + DMA
+    add(CFG.UUID, new Uint8Array(16));
+    add(CFG.RAM_SIZE, le64(ramSize));
+    add(CFG.NOGRAPHIC, le16(0));
+    add(CFG.NB_CPUS, le16(1));
+    add(CFG.MAX_CPUS, le16(1));
+    add(CFG.NUMA, new Uint8Array(16)); // no NUMA nodes; node of CPU 0
+    add(CFG.BOOT_MENU, le16(opts.bootMenu ? 1 : 0));
+    add(CFG.IRQ0_OVERRIDE, le32(1)); // IRQ 0 reaches I/O APIC pin 2 (ACPI MADT / MP table override)
+    // e820: all RAM usable; the BIOS reserves what it uses itself
+    const e820 = new Uint8Array(20);
+    const dv = new DataView(e820.buffer);
+    dv.setBigUint64(0, 0n, true); dv.setBigUint64(8, BigInt(ramSize), true); dv.setUint32(16, 1, true);
+    files.push({ name: "etc/e820", bytes: e820 });
+    const bootorder: string[] = [];
+    if (opts.kernel) {
+      if (!isBzImage(opts.kernel)) throw new PCError("the -kernel file is not a Linux kernel (bzImage); multiboot kernels run with `npm run kernel` for now");
+      if (!opts.linuxBootRom) throw new PCError("direct kernel boot needs linuxboot.bin (run `npm run images`)");
+      let plan;
+      try { plan = planLinuxBoot(opts.kernel, opts.initrd, opts.append ?? "", ramSize); }
+      catch (e) { throw e instanceof KernelError ? new PCError(`kernel: ${e.message}`) : e; }
+      add(CFG.SETUP_ADDR, le32(plan.setupAddr)); add(CFG.SETUP_SIZE, le32(plan.setup.length)); add(CFG.SETUP_DATA, plan.setup);
+      add(CFG.KERNEL_ADDR, le32(plan.kernelAddr)); add(CFG.KERNEL_SIZE, le32(plan.kernel.length)); add(CFG.KERNEL_DATA, plan.kernel);
+      add(CFG.INITRD_ADDR, le32(plan.initrdAddr)); add(CFG.INITRD_SIZE, le32(plan.initrd.length)); add(CFG.INITRD_DATA, plan.initrd);
+      add(CFG.CMDLINE_ADDR, le32(plan.cmdlineAddr)); add(CFG.CMDLINE_SIZE, le32(plan.cmdline.length)); add(CFG.CMDLINE_DATA, plan.cmdline);
+      files.push({ name: "genroms/linuxboot.bin", bytes: opts.linuxBootRom });
+      bootorder.push("/rom@genroms/linuxboot.bin");
+    } else if (opts.initrd || opts.append) {
+      throw new PCError("-initrd and -append need -kernel");
+    }
+    if (opts.vgaBios) files.push({ name: "vgaroms/vgabios-stdvga.bin", bytes: opts.vgaBios });
+    if (bootorder.length) files.push({ name: "bootorder", bytes: new TextEncoder().encode(bootorder.join("\n") + "\n") });
+    // the file directory (big-endian count, then {be32 size, be16 select, be16 reserved, char name[56]})
+    files.sort((a, b) => a.name.localeCompare(b.name));
+    const dir = new Uint8Array(4 + 64 * files.length);
+    const ddv = new DataView(dir.buffer);
+    ddv.setUint32(0, files.length, false);
+    files.forEach((f, i) => {
+      const o = 4 + 64 * i;
+      ddv.setUint32(o, f.bytes.length, false);
+      ddv.setUint16(o + 4, CFG.FILE_FIRST + i, false);
+      dir.set(new TextEncoder().encode(f.name).subarray(0, 55), o + 8);
+      add(CFG.FILE_FIRST + i, f.bytes);
+    });
+    add(CFG.FILE_DIR, dir);
+    return items;
+  }
+
+  private install(items: Item[]): void {
+    const { core, opts } = this;
+    const x = core.exports;
+    // firmware
+    core.u8.set(opts.bios, core.L.ROM_BASE);
+    if (!x.biosInstall(opts.bios.length)) throw new PCError("the BIOS image could not be mapped");
+    // fw_cfg items, after guest RAM
+    let addr = core.L.RAM + this.ramSize;
+    for (const it of items) {
+      core.u8.set(it.bytes, addr);
+      if (!x.fwcfgItem(it.key, addr, it.bytes.length)) throw new PCError("too many fw_cfg items");
+      addr += (it.bytes.length + 15) & ~15;
+    }
+    // SeaBIOS's log on port 402h
+    x.attachTestDevices(0x402, 0, 0);
+    // disks
+    const floppyTypes = [0, 0];
+    for (const d of opts.disks ?? []) this.attachDisk(d, floppyTypes);
+    this.writeCmos(floppyTypes);
+    x.setTimeOfDay(BigInt(Math.floor((opts.timeOfDay ?? new Date()).getTime() / 1000)));
+  }
+
+  private attachDisk(d: DiskSpec, floppyTypes: number[]): void {
+    const idx = DRIVES.indexOf(d.drive);
+    if (idx < 0) throw new PCError(`unknown drive ${d.drive}`);
+    if (this.disks.has(idx)) throw new PCError(`drive ${d.drive} is given twice`);
+    if ((d.media === "floppy") !== (idx < 2)) throw new PCError(`${d.drive} cannot hold ${d.media === "floppy" ? "a floppy" : "a disk"}`);
+    const sectorSize = d.media === "cdrom" ? 2048 : 512;
+    const size = d.backend.size;
+    if (size === 0) throw new PCError(`the image for ${d.drive} is empty (0 bytes)`);
+    const sectors = Math.floor(size / sectorSize);
+    if (sectors === 0) throw new PCError(`the image for ${d.drive} is smaller than one ${sectorSize}-byte sector`);
+    const readOnly = d.media === "cdrom" || d.backend.readOnly;
+    if (!this.core.exports.diskAttachExport(idx, DISK_KIND[d.media], BigInt(sectors), sectorSize, readOnly ? 1 : 0)) {
+      throw new PCError(`cannot attach ${d.drive}`);
+    }
+    if (idx < 2) floppyTypes[idx] = floppyCmosType(size);
+    this.disks.set(idx, d);
+  }
+
+  /** The CMOS bytes SeaBIOS (QEMU build) and DOS read: memory sizes, floppy types, equipment, boot order. */
+  private writeCmos(floppyTypes: number[]): void {
+    const set = (i: number, v: number) => this.core.exports.setCmos(i, v & 0xFF);
+    const ram = this.ramSize;
+    set(0x10, (floppyTypes[0] << 4) | floppyTypes[1]);
+    const floppies = floppyTypes.filter((t) => t !== 0).length;
+    set(0x14, (floppies ? 1 | ((floppies - 1) << 6) : 0) | 0x02 /* x87 */ | 0x00 /* EGA/VGA */);
+    set(0x15, 640 & 0xFF); set(0x16, 640 >> 8);
+    const ext = Math.min(0xFFFF, ram / 1024 - 1024);
+    set(0x17, ext); set(0x18, ext >> 8); set(0x30, ext); set(0x31, ext >> 8);
+    const high = ram > 16 * 1048576 ? Math.min(0xFFFF, (ram - 16 * 1048576) / 65536) : 0;
+    set(0x34, high); set(0x35, high >> 8);
+    set(0x5B, 0); set(0x5C, 0); set(0x5D, 0);
+    set(0x5F, 0); // CPUs - 1
+    // boot order: CMOS 3Dh low/high nibble, 38h high nibble (1 floppy, 2 hard disk, 3 CD-ROM, 4 network)
+    const code: Record<string, number> = { a: 1, b: 1, c: 2, d: 3, n: 4 };
+    const order = (this.opts.boot ?? "cad").toLowerCase();
+    for (const ch of order) if (!(ch in code)) throw new PCError(`boot order "${order}": use the letters a (floppy), c (hard disk), d (CD-ROM), n (network)`);
+    const seq = [...order].map((c) => code[c]).slice(0, 3);
+    while (seq.length < 3) seq.push(0);
+    set(0x3D, seq[0] | (seq[1] << 4));
+    set(0x38, (seq[2] << 4) | 0 /* check floppy boot signatures */);
+    // IDE translation hints for SeaBIOS (CMOS 39h): LBA for disks beyond 1024 cylinders of 16 x 63
+    let trans = 0;
+    for (let i = 0; i < 4; i++) {
+      const d = this.disks.get(2 + i);
+      if (d && d.media === "hd" && d.backend.size / (16 * 63 * 512) > 1024) trans |= 3 << (2 * i);
+    }
+    set(0x39, trans);
+    // checksum of 10h-2Dh at 2Eh (high) / 2Fh
+    let sum = 0;
+    for (let i = 0x10; i <= 0x2D; i++) sum += this.cmosShadow(i);
+    set(0x2E, sum >> 8); set(0x2F, sum);
+  }
+
+  private cmosShadow(i: number): number {
+    // the RTC keeps NVRAM bytes at DEV_RTC; read them back through the ports like the firmware would
+    const x = this.core.exports;
+    x.ioWrite(0x70, i, 1);
+    return x.ioRead(0x71, 1);
+  }
+
+  // ---- running ----------------------------------------------------------------------------------------
+  /**
+   * Run for about `ms` of host time, or less when something happens; returns what state the machine is in.
+   * Idle guests (HLT) sleep in real time ("realtime" clock) or skip ahead ("virtual").
+   */
+  async runSlice(ms = 20): Promise<StopReason> {
+    if (this.poweredOff) return "poweroff";
+    if (this.stopped) return "stopped";
+    const x = this.core.exports;
+    const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
+    const t0 = now();
+    if (this.wallStart === 0) { this.wallStart = t0; this.virtualStart = x.clockNowNs(); }
+    const realtime = (this.opts.clock ?? "realtime") === "realtime";
+    while (now() - t0 < ms) {
+      this.feedSerial();
+      const r = x.run(200_000);
+      const name = EXIT_NAMES[r] ?? String(r);
+      this.exits[name] = (this.exits[name] ?? 0) + 1;
+      this.drain();
+      await this.serveDisks();
+      if (realtime) this.syncClock(now());
+      switch (r) {
+        case Exit.POWEROFF: this.poweredOff = true; this.hostMs += now() - t0; return "poweroff";
+        case Exit.RESET: this.opts.onReset?.("the guest reset the machine"); break;
+        case Exit.TRIPLE_FAULT: this.opts.onReset?.("triple fault"); break;
+        case Exit.HOST_REQUEST: this.hostMs += now() - t0; return this.stopped ? "stopped" : "running";
+        case Exit.HLT: {
+          const next = BigInt.asUintN(64, x.nextEventNs());
+          if (this.pendingDisk.size > 0) { await sleep(1); break; }
+          if (!realtime) {
+            if (next === NEVER) { this.hostMs += now() - t0; return "halted-forever"; }
+            x.clockAdvanceNs(next);
+          } else {
+            // sleep until the wall clock reaches the next event (at most the rest of the slice)
+            const ahead = Number(BigInt.asUintN(64, x.clockNowNs()) - this.virtualStart) / 1e6 - (now() - this.wallStart);
+            const waitMs = next === NEVER ? ms : Math.max(0, ahead + Number(next) / 1e6);
+            if (waitMs > 0.5) {
+              const left = ms - (now() - t0);
+              await sleep(Math.max(0, Math.min(waitMs, left)));
+              if (waitMs > left) { this.syncClock(now()); this.hostMs += now() - t0; return "running"; }
+            }
+            if (next !== NEVER) {
+              const cur = BigInt.asUintN(64, x.clockNowNs());
+              const target = this.virtualStart + BigInt(Math.floor((now() - this.wallStart) * 1e6));
+              if (target > cur) x.clockAdvanceNs(target - cur);
+              if (BigInt.asUintN(64, x.nextEventNs()) !== 0n && BigInt.asUintN(64, x.nextEventNs()) === next) x.clockAdvanceNs(next);
+            }
+          }
+          break;
+        }
+        case Exit.HLT_CLI: {
+          // only an NMI or a reset could wake it: nothing will
+          this.hostMs += now() - t0;
+          return "halted-forever";
+        }
+        default: break;
+      }
+    }
+    this.hostMs += now() - t0;
+    return "running";
+  }
+
+  /** Time sync: the guest clock never falls behind the wall clock (a slow host makes fewer instructions per second). */
+  private syncClock(wallNow: number): void {
+    const x = this.core.exports;
+    const target = this.virtualStart + BigInt(Math.floor((wallNow - this.wallStart) * 1e6));
+    const cur = BigInt.asUintN(64, x.clockNowNs());
+    if (target > cur) x.clockAdvanceNs(target - cur);
+  }
+
+  private drain(): void {
+    for (const { channel, bytes } of this.core.drainOutput()) {
+      if (channel === Channel.COM1) this.opts.onSerial?.(0, bytes);
+      else if (channel === Channel.COM2) this.opts.onSerial?.(1, bytes);
+      else if (channel === Channel.DEBUGCON) this.opts.onDebug?.(bytes);
+    }
+  }
+
+  /** Answer the drives' requests (bus/disk.ts slot layout). */
+  private async serveDisks(): Promise<void> {
+    const x = this.core.exports;
+    let mask = x.diskPending();
+    if (mask === 0) return;
+    const dv = this.core.dv;
+    for (let d = 0; mask !== 0; d++, mask >>>= 1) {
+      if ((mask & 1) === 0 || this.pendingDisk.has(d)) continue;
+      const slot = this.core.L.DISKS + d * this.core.L.DISK_SLOT;
+      const sectorSize = dv.getUint16(slot + 2, true);
+      const op = this.core.u8[slot + 17];
+      const count = dv.getUint32(slot + 20, true);
+      const lba = Number(dv.getBigUint64(slot + 24, true));
+      const buffer = dv.getUint32(slot + 32, true);
+      const spec = this.disks.get(d);
+      let result = 1;
+      this.pendingDisk.add(d);
+      try {
+        if (!spec) throw new Error("no backend");
+        const offset = lba * sectorSize, len = count * sectorSize;
+        if (op === 1) {
+          const data = await spec.backend.read(offset, len);
+          if (data.length !== len) throw new Error(`short read at ${offset}: ${data.length} of ${len} bytes`);
+          this.core.u8.set(data, buffer);
+        } else if (op === 2) {
+          await spec.backend.write(offset, this.core.u8.slice(buffer, buffer + len));
+        } else if (op === 3) {
+          await spec.backend.flush();
+        }
+        result = 0;
+      } catch (e) {
+        this.opts.onDiskError?.(DRIVES[d], (e as Error).message);
+      } finally {
+        this.pendingDisk.delete(d);
+      }
+      x.diskComplete(d, result);
+    }
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------------------
+  sendSerial(port: number, bytes: Uint8Array): void {
+    if (port !== 0 && port !== 1) throw new RangeError("serial port 0 (COM1) or 1 (COM2)");
+    for (const b of bytes) this.serialQueue[port].push(b);
+  }
+
+  /** Give queued serial bytes to the UARTs as far as their receive buffers take them. */
+  private feedSerial(): void {
+    for (let p = 0; p < 2; p++) {
+      const q = this.serialQueue[p];
+      let i = 0;
+      while (i < q.length && this.core.exports.serialInput(p, q[i])) i++;
+      if (i) q.splice(0, i);
+    }
+  }
+
+  /** Ask a running runSlice to return at the next instruction boundary, and refuse to run again. */
+  stop(): void { this.stopped = true; this.core.exports.requestHostExit(); }
+
+  /** The ACPI power button: an ACPI guest shuts down cleanly. */
+  powerButton(): void { this.core.exports.powerButton(); }
+
+  get isPoweredOff(): boolean { return this.poweredOff; }
+
+  stats(): { instructions: bigint; virtualNs: bigint; hostMs: number; mips: number; blocks: bigint; exits: Record<string, number>; diskReads: number; diskWrites: number } {
+    const c = this.core;
+    let reads = 0, writes = 0;
+    for (let d = 0; d < 6; d++) {
+      const slot = c.L.DISKS + d * c.L.DISK_SLOT;
+      reads += Number(c.dv.getBigUint64(slot + 40, true));
+      writes += Number(c.dv.getBigUint64(slot + 48, true));
+    }
+    const instructions = c.icount;
+    return {
+      instructions, virtualNs: BigInt.asUintN(64, c.exports.clockNowNs()), hostMs: this.hostMs,
+      mips: this.hostMs > 0 ? Number(instructions) / this.hostMs / 1000 : 0,
+      blocks: c.counter("CNT_BLOCKS_TRANSLATED"), exits: { ...this.exits }, diskReads: reads, diskWrites: writes,
+    };
+  }
+}
+
+function sleep(ms: number): Promise<void> { return new Promise((r) => setTimeout(r, ms)); }
