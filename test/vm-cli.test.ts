@@ -29,7 +29,8 @@ const table: [string[], Want][] = [
   [["--m", "32"], { memoryMiB: 32 }],
   [["-m", "lots"], { error: /-m: not a memory size: lots/ }],
   [["-m", "1.5M"], { error: /whole number of MiB/ }],
-  [["-m", "8G"], { error: /between 1 MiB and 3 GiB/ }],
+  [["-m", "8G"], { error: /between 2 and 2047 MiB/ }],
+  [["-m", "1"], { error: /between 2 and 2047 MiB/ }],
   [["-m"], { error: /-m needs a value \(SIZE\)/ }],
   [["-kernel", "k", "-initrd", "i", "-append", "console=ttyS0 quiet"], { kernel: "k", initrd: "i", append: "console=ttyS0 quiet" }],
   [["-initrd", "i"], { error: /-initrd needs -kernel/ }],
@@ -62,7 +63,9 @@ const table: [string[], Want][] = [
   [["--stats=yes"], { error: /--stats takes no value/ }],
   [["--frobnicate"], { error: /unknown option --frobnicate; valid options: .*-m .*-kernel .*-cdrom .*--profile .*--until/ }],
   [["disk.img"], { error: /unexpected argument "disk\.img": disk images need an option \(-hda FILE/ }],
-  [["-serial", "stdio", "-serial", "none", "-serial", "none", "-serial", "none", "-serial", "none"], { error: /at most 4 ports/ }],
+  [["-serial", "stdio", "-serial", "none", "-serial", "none"], { error: /at most 2 ports/ }],
+  [["--clock", "virtual"], { clock: "virtual" }],
+  [["--clock", "fast"], { error: /--clock: "fast": use realtime or virtual/ }],
 ];
 
 test("option parsing: argv -> options, and errors", () => {
@@ -88,6 +91,7 @@ const manifest: Manifest = {
   artefacts: [
     { id: "bios", kind: "firmware", file: "bios.bin", size: 1 },
     { id: "vgabios", kind: "firmware", file: "vgabios-stdvga.bin", size: 1 },
+    { id: "linuxboot", kind: "firmware", file: "linuxboot.bin", size: 1 },
     { id: "linux-kernel", kind: "kernel", file: "vmlinuz", size: 1 },
     { id: "linux-initrd", kind: "initrd", file: "initrd.gz", size: 1 },
     { id: "linux-cd", kind: "cdrom", file: "linux.iso", size: 1 },
@@ -95,7 +99,7 @@ const manifest: Manifest = {
   ],
   profiles: [
     { id: "linux-direct", title: "t", description: "d", memoryMiB: 128, boot: "kernel", cmdline: "console=ttyS0",
-      media: { bios: "bios", vgabios: "vgabios", kernel: "linux-kernel", initrd: "linux-initrd", fda: "guest-tools" }, expect: { serial: "READY" } },
+      media: { bios: "bios", vgabios: "vgabios", linuxboot: "linuxboot", kernel: "linux-kernel", initrd: "linux-initrd", fda: "guest-tools" }, expect: { serial: "READY" } },
     { id: "linux-cd", title: "t", description: "d", memoryMiB: 96, boot: "cdrom", media: { bios: "bios", vgabios: "vgabios", cdrom: "linux-cd" } },
     { id: "freedos", title: "t", description: "d", memoryMiB: 16, boot: "fda", media: { bios: "bios", vgabios: "vgabios" },
       user: { slot: "fda", accept: [".img"], hint: "a FreeDOS floppy", testImage: "../shared/images/freedos722.img" } },
@@ -107,8 +111,11 @@ const plan = (argv: string[]) => resolvePlan(parseArgs(argv), manifest, "/img");
 test("profiles: default, named, overridden, user images, errors", () => {
   const d = plan([]);
   assert.equal(d.profile?.id, "linux-direct");
-  assert.deepEqual([d.bios.path, d.vgaBios?.path, d.kernel?.path, d.initrd?.path, d.append, d.memoryMiB, d.boot, d.readyText],
-    ["/img/bios.bin", "/img/vgabios-stdvga.bin", "/img/vmlinuz", "/img/initrd.gz", "console=ttyS0", 128, undefined, "READY"]);
+  assert.deepEqual([d.bios.path, d.vgaBios?.path, d.linuxBoot?.path, d.kernel?.path, d.initrd?.path, d.append, d.memoryMiB, d.boot, d.readyText],
+    ["/img/bios.bin", "/img/vgabios-stdvga.bin", "/img/linuxboot.bin", "/img/vmlinuz", "/img/initrd.gz", "console=ttyS0", 128, undefined, "READY"]);
+  // a kernel of one's own without a profile still gets the option ROM; disk boots do not need it
+  assert.equal(plan(["-kernel", "bz"]).linuxBoot?.path, "/img/linuxboot.bin");
+  assert.equal(plan(["-hda", "h.img"]).linuxBoot, undefined);
   assert.deepEqual(d.drives, [{ drive: "fda", media: "floppy", file: { path: "/img/guest-tools.img", fromImages: true }, snapshot: true }]);
   // options with no boot media still use the default profile
   assert.equal(plan(["-m", "64", "--stats"]).profile?.id, "linux-direct");
@@ -151,7 +158,8 @@ test("the real manifest's profiles all resolve (when public/images is built)", {
     const argv = ["--profile", p.id];
     if (p.user) argv.push(p.user.slot === "cdrom" ? "-cdrom" : `-${p.user.slot}`, "user.img");
     const r = resolvePlan(parseArgs(argv), real, dir);
-    for (const f of [r.bios, r.vgaBios, r.kernel, r.initrd, ...r.drives.map((d) => d.file)]) {
+    if (r.kernel) assert.ok(r.linuxBoot, `${p.id}: a direct boot needs linuxboot`);
+    for (const f of [r.bios, r.vgaBios, r.linuxBoot, r.kernel, r.initrd, ...r.drives.map((d) => d.file)]) {
       if (f?.fromImages) assert.ok(existsSync(f.path), `${p.id}: ${f.path}`);
     }
   }
@@ -364,4 +372,26 @@ test("cli: usage and input errors exit 2 with a message naming the problem", { s
   r = vm(["--images", join(tmp, "no-images")]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /profile linux-direct needs .*no-images\/manifest\.json: run `npm run images`/);
+});
+
+test("cli: SeaBIOS starts in the runner; a timeout exits 1 and says so (debug console to a file)", { skip: (!havePC || !haveImages) && "needs web/machine/pc.ts and public/images" }, () => {
+  const log = join(tmp, "seabios.log");
+  const r = vm(["--profile", "custom-hd", "-hda", join(tmp, "blank.img"), "-snapshot", "--clock", "virtual", "--timeout", "4", "-debugcon", `file:${log}`], 60_000);
+  assert.equal(r.status, 2, "the blank disk does not exist yet");
+  writeFileSync(join(tmp, "blank.img"), new Uint8Array(1 << 20));
+  const r2 = vm(["--profile", "custom-hd", "-hda", join(tmp, "blank.img"), "-snapshot", "--clock", "virtual", "--timeout", "4", "-debugcon", `file:${log}`], 60_000);
+  assert.equal(r2.status, 1, r2.stderr);
+  assert.match(r2.stderr, /vm: timeout: 4 s of host time passed \([\d.]+ s of guest time\)/);
+  assert.match(r2.stderr, /vm: last serial output: none/);
+  const fw = readFileSync(log, "latin1");
+  assert.match(fw, /SeaBIOS \(version/);
+  assert.match(fw, /Booting from Hard Disk/);
+});
+
+// The Linux boot: opt-in until the PC boots Linux (WEBPC_VM_BOOT=1 node --import tsx --test test/vm-cli.test.ts).
+test("cli: linux-direct reaches the guest banner (--until)", { skip: (!havePC || !haveImages || !process.env.WEBPC_VM_BOOT) && "opt-in: WEBPC_VM_BOOT=1" }, () => {
+  const r = vm(["--until", "WEBPC-GUEST-READY", "--timeout", "50", "--clock", "virtual", "--stats"], 60_000);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /WEBPC-GUEST-READY Linux/);
+  assert.match(r.stderr, /stats: \d+ instructions/);
 });

@@ -4,7 +4,7 @@ import { readFileSync, existsSync, statSync, openSync, writeSync, closeSync, wri
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
-import { PC, type DiskSpec, type StopReason } from "./machine/pc.ts";
+import { PC, PCError, type DiskSpec, type StopReason } from "./machine/pc.ts";
 import { wasmPath } from "./machine/node.ts";
 import { checkDiskImage, OverlayDisk, DiskImageError } from "./machine/disks.ts";
 import { encodePNG } from "./machine/png.ts";
@@ -16,6 +16,19 @@ const EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2;
 
 /** A file or image problem: exit status 2 with this message. */
 class InputError extends Error {}
+
+/** Parts of the PC interface that arrive with the keyboard and VGA work; the runner checks for them. */
+interface ScreenAndKeys {
+  screenText?(): string[] | null;
+  screenshot?(): { width: number; height: number; rgba: Uint8Array };
+  displayMode?(): { kind: "off" | "text" | "graphics"; width: number; height: number; bpp?: number };
+  typeText?(text: string): Promise<void>;
+}
+const screenText = (pc: PC): string[] | null => (pc as unknown as ScreenAndKeys).screenText?.() ?? null;
+const displayKind = (pc: PC): string => {
+  const m = (pc as unknown as ScreenAndKeys).displayMode?.();
+  return m ? `${m.kind}${m.kind === "graphics" ? ` ${m.width}x${m.height}` : ""}` : "unknown (no VGA read-out in this build)";
+};
 
 let rawTerminal = false;
 /** Messages from the runner go to stderr; in raw mode a line needs CR LF. */
@@ -113,6 +126,7 @@ async function main(argv: string[]): Promise<number> {
   const vgaBios = plan.vgaBios ? readInput(plan.vgaBios, "VGA BIOS") : undefined;
   const kernel = plan.kernel ? readInput(plan.kernel, "kernel") : undefined;
   const initrd = plan.initrd ? readInput(plan.initrd, "initrd") : undefined;
+  const linuxBootRom = plan.kernel && plan.linuxBoot ? readInput(plan.linuxBoot, "option ROM") : undefined;
   const disks = await openDisks(plan, closers);
   const wasmFile = wasmPath(args.debug ? "debug" : "release");
   if (!existsSync(wasmFile)) throw new InputError(`${wasmFile} is missing: run \`node --import tsx tools/build-wasm.ts\` (npm run vm does it)`);
@@ -127,7 +141,8 @@ async function main(argv: string[]): Promise<number> {
   const keep = 1 << 18;
   const pc = await PC.create({
     memoryMiB: plan.memoryMiB,
-    bios, vgaBios, kernel, initrd, append: plan.append,
+    bios, vgaBios, kernel, initrd, append: plan.append, linuxBootRom,
+    clock: args.clock,
     boot: plan.boot, bootMenu: plan.bootMenu,
     disks,
     timeOfDay: args.rtcBase,
@@ -140,6 +155,11 @@ async function main(argv: string[]): Promise<number> {
       }
     },
     onDebug: (bytes) => debugOut.write(bytes),
+    onReset: (why) => {
+      if (args.noReboot) { say(`the guest reset (${why}); -no-reboot: exiting`); pc.stop(); }
+      else if (/triple/.test(why)) say(`reset: ${why}`);
+    },
+    onDiskError: (drive, message) => say(`disk ${drive}: ${message} (the guest sees an I/O error)`),
   });
 
   // ---- the terminal: COM1 input, Ctrl-A commands ----
@@ -151,7 +171,7 @@ async function main(argv: string[]): Promise<number> {
     process.on("exit", restoreTerminal);
   }
   let ctrlA = false;
-  const screenDump = () => { const t = pc.screenText(); say(t ? "screen:\n" + trimScreen(t).join("\n") : `screen: ${pc.displayMode().kind} mode, no text`); };
+  const screenDump = () => { const t = screenText(pc); say(t ? "screen:\n" + trimScreen(t).join("\n") : `screen: ${displayKind(pc)}, no text`); };
   if (interactive) {
     process.stdin.on("data", (chunk: Buffer) => {
       if (!rawTerminal) { pc.sendSerial(0, new Uint8Array(chunk)); return; }
@@ -181,7 +201,7 @@ async function main(argv: string[]): Promise<number> {
   const start = Date.now();
   const seen = (text: string): boolean => {
     if (serialText.includes(text)) return true;
-    const rows = pc.screenText();
+    const rows = screenText(pc);
     return !!rows && (rows.some((r) => r.includes(text)) || rows.join("").includes(text));
   };
   const typing = args.type !== undefined || args.send !== undefined;
@@ -200,7 +220,11 @@ async function main(argv: string[]): Promise<number> {
         typed = true;
         if (args.send !== undefined) pc.sendSerial(0, new Uint8Array([...args.send].map((c) => c.charCodeAt(0) & 0xff)));
         // not awaited: the keys are spaced out in virtual time, which passes only while the loop runs slices
-        if (args.type !== undefined) pc.typeText(args.type).catch((e) => say(`--type: ${(e as Error).message}`));
+        const keys = pc as unknown as ScreenAndKeys;
+        if (args.type !== undefined) {
+          if (keys.typeText) keys.typeText(args.type).catch((e) => say(`--type: ${(e as Error).message}`));
+          else say("--type: this build has no keyboard input yet (--send types on COM1)");
+        }
       }
     }
     switch (reason) {
@@ -208,16 +232,13 @@ async function main(argv: string[]): Promise<number> {
         if (args.until) { say(`the guest powered off before "${args.until}" appeared`); report(pc, serialText); code = EXIT_FAIL; }
         else code = EXIT_OK;
         break;
-      case "reset":
-        if (args.noReboot) { say("the guest reset (-no-reboot)"); code = EXIT_OK; }
-        break;
       case "halted-forever":
         say("the guest halted with interrupts disabled and nothing can wake it");
         if (args.until) report(pc, serialText);
         code = EXIT_FAIL;
         break;
       case "stopped":
-        code = quit ?? EXIT_OK;
+        code = quit ?? EXIT_OK; // Ctrl-A X, a signal, or a reset under -no-reboot
         break;
     }
     if (code !== null) break;
@@ -234,13 +255,15 @@ async function main(argv: string[]): Promise<number> {
   // ---- on the way out ----
   restoreTerminal();
   if (args.screenText) {
-    const rows = pc.screenText();
+    const rows = screenText(pc);
     if (rows) process.stdout.write((serialText.endsWith("\n") || serialText === "" ? "" : "\n") + trimScreen(rows).join("\n") + "\n");
-    else say(`--screen-text: the display is in ${pc.displayMode().kind} mode, not text`);
+    else say(`--screen-text: no text screen (display: ${displayKind(pc)})`);
   }
   if (args.screenshot) {
-    const shot = pc.screenshot();
     try {
+      const take = (pc as unknown as ScreenAndKeys).screenshot;
+      if (!take) throw new Error("this build has no VGA read-out yet");
+      const shot = take.call(pc);
       writeFileSync(args.screenshot, encodePNG(shot.width, shot.height, shot.rgba, { zlib: (d) => new Uint8Array(deflateSync(d)) }));
     } catch (e) {
       say(`--screenshot ${args.screenshot}: ${(e as Error).message}`);
@@ -254,12 +277,11 @@ async function main(argv: string[]): Promise<number> {
 
 /** What the guest showed last (for a timeout or a failed --until). */
 function report(pc: PC, serialText: string): void {
-  const rows = pc.screenText();
-  const mode = pc.displayMode();
+  const rows = screenText(pc);
   if (rows) {
     const t = trimScreen(rows);
     say(t.length ? "last screen:\n" + t.map((r) => "  | " + r).join("\n") : "last screen: blank");
-  } else say(`last screen: ${mode.kind}${mode.kind === "graphics" ? ` ${mode.width}x${mode.height}` : ""} (no text)`);
+  } else say(`last screen: ${displayKind(pc)} (no text)`);
   const lines = serialText.replace(/\r/g, "").split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   say(lines.length ? "last serial output:\n" + lines.slice(-15).map((l) => "  | " + l).join("\n") : "last serial output: none");
@@ -281,7 +303,7 @@ main(process.argv.slice(2)).then((status) => {
   process.stdout.write("", () => process.exit(status));
 }, (e) => {
   restoreTerminal();
-  if (e instanceof UsageError || e instanceof InputError || e instanceof FileDiskError || e instanceof DiskImageError) {
+  if (e instanceof UsageError || e instanceof InputError || e instanceof FileDiskError || e instanceof DiskImageError || e instanceof PCError) {
     say(e.message);
     process.exit(EXIT_USAGE);
   }

@@ -40,6 +40,7 @@ export interface VmArgs {
   typeWait?: number;
   stats: boolean;
   debug: boolean;
+  clock?: "realtime" | "virtual";
 }
 
 interface OptionDef { names: string[]; value?: string; help: string; apply(a: VmArgs, v: string, name: string): void }
@@ -61,7 +62,7 @@ export function parseMemory(s: string): number {
   const unit = m[2].toUpperCase();
   const mib = unit === "" || unit === "M" ? n : unit === "G" ? n * 1024 : unit === "T" ? n * 1024 * 1024 : unit === "K" ? n / 1024 : n / (1 << 20);
   if (!Number.isInteger(mib)) throw new UsageError(`-m: ${s} is not a whole number of MiB`);
-  if (mib < 1 || mib > 3072) throw new UsageError(`-m: ${s}: memory must be between 1 MiB and 3 GiB`);
+  if (mib < 2 || mib > 2047) throw new UsageError(`-m: ${s}: memory must be between 2 and 2047 MiB`);
   return mib;
 }
 
@@ -127,7 +128,7 @@ const OPTIONS: OptionDef[] = [
       a.vga = v;
     },
   },
-  { names: ["serial"], value: "DEV", help: "stdio (default for COM1), none, file:PATH; repeat for COM2...", apply: (a, v, n) => { a.serial.push(parseTarget(v, n)); } },
+  { names: ["serial"], value: "DEV", help: "stdio (default for COM1), none, file:PATH; a second -serial is COM2", apply: (a, v, n) => { a.serial.push(parseTarget(v, n)); } },
   { names: ["debugcon"], value: "DEV", help: "firmware debug console (port 402h): stdio, none (default), file:PATH", apply: (a, v, n) => { a.debugcon = parseTarget(v, n); } },
   {
     names: ["display"], value: "TYPE", help: "none only (no window here; see --screenshot, --screen-text)", apply: (_a, v) => {
@@ -158,6 +159,12 @@ const OPTIONS: OptionDef[] = [
   { names: ["type-after"], value: "TEXT", help: "--type/--send wait for TEXT on serial or screen (default: the profile's expected text)", apply: (a, v) => { if (!v) throw new UsageError("--type-after needs a text"); a.typeAfter = v; } },
   { names: ["type-wait"], value: "SECONDS", help: "then wait this much guest (virtual) time (default 0; 5 when there is no text to wait for)", apply: (a, v, n) => { a.typeWait = parseSeconds(v, n, true); } },
   { names: ["stats"], help: "print guest MIPS, instructions, blocks, exits, disk activity, virtual and host time on exit", apply: (a) => { a.stats = true; } },
+  {
+    names: ["clock"], value: "KIND", help: "realtime (guest time follows the wall clock, default) or virtual (idle time skipped: same inputs, same run)", apply: (a, v) => {
+      if (v !== "realtime" && v !== "virtual") throw new UsageError(`--clock: "${v}": use realtime or virtual`);
+      a.clock = v;
+    },
+  },
   { names: ["debug"], help: "use the checked debug build of the core (slow)", apply: (a) => { a.debug = true; } },
 ];
 
@@ -184,7 +191,7 @@ the guest reset; 1 on --timeout, a guest that halted for good, or a guest that s
 2 on bad usage or input (unknown option, missing or unusable file). See docs/runner.md.`;
 }
 
-const OURS = new Set(["help", "profile", "images", "screenshot", "screen-text", "until", "timeout", "type", "send", "type-after", "type-wait", "stats", "debug"]);
+const OURS = new Set(["help", "profile", "images", "screenshot", "screen-text", "until", "timeout", "type", "send", "type-after", "type-wait", "stats", "debug", "clock"]);
 
 /** The option names (with their usual dashes), for "unknown option" messages. */
 export function optionNames(): string[] {
@@ -215,14 +222,14 @@ export function parseArgs(argv: string[]): VmArgs {
     def.apply(a, value, arg.replace(/=.*$/, ""));
   }
   if (a.initrd && !a.kernel && !a.profile) throw new UsageError("-initrd needs -kernel");
-  if (a.serial.length > 4) throw new UsageError("-serial: at most 4 ports (COM1-COM4)");
+  if (a.serial.length > 2) throw new UsageError("-serial: at most 2 ports (COM1, COM2)");
   return a;
 }
 
 // ---- profiles (images/manifest.schema.json) ----
 
 export interface ManifestArtefact { id: string; kind: string; file: string; size: number; title?: string }
-export type Slot = "bios" | "vgabios" | "kernel" | "initrd" | "cdrom" | "hda" | "fda";
+export type Slot = "bios" | "vgabios" | "linuxboot" | "kernel" | "initrd" | "cdrom" | "hda" | "fda";
 export interface ManifestProfile {
   id: string; title: string; description: string; memoryMiB: number;
   media: Partial<Record<Slot, string>>;
@@ -246,6 +253,8 @@ export interface Plan {
   vgaBios?: FileRef;
   kernel?: FileRef;
   initrd?: FileRef;
+  /** The option ROM that loads a -kernel from fw_cfg (direct boot). */
+  linuxBoot?: FileRef;
   append?: string;
   boot?: string;
   bootMenu?: boolean;
@@ -295,6 +304,10 @@ export function resolvePlan(args: VmArgs, manifest: Manifest | null, imagesDir: 
   if (args.initrd) plan.initrd = user(args.initrd); else if (media.initrd && !args.kernel) plan.initrd = artefact(media.initrd, "initrd");
   if (args.initrd && !plan.kernel) throw new UsageError("-initrd needs -kernel (the profile has no kernel)");
   plan.append = args.append ?? (args.kernel ? undefined : profile?.cmdline);
+  if (plan.kernel) {
+    if (media.linuxboot) plan.linuxBoot = artefact(media.linuxboot, "linuxboot");
+    else if (manifest?.artefacts.some((x) => x.id === "linuxboot")) plan.linuxBoot = artefact("linuxboot", "linuxboot");
+  }
 
   const drives = new Map<DriveName, PlanDrive>();
   const profileDrive = (slot: "cdrom" | "hda" | "fda", drive: DriveName, m: Media) => {
