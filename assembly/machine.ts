@@ -1,11 +1,11 @@
 // The machine's interface to the host (DESIGN.md 1.2): everything the host may call is exported here.
 // Addresses of state and buffers are exported too (from layout.ts) so the host reads them without copies.
 import {
-  RAM, EXIT_BUDGET, STATE_BASE, ICOUNT, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, INTR_TEST, NMI_PENDING, EXIT_REQUEST,
+  RAM, EXIT_BUDGET, EXIT_RESET, EXIT_TRIPLE_FAULT, STATE_BASE, ICOUNT, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, INTR_TEST, NMI_PENDING, EXIT_REQUEST,
   EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK, CR0, CR2, CR3, CR4, SEG_SEL,
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
-import { physmemInit, mapRom, dmaWrite } from "./bus/physmem";
+import { physmemInit, mapRom, dmaWrite, physRead32, physWrite32 } from "./bus/physmem";
 import {
   portsInit, claimPorts, portRead, portWrite, DEV_NONE, DEV_DEBUGCON, DEV_POSTCODE, DEV_DEBUGEXIT, DEV_COM1, DEV_COM2,
   DEV_PIC, DEV_PIT, DEV_PORT61, DEV_RTC, DEV_DMA, DEV_SYSCTRL, DEV_I8042, DEV_FDC, DEV_FWCFG, DEV_PCI,
@@ -24,8 +24,8 @@ import { fdcReset, fdcDiskDone } from "./devices/fdc";
 import { fwcfgReset, fwcfgSetItem, fwcfgClear } from "./devices/fwcfg";
 import { i440fxFirmwareInstalled } from "./devices/i440fx";
 import { pmPowerButton } from "./devices/piix4pm";
-import { lapicReset } from "./devices/lapic";
-import { ioapicReset } from "./devices/ioapic";
+import { lapicReset, lapicHighestIsr } from "./devices/lapic";
+import { ioapicReset, ioapicEntry } from "./devices/ioapic";
 import { sysctrlReset, setA20Gate } from "./devices/sysctrl";
 import { dmaReset, dmaTransfer } from "./devices/dma8237";
 import { rtcReset, rtcSetTime, rtcNvramWrite } from "./devices/rtc146818";
@@ -37,7 +37,7 @@ import { getEflags } from "./cpu/flags";
 import { setEflagsRaw } from "./cpu/interrupts";
 import { uartReset, uartReceive } from "./devices/uart16550";
 import { picReset, picSetIrq, picRegisters } from "./devices/pic8259";
-import { intrUpdate, intrPending, intrAcknowledge } from "./bus/intc";
+import { intrUpdate, intrPending, intrAcknowledge, setIsaIrq } from "./bus/intc";
 import { blocksInit, invalidateCodeRange, flushBlockCache } from "./translate/blocks";
 import { tlbFlushAll, updateTlbMasks } from "./cpu/paging";
 import { resetCpu } from "./cpu/reset";
@@ -64,6 +64,22 @@ export function init(ramSize: u32): i32 {
   physmemInit(ramSize);
   portsInit();
   blocksInit();
+  clockReset();
+  rtcReset();
+  claimPorts(0x70, 2, DEV_RTC);
+  diskReset();
+  platformReset();
+  resetCpu();
+  return INIT_OK;
+}
+
+/**
+ * The PC's reset signal (power-on, and every reset the guest causes: keyboard controller, port 92h/CF9h,
+ * triple fault): the processor and every device go back to their reset state and claim their ports again.
+ * What survives, as on a real PC: RAM, the RTC's time and CMOS (battery-backed), the virtual clock, the host's
+ * disks with their media, the fw_cfg items and the installed firmware.
+ */
+function platformReset(): void {
   store<u32>(A20_MASK, 0xFFFFFFFF);
   picReset();
   uartReset(0);
@@ -73,14 +89,11 @@ export function init(ramSize: u32): i32 {
   claimPorts(0x20, 2, DEV_PIC);
   claimPorts(0xA0, 2, DEV_PIC);
   claimPorts(0x4D0, 2, DEV_PIC);
-  clockReset();
   timersReset();
   pitReset();
   port61Reset();
   claimPorts(0x40, 4, DEV_PIT);
   claimPorts(0x61, 1, DEV_PORT61);
-  rtcReset();
-  claimPorts(0x70, 2, DEV_RTC);
   dmaReset();
   claimPorts(0x00, 16, DEV_DMA);
   claimPorts(0xC0, 32, DEV_DMA);
@@ -88,7 +101,6 @@ export function init(ramSize: u32): i32 {
   sysctrlReset();
   claimPorts(0x92, 1, DEV_SYSCTRL);
   claimPorts(0xCF8, 8, DEV_PCI); // CF9h bytes reach sysctrl through the PCI port handler
-  diskReset();
   // PCI functions register in slot order: 00.0 host bridge, 01.0 ISA bridge, 01.1 IDE, 01.3 PM, 02.0 VGA
   pciReset();
   i440fxReset();
@@ -108,7 +120,6 @@ export function init(ramSize: u32): i32 {
   lapicReset();
   ioapicReset();
   resetCpu();
-  return INIT_OK;
 }
 
 /**
@@ -127,6 +138,7 @@ export function run(budget: u32): i32 {
     const r = runCpu(<u32>slice);
     const ran = load<u64>(ICOUNT) - before;
     left = ran >= left ? 0 : left - ran;
+    if (r == EXIT_RESET || r == EXIT_TRIPLE_FAULT) platformReset(); // the processor was reset: so is the board
     if (r != EXIT_BUDGET || left == 0) { timersFire(clockNow()); return r; }
   }
 }
@@ -179,8 +191,8 @@ export function setIntr(vector: i32): void {
   intrUpdate();
 }
 
-/** Set the level of ISA interrupt line `irq` (0-15) at the 8259 PICs (tests and, later, host-side devices). */
-export function setIrq(irq: u32, high: bool): void { picSetIrq(irq, high); }
+/** Set the level of ISA interrupt line `irq` (0-15) at the 8259 PICs and the I/O APIC (tests, host-side devices). */
+export function setIrq(irq: u32, high: bool): void { setIsaIrq(irq, high); }
 
 /** A byte from the host arriving on serial port `n` (0 = COM1, 1 = COM2); false if the guest's buffer was full. */
 export function serialInput(n: u32, b: u32): bool { return n < 2 ? uartReceive(n, b) : false; }
@@ -323,3 +335,31 @@ export function pciIntx(devfn: u32, level: bool): bool {
   pciSetIntx(cfg, level);
   return true;
 }
+// ---- 8042 keyboard controller, PS/2 keyboard and mouse (devices/i8042.ts) ----------------------------------
+import {
+  i8042KeyboardByte, i8042MouseInput, i8042KeyboardLeds, i8042MouseStreaming, i8042Dump,
+} from "./devices/i8042";
+/** A set-2 scan code byte from the host keyboard (make on press, F0-prefixed break on release; the keyboard
+ *  repeats held keys itself). web/machine/keyboard.ts has the bytes of every key. */
+export function keyboardScancode(b: u32): void { i8042KeyboardByte(b); }
+/** Relative mouse movement (dy > 0 = up), wheel (dz > 0 = towards the user) and buttons (bit 0 left, 1 right,
+ *  2 middle) from the host. */
+export function mouseInput(dx: i32, dy: i32, dz: i32, buttons: u32): void { i8042MouseInput(dx, dy, dz, buttons); }
+/** The keyboard LEDs the guest set: bit 0 Scroll Lock, bit 1 Num Lock, bit 2 Caps Lock. */
+export function keyboardLeds(): u32 { return i8042KeyboardLeds(); }
+/** True while the guest's mouse driver has the mouse reporting in stream mode (the host may capture the pointer). */
+export function mouseStreaming(): bool { return i8042MouseStreaming(); }
+/** Debugger: output buffer | OBF << 8 | AUXB << 9 | command byte << 16 | output port << 24. */
+export function i8042State(): u32 { return i8042Dump(); }
+// ---- local APIC and I/O APIC (devices/lapic.ts, devices/ioapic.ts) -----------------------------------------
+/** A 32-bit access to physical address `phys` as the processor's bus does it (RAM, ROM, MMIO: APIC tests). */
+export function mmioRead32(phys: u32): u32 { return physRead32(phys); }
+export function mmioWrite32(phys: u32, v: u32): void { physWrite32(phys, v); }
+/** I/O APIC redirection entry `pin` as a u64 (tests, debugger). */
+export function ioapicEntryExport(pin: u32): u64 { return ioapicEntry(pin); }
+/** The local APIC's highest in-service vector (-1: none). */
+export function lapicInService(): i32 { return lapicHighestIsr(); }
+// ---- floppy disk controller (devices/fdc.ts) -------------------------------------------------------------------
+/** CMOS byte 10h nibble for floppy drive 0/1 (0 none, 1 360K, 2 1.2M, 3 720K, 4 1.44M, 5 2.88M), chosen to fit
+ *  the media attached; and the media geometry (tracks | heads << 8 | sectors per track << 16 | rate << 24). */
+export { fdcDriveType, fdcGeometry } from "./devices/fdc";

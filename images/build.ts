@@ -184,6 +184,26 @@ function assembleOptionRom(ctx: Ctx, name: string): Uint8Array {
   } finally { rmSync(out, { force: true }); }
 }
 
+/**
+ * A kernel module without its appended signature (the kernel's scripts/sign-file format: the module, the PKCS#7
+ * signature, a 12-byte struct module_signature whose last field is the big-endian signature length, then the
+ * marker "~Module signature appended~\n"). Checking a signature is an RSA operation that costs the emulated
+ * processor tens of millions of instructions per module, most of the Linux guest's boot; Debian's kernel does
+ * not enforce signatures, so unsigned modules load (the kernel notes it as a taint once).
+ */
+export function stripModuleSignature(ko: Uint8Array): Uint8Array {
+  const marker = new TextEncoder().encode("~Module signature appended~\n");
+  if (ko.length < marker.length + 12) return ko;
+  const end = ko.length - marker.length;
+  for (let i = 0; i < marker.length; i++) if (ko[end + i] !== marker[i]) return ko;
+  const info = end - 12;
+  const signerLen = ko[info + 3], keyIdLen = ko[info + 4];
+  const sigLen = ((ko[info + 8] << 24) | (ko[info + 9] << 16) | (ko[info + 10] << 8) | ko[info + 11]) >>> 0;
+  const start = info - sigLen - signerLen - keyIdLen;
+  if (start < 0) throw new BuildError("a kernel module has a malformed signature trailer", "report this: the kernel package changed its module format", "kernel");
+  return ko.subarray(0, start);
+}
+
 /** Module names (as in modinfo "depends=") -> .ko path, and each module's dependencies. */
 function moduleIndex(ctx: Ctx): Map<string, { path: string; deps: string[] }> {
   const base = join(pkg(ctx, "kernel").dir, "lib/modules", kernelRelease(ctx));
@@ -275,6 +295,12 @@ const RECIPES: Recipe[] = [
     build: (ctx) => assembleOptionRom(ctx, "linuxboot"),
   },
   {
+    id: "multibootrom", file: "multiboot.bin", kind: "firmware", title: "Multiboot option ROM", licence: "project", packages: [],
+    description: "Our option ROM for multiboot kernels: SeaBIOS boots it, it loads the kernel, modules and info structure from fw_cfg, adds the BIOS's E820 map and enters the kernel in 32-bit protected mode.",
+    extraKey: () => [toolVersion("nasm", "nasm")],
+    build: (ctx) => assembleOptionRom(ctx, "multiboot"),
+  },
+  {
     id: "mbhello", file: "mbhello.elf", kind: "kernel", title: "Multiboot hello kernel", licence: "project", packages: [],
     description: "Our smallest multiboot test kernel: prints WEBPC-MBHELLO to port E9, COM1 and the VGA text screen, then halts.",
     extraKey: () => [toolVersion("nasm", "nasm"), toolVersion("i686-linux-gnu-ld", "binutils-i686-linux-gnu")],
@@ -296,7 +322,7 @@ const RECIPES: Recipe[] = [
       entries.push({ type: "symlink", path: "bin/sh", target: "busybox" });
       entries.push({ type: "file", path: "init", data: readFileSync(join(HERE, "guest/init")), mode: 0o755 });
       for (const f of guestFiles()) entries.push({ type: "file", path: f.path, data: f.data });
-      for (const m of [...mods, ...extra]) entries.push({ type: "file", path: `lib/modules/${kver}/${fileName(m.path)}.ko`, data: readFileSync(m.path) });
+      for (const m of [...mods, ...extra]) entries.push({ type: "file", path: `lib/modules/${kver}/${fileName(m.path)}.ko`, data: stripModuleSignature(readFileSync(m.path)) });
       entries.push({ type: "file", path: `lib/modules/${kver}/load-order`, data: new TextEncoder().encode(mods.map((m) => fileName(m.path)).join("\n") + "\n") });
       entries.push({ type: "file", path: "usr/bin/cpubench", data: artefact(ctx, "cpubench"), mode: 0o755 });
       ctx.recipeMeta.set("linux-initrd", { modules: mods.map((m) => fileName(m.path)), onRequest: extra.map((m) => fileName(m.path)), banner: GUEST_BANNER });
@@ -377,8 +403,8 @@ function buildHardDisk(ctx: Ctx): Uint8Array {
 // ---------------------------------------------------------------------------------------------- profiles
 /** Every profile boots through SeaBIOS and its VGA BIOS, even a direct kernel boot (as QEMU does). */
 const FIRMWARE = { bios: "bios", vgabios: "vgabios" };
-/** Direct kernel boots also need our option ROM that loads the kernel from fw_cfg. */
-const KERNEL_FIRMWARE = { ...FIRMWARE, linuxboot: "linuxboot" };
+/** Direct kernel boots also need our option ROMs that load the kernel from fw_cfg (Linux and multiboot). */
+const KERNEL_FIRMWARE = { ...FIRMWARE, linuxboot: "linuxboot", multibootrom: "multibootrom" };
 const PROFILES = [
   { id: "linux-direct", title: "Linux (direct boot)", description: "Debian's kernel and our BusyBox initramfs, loaded directly by the emulator (fastest).", memoryMiB: 128,
     media: { ...KERNEL_FIRMWARE, kernel: "linux-kernel", initrd: "linux-initrd", fda: "guest-tools" }, cmdline: KERNEL_CMDLINE, boot: "kernel", expect: { serial: GUEST_BANNER } },

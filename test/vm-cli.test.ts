@@ -92,6 +92,7 @@ const manifest: Manifest = {
     { id: "bios", kind: "firmware", file: "bios.bin", size: 1 },
     { id: "vgabios", kind: "firmware", file: "vgabios-stdvga.bin", size: 1 },
     { id: "linuxboot", kind: "firmware", file: "linuxboot.bin", size: 1 },
+    { id: "multibootrom", kind: "firmware", file: "multiboot.bin", size: 1 },
     { id: "linux-kernel", kind: "kernel", file: "vmlinuz", size: 1 },
     { id: "linux-initrd", kind: "initrd", file: "initrd.gz", size: 1 },
     { id: "linux-cd", kind: "cdrom", file: "linux.iso", size: 1 },
@@ -115,6 +116,7 @@ test("profiles: default, named, overridden, user images, errors", () => {
     ["/img/bios.bin", "/img/vgabios-stdvga.bin", "/img/linuxboot.bin", "/img/vmlinuz", "/img/initrd.gz", "console=ttyS0", 128, undefined, "READY"]);
   // a kernel of one's own without a profile still gets the option ROM; disk boots do not need it
   assert.equal(plan(["-kernel", "bz"]).linuxBoot?.path, "/img/linuxboot.bin");
+  assert.equal(plan(["-kernel", "mb.elf"]).multibootRom?.path, "/img/multiboot.bin");
   assert.equal(plan(["-hda", "h.img"]).linuxBoot, undefined);
   assert.deepEqual(d.drives, [{ drive: "fda", media: "floppy", file: { path: "/img/guest-tools.img", fromImages: true }, snapshot: true }]);
   // options with no boot media still use the default profile
@@ -386,6 +388,13 @@ test("cli: SeaBIOS starts in the runner; a timeout exits 1 and says so (debug co
   const fw = readFileSync(log, "latin1");
   assert.match(fw, /SeaBIOS \(version/);
   assert.match(fw, /Booting from Hard Disk/);
+});
+
+test("cli: --profile multiboot-hello --until WEBPC-MBHELLO (SeaBIOS, our multiboot option ROM, COM1)", { skip: (!havePC || !haveImages) && "needs web/machine/pc.ts and public/images" }, () => {
+  const r = vm(["--profile", "multiboot-hello", "--until", "WEBPC-MBHELLO", "--timeout", "50", "--clock", "virtual", "--stats"], 60_000);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /WEBPC-MBHELLO/);
+  assert.match(r.stderr, /stats: \d+ instructions, [\d.]+ guest MIPS/);
 });
 
 // The Linux boot: opt-in until the PC boots Linux (WEBPC_VM_BOOT=1 node --import tsx --test test/vm-cli.test.ts).

@@ -127,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
   const kernel = plan.kernel ? readInput(plan.kernel, "kernel") : undefined;
   const initrd = plan.initrd ? readInput(plan.initrd, "initrd") : undefined;
   const linuxBootRom = plan.kernel && plan.linuxBoot ? readInput(plan.linuxBoot, "option ROM") : undefined;
+  const multibootRom = plan.kernel && plan.multibootRom ? readInput(plan.multibootRom, "option ROM") : undefined;
   const disks = await openDisks(plan, closers);
   const wasmFile = wasmPath(args.debug ? "debug" : "release");
   if (!existsSync(wasmFile)) throw new InputError(`${wasmFile} is missing: run \`node --import tsx tools/build-wasm.ts\` (npm run vm does it)`);
@@ -141,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
   const keep = 1 << 18;
   const pc = await PC.create({
     memoryMiB: plan.memoryMiB,
-    bios, vgaBios, kernel, initrd, append: plan.append, linuxBootRom,
+    bios, vgaBios, kernel, initrd, append: plan.append, linuxBootRom, multibootRom,
     clock: args.clock,
     boot: plan.boot, bootMenu: plan.bootMenu,
     disks,

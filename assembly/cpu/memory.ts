@@ -88,8 +88,8 @@ export function writeSys16(lin: u32, v: u32): void { writeLinPlain(lin, 2, v, fa
 export function writeSys32(lin: u32, v: u32): void { writeLinPlain(lin, 4, v, false); }
 
 // ---- slow paths ----------------------------------------------------------------------------------------------
-const WRITE_DENY_SUP: i32 = TLB_NO_SUP_WRITE | TLB_NOT_DIRTY;
-const WRITE_DENY_USER: i32 = TLB_NO_USER | TLB_NO_USER_WRITE | TLB_NOT_DIRTY;
+// (the deny masks are spelled out where used: constants computed from paging.ts's at module level would depend
+// on the order the compiler meets the modules in, which the import graph does not fix)
 
 /** TLB entry allowing a read of the page of `lin`, filling it if needed; 0 after a fault. */
 function entryForRead(lin: u32, user: bool): i32 {
@@ -101,7 +101,7 @@ function entryForRead(lin: u32, user: bool): i32 {
 /** TLB entry allowing a write to the page of `lin`, filling it (and setting the dirty bit) if needed. */
 function entryForWrite(lin: u32, user: bool): i32 {
   const e = load<i32>(TLB + ((lin >>> 12) << 2));
-  if ((e & TLB_VALID) != 0 && (e & (user ? WRITE_DENY_USER : WRITE_DENY_SUP)) == 0) return e;
+  if ((e & TLB_VALID) != 0 && (e & (user ? TLB_NO_USER | TLB_NO_USER_WRITE | TLB_NOT_DIRTY : TLB_NO_SUP_WRITE | TLB_NOT_DIRTY)) == 0) return e;
   return tlbFill(lin, true, user);
 }
 

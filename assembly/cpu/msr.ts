@@ -6,6 +6,7 @@ import {
 import { raiseGP } from "./fault";
 import { currentBlock, blockAddr, B_FIRST } from "../translate/blocks";
 import { clockAt } from "../bus/clock";
+import { lapicWriteBaseMsr } from "../devices/lapic";
 
 export const MSR_TSC: u32 = 0x10;
 export const MSR_PLATFORM_ID: u32 = 0x17;
@@ -66,7 +67,7 @@ export function readMsr(id: u32, p: u32): u64 {
 export function writeMsr(id: u32, v: u64, p: u32): void {
   switch (id) {
     case MSR_TSC: store<u64>(TSC_OFFSET, v - nowAt(p)); store<u64>(TSC_LAST, v - 1); return;
-    case MSR_APICBASE: store<u32>(MSR_APIC_BASE, <u32>v & 0xFFFFF900); return;
+    case MSR_APICBASE: lapicWriteBaseMsr(<u32>v); return; // moves, enables or disables the APIC page
     case MSR_BIOS_UPDT_TRIG: return;
     case MSR_BIOS_SIGN: store<u64>(MSR_BIOS_SIGN_ID, v); return;
     case MSR_SYSENTER_CS_ID: store<u32>(MSR_SYSENTER_CS, <u32>v & 0xFFFF); return;

@@ -2,7 +2,7 @@
 import {
   REGS, EIP, EFLAGS, LF_MASK, CR0, CR2, CR3, CR4, DR, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, LDTR_SEL,
   LDTR_BASE, LDTR_LIMIT, LDTR_ACCESS, TR_SEL, TR_BASE, TR_LIMIT, TR_ACCESS, HALTED, INT_SHADOW, NMI_PENDING,
-  NMI_MASKED, DEBUG_PENDING, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_APIC_BASE, RESET_COUNT, SEG_BASE, SEG_SEL,
+  NMI_MASKED, DEBUG_PENDING, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, RESET_COUNT, SEG_BASE, SEG_SEL,
 } from "../layout";
 import { CS, R_EDX, SEG_FLAT } from "./state";
 import { setSegment, setCpl, updateMode, updateAllSegChecks } from "./segments";
@@ -12,6 +12,7 @@ import { fpuReset } from "./fpu/fpu";
 import { clearFault } from "./fault";
 import { flushBlockCache } from "../translate/blocks";
 import { updateBreakpoints } from "./debug";
+import { lapicReset } from "../devices/lapic";
 
 export function resetCpu(): void {
   memory.fill(REGS, 0, 32);
@@ -38,7 +39,7 @@ export function resetCpu(): void {
   store<u32>(MSR_SYSENTER_CS, 0);
   store<u32>(MSR_SYSENTER_ESP, 0);
   store<u32>(MSR_SYSENTER_EIP, 0);
-  store<u32>(MSR_APIC_BASE, 0xFEE00900);
+  lapicReset(); // IA32_APIC_BASE = FEE00900h and the local APIC's power-up state (SDM 10.4.7.1)
   setCpl(0);
   for (let s = 0; s < 6; s++) setSegment(s, 0, 0, 0xFFFF, 0x93, true);
   setSegment(CS, 0xF000, 0xFFFF0000, 0xFFFF, 0x9B, true);

@@ -165,3 +165,7 @@ export function dmaTransfer(ch: u32, buf: u32, len: u32): u32 {
   }
   return done;
 }
+
+/** Bytes channel `ch` moves before terminal count (current count + 1): a device that works in blocks (the
+ *  floppy controller's sectors) sees whether TC falls at the end of the block it is about to transfer. */
+export function dmaRemaining(ch: u32): u32 { return <u32>load<u16>(chan(ch) + C_CUR_COUNT) + 1; }

@@ -21,8 +21,11 @@ const MAX_ITEMS: u32 = FWCFG_ITEMS_SIZE / ITEM_SIZE;
 
 const DMA_ERROR: u32 = 1, DMA_READ: u32 = 2, DMA_SKIP: u32 = 4, DMA_SELECT: u32 = 8, DMA_WRITE: u32 = 16;
 
+/** Reset: no item selected. The items themselves are the host's configuration and stay. */
 export function fwcfgReset(): void {
-  memory.fill(DEV_FWCFG, 0, 32);
+  store<u32>(DEV_FWCFG + F_SELECTOR, 0);
+  store<u32>(DEV_FWCFG + F_OFFSET, 0);
+  store<u32>(DEV_FWCFG + F_DMA_HIGH, 0);
 }
 
 /** The host's items: `size` bytes at linear address `addr` under `key` (replaces an item with the same key).

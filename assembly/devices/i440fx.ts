@@ -14,7 +14,8 @@ import { tlbFlushAll } from "../cpu/paging";
 import { flushBlockCache } from "../translate/blocks";
 
 const C_CFG: u32 = 0; // u32: address of the configuration space
-const C_PAM_ACTIVE: u32 = 4; // u8: firmware installed, the PAM registers decide 0xC0000-0xFFFFF (else plain RAM)
+const C_PAM_ACTIVE: u32 = 4; // u8: firmware installed, the PAM registers decide 0xC0000-0xFFFFF (else plain RAM);
+                              // set once by the host, kept across resets (zeroed with the state area at init)
 
 const PAM0: u32 = 0x59;
 const SMRAM: u32 = 0x72;
@@ -22,7 +23,6 @@ const SMRAM: u32 = 0x72;
 export function i440fxReset(): void {
   const cfg = pciAddFunction(0, PCI_OWNER_I440FX);
   store<u32>(DEV_CHIPSET + C_CFG, cfg);
-  store<u8>(DEV_CHIPSET + C_PAM_ACTIVE, 0);
   pciSetHeader(cfg, 0x8086, 0x1237, 0x060000, 0x02, 0x00);
   store<u16>(cfg + PCI_SUBSYSTEM_VENDOR_ID, 0x1AF4);
   store<u16>(cfg + PCI_SUBSYSTEM_ID, 0x1100);
@@ -35,6 +35,7 @@ export function i440fxReset(): void {
   pciSetMask(cfg, SMRAM, 1, 0x78); // D_OPEN, D_CLS, D_LCK, G_SMRAME (no effect: no SMM)
   pciSetMask(cfg, 0x60, 8, 0xFFFFFFFF); // DRB0-7: the firmware sizes DRAM rows here
   pciSetMask(cfg, 0x64, 4, 0xFFFFFFFF);
+  applyPam(); // after a reset with firmware installed, 0xC0000-0xFFFFF read from the ROM again
 }
 
 /** The host installed firmware: from now on the PAM registers decide what 0xC0000-0xFFFFF is. */

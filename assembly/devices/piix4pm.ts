@@ -34,6 +34,8 @@ const STS_TMROF: u32 = 1, STS_GBL: u32 = 1 << 5, STS_PWRBTN: u32 = 1 << 8, STS_R
 const CNT_SCI_EN: u32 = 1, CNT_SUS_EN: u32 = 1 << 13;
 
 export function pmReset(): void {
+  const had = load<u32>(DEV_PM + P_BASE);
+  if (had != 0) claimPorts(had, 64, DEV_NONE); // a reset takes the I/O block away until the firmware sets PMBA
   memory.fill(DEV_PM, 0, 64);
   const cfg = pciAddFunction((1 << 3) | 3, PCI_OWNER_PM);
   store<u32>(DEV_PM + P_CFG, cfg);

@@ -29,7 +29,7 @@ interface CoreExports {
   ramWritten(phys: number, len: number): void;
   dmaToRam(phys: number, src: number, len: number): number;
   setIntr(vector: number): void;
-  /** Level of ISA interrupt line 0-15 at the 8259 PICs. */
+  /** Level of ISA interrupt line 0-15 at the 8259 PICs and the I/O APIC. */
   setIrq(irq: number, high: number): void;
   /** IRR | ISR << 8 | IMR << 16 | highest-priority IR << 24 of the master (0) or slave (1) PIC. */
   picState(slave: number): number;
@@ -73,6 +73,31 @@ interface CoreExports {
   diskComplete(drive: number, result: number): number;
   /** Drive the INTx pin of PCI function devfn (device tests). */
   pciIntx(devfn: number, level: number): number;
+  // ---- 8042 keyboard controller, PS/2 keyboard and mouse (assembly/devices/i8042.ts) ----
+  /** A set-2 scan code byte from the host keyboard (web/machine/keyboard.ts has the bytes of every key). */
+  keyboardScancode(b: number): void;
+  /** Relative movement (dy > 0 = up), wheel (dz > 0 = towards the user), buttons (bit 0 left, 1 right, 2 middle). */
+  mouseInput(dx: number, dy: number, dz: number, buttons: number): void;
+  /** Keyboard LEDs set by the guest: bit 0 Scroll Lock, bit 1 Num Lock, bit 2 Caps Lock. */
+  keyboardLeds(): number;
+  /** 1 while the guest's mouse driver has the mouse reporting in stream mode. */
+  mouseStreaming(): number;
+  /** Output buffer | OBF << 8 | AUXB << 9 | command byte << 16 | output port << 24 (debugger). */
+  i8042State(): number;
+  // local APIC and I/O APIC
+  /** A 32-bit access to physical address `phys` through the bus (RAM, ROM, MMIO). */
+  mmioRead32(phys: number): number;
+  mmioWrite32(phys: number, v: number): void;
+  /** I/O APIC redirection entry `pin` (low | high << 32, BigInt). */
+  ioapicEntryExport(pin: number): bigint;
+  /** The local APIC's highest in-service vector (-1: none). */
+  lapicInService(): number;
+  // ---- floppy disk controller (assembly/devices/fdc.ts)
+  /** CMOS byte 10h drive type nibble of floppy drive 0/1 for its media: 0 none, 1 360K, 2 1.2M, 3 720K, 4 1.44M,
+   *  5 2.88M (an empty drive is a 1.44M drive). */
+  fdcDriveType(drive: number): number;
+  /** Media geometry: tracks | heads << 8 | sectors per track << 16 | data rate code << 24; 0 without media. */
+  fdcGeometry(drive: number): number;
   table: WebAssembly.Table;
   [name: string]: unknown;
 }

@@ -38,7 +38,15 @@ export interface MultibootHeader {
 }
 
 export interface ModuleSpec { name: string; bytes: Uint8Array; cmdline?: string }
-export interface MultibootOptions { cmdline?: string; modules?: ModuleSpec[]; infoAddr?: number }
+export interface MultibootOptions {
+  cmdline?: string; modules?: ModuleSpec[]; infoAddr?: number;
+  /** Bytes at the top of RAM that the firmware keeps for its tables (SeaBIOS on the full PC): nothing is placed
+   *  there and the memory map leaves them out (default 0: the bare core has no firmware). */
+  reservedTop?: number;
+  /** Room in the info block for at least this many memory map entries, for a loader that writes the firmware's
+   *  own map at boot time (images/firmware/multiboot.asm); the host's map fills the first ones. */
+  mmapSlots?: number;
+}
 
 /** One block of bytes to place in RAM (zeroFill bytes of zeros follow `bytes`). */
 export interface Placement { phys: number; bytes: Uint8Array; zeroFill: number; what: string }
@@ -51,6 +59,8 @@ export interface MultibootPlan {
   /** Physical end of the kernel image (including bss). */
   kernelEnd: number;
   modules: { start: number; end: number; cmdline: string }[];
+  /** The memory map inside the info block, and how many 24-byte entries fit there. */
+  mmapAddr: number; mmapSlots: number;
 }
 
 const u32 = (b: Uint8Array, o: number) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
@@ -123,9 +133,10 @@ export function planMultiboot(image: Uint8Array, ramSize: number, opts: Multiboo
   // (kernels must check info flag bit 11, which stays clear).
   const { format, entry, placements } = kernelPlacements(image, h);
   let kernelEnd = 0;
+  const usableEnd = ramSize - (opts.reservedTop ?? 0);
   for (const p of placements) {
     const end = p.phys + p.bytes.length + p.zeroFill;
-    if (p.phys < 0 || end > ramSize) {
+    if (p.phys < 0 || end > usableEnd) {
       throw new LoadError(`${p.what} (0x${hex(p.phys)}-0x${hex(end)}) lies outside RAM (${ramSize >> 20} MiB); try a larger --mem`);
     }
     kernelEnd = Math.max(kernelEnd, end);
@@ -135,34 +146,36 @@ export function planMultiboot(image: Uint8Array, ramSize: number, opts: Multiboo
   let next = alignUp(kernelEnd, 4096);
   for (const m of opts.modules ?? []) {
     const start = next, end = start + m.bytes.length;
-    if (end > ramSize) throw new LoadError(`module ${m.name} does not fit in RAM (${ramSize >> 20} MiB); try a larger --mem`);
+    if (end > usableEnd) throw new LoadError(`module ${m.name} does not fit in RAM (${ramSize >> 20} MiB); try a larger --mem`);
     placements.push({ phys: start, bytes: m.bytes, zeroFill: 0, what: `module ${m.name}` });
     modules.push({ start, end, cmdline: m.cmdline ?? m.name });
     next = alignUp(end, 4096);
   }
   // The info block: structure, module list, memory map and strings, all in one placement.
-  const info = buildInfo(ramSize, opts.cmdline ?? "", modules);
+  const info = buildInfo(ramSize, opts.cmdline ?? "", modules, opts.reservedTop ?? 0, opts.mmapSlots ?? 0);
   let infoAddr = opts.infoAddr ?? DEFAULT_INFO_ADDR;
   const overlaps = (a: number) => placements.some((p) => a < p.phys + p.bytes.length + p.zeroFill && p.phys < a + info.size);
   if (infoAddr + info.size > LOW_MEM_END || overlaps(infoAddr)) infoAddr = next;
-  if (infoAddr + info.size > ramSize) throw new LoadError("no room in RAM for the multiboot information structure");
+  if (infoAddr + info.size > usableEnd) throw new LoadError("no room in RAM for the multiboot information structure");
   placements.push({ phys: infoAddr, bytes: info.build(infoAddr), zeroFill: 0, what: "multiboot info" });
-  return { format, entry, infoAddr, placements, kernelEnd, modules };
+  return { format, entry, infoAddr, placements, kernelEnd, modules, mmapAddr: infoAddr + info.mmapOffset, mmapSlots: info.mmapSlots };
 }
 
 /** The info structure (spec 3.3), relocatable: build(addr) returns its bytes for placement at `addr`. */
-function buildInfo(ramSize: number, cmdline: string, modules: MultibootPlan["modules"]) {
+function buildInfo(ramSize: number, cmdline: string, modules: MultibootPlan["modules"], reservedTop: number, mmapSlots: number) {
   const enc = new TextEncoder();
   const strings: Uint8Array[] = [enc.encode(cmdline + "\0"), enc.encode(BOOT_LOADER_NAME + "\0"), ...modules.map((m) => enc.encode(m.cmdline + "\0"))];
   // Memory map (spec 3.3 "mmap_*"): conventional memory, EBDA, the 640K-1M hole (VGA, option ROMs, BIOS) left
-  // out except the BIOS area as reserved, then extended memory.
+  // out except the BIOS area as reserved, then extended memory (without the firmware's reserved top, if any).
   const mmap: [number, number, number][] = [
-    [0, LOW_MEM_END, 1], [LOW_MEM_END, 0xA0000 - LOW_MEM_END, 2], [0xF0000, 0x10000, 2], [0x100000, ramSize - 0x100000, 1],
+    [0, LOW_MEM_END, 1], [LOW_MEM_END, 0xA0000 - LOW_MEM_END, 2], [0xF0000, 0x10000, 2], [0x100000, ramSize - reservedTop - 0x100000, 1],
   ];
-  const INFO = 0, MODS = 120, MMAP = MODS + 16 * modules.length, STR = MMAP + 24 * mmap.length;
+  if (reservedTop > 0) mmap.push([ramSize - reservedTop, reservedTop, 2]);
+  const slots = Math.max(mmap.length, mmapSlots);
+  const INFO = 0, MODS = 120, MMAP = MODS + 16 * modules.length, STR = MMAP + 24 * slots;
   const size = STR + strings.reduce((n, s) => n + s.length, 0);
   return {
-    size,
+    size, mmapOffset: MMAP, mmapSlots: slots,
     build(base: number): Uint8Array {
       const out = new Uint8Array(size);
       const dv = new DataView(out.buffer);
@@ -171,7 +184,7 @@ function buildInfo(ramSize: number, cmdline: string, modules: MultibootPlan["mod
       for (const s of strings) { strAddr.push(base + o); out.set(s, o); o += s.length; }
       dv.setUint32(INFO + 0, MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME, true);
       dv.setUint32(INFO + 4, LOW_MEM_END >> 10, true); // mem_lower, KiB from 0
-      dv.setUint32(INFO + 8, (ramSize - 0x100000) >> 10, true); // mem_upper, KiB from 1 MiB
+      dv.setUint32(INFO + 8, (ramSize - reservedTop - 0x100000) >> 10, true); // mem_upper, KiB from 1 MiB
       dv.setUint32(INFO + 16, strAddr[0], true);
       dv.setUint32(INFO + 20, modules.length, true);
       dv.setUint32(INFO + 24, base + MODS, true);

@@ -7,6 +7,8 @@
 // deterministic runs), answer disk requests, carry serial bytes, keys and the screen in and out.
 import { Core, Exit, Channel, EXIT_NAMES } from "./core.ts";
 import { planLinuxBoot, isBzImage, KernelError } from "./linux-boot.ts";
+import { LoadError, type ModuleSpec } from "./multiboot.ts";
+import { planMultibootBoot, hasMultibootHeader, MULTIBOOT_PLAN_FILE, MULTIBOOT_DATA_FILE, MULTIBOOT_ROM_FILE } from "./multiboot-boot.ts";
 
 export type DriveName = "fda" | "fdb" | "hda" | "hdb" | "hdc" | "hdd";
 export const DRIVES: DriveName[] = ["fda", "fdb", "hda", "hdb", "hdc", "hdd"];
@@ -29,10 +31,17 @@ export interface PCOptions {
   bios: Uint8Array;
   /** SeaVGABIOS for the standard VGA (vgabios-stdvga.bin). */
   vgaBios?: Uint8Array;
-  /** Direct boot: a Linux bzImage, its initrd and command line. */
+  /** Direct boot: a Linux bzImage, its initrd and command line; or a Multiboot kernel (ELF32 or a.out kludge),
+   *  whose modules are `initrd` (if given, as module "initrd") and `multibootModules`, with `append` as its
+   *  command line. */
   kernel?: Uint8Array; initrd?: Uint8Array; append?: string;
   /** Our option ROM that loads the kernel from fw_cfg (linuxboot.bin from the images build); needed with `kernel`. */
   linuxBootRom?: Uint8Array;
+  /** multiboot: our option ROM for Multiboot kernels (multiboot.bin from the images build); needed with a
+   *  multiboot `kernel`. */
+  multibootRom?: Uint8Array;
+  /** multiboot: more modules for a Multiboot kernel (as QEMU's -initrd "a,b"), after `initrd`. */
+  multibootModules?: ModuleSpec[];
   /** Boot order as QEMU's -boot letters: a floppy, c hard disk, d CD-ROM, n network (default "cad"). */
   boot?: string;
   bootMenu?: boolean;
@@ -139,8 +148,19 @@ export class PC {
     dv.setBigUint64(0, 0n, true); dv.setBigUint64(8, BigInt(ramSize), true); dv.setUint32(16, 1, true);
     files.push({ name: "etc/e820", bytes: e820 });
     const bootorder: string[] = [];
-    if (opts.kernel) {
-      if (!isBzImage(opts.kernel)) throw new PCError("the -kernel file is not a Linux kernel (bzImage); multiboot kernels run with `npm run kernel` for now");
+    if (opts.kernel && !isBzImage(opts.kernel) && hasMultibootHeader(opts.kernel)) {
+      // ---- multiboot: a Multiboot kernel through our option ROM (images/firmware/multiboot.asm) -------------
+      if (!opts.multibootRom) throw new PCError("booting a multiboot kernel needs multiboot.bin (run `npm run images`)");
+      const modules: ModuleSpec[] = [...(opts.initrd ? [{ name: "initrd", bytes: opts.initrd }] : []), ...(opts.multibootModules ?? [])];
+      let mb;
+      try { mb = planMultibootBoot(opts.kernel, ramSize, { cmdline: opts.append ?? "", modules }); }
+      catch (e) { throw e instanceof LoadError ? new PCError(`multiboot kernel: ${e.message}`) : e; }
+      files.push({ name: MULTIBOOT_PLAN_FILE, bytes: mb.planBytes }, { name: MULTIBOOT_DATA_FILE, bytes: mb.data });
+      files.push({ name: MULTIBOOT_ROM_FILE, bytes: opts.multibootRom });
+      bootorder.push(`/rom@${MULTIBOOT_ROM_FILE}`);
+      // ---- end multiboot -------------------------------------------------------------------------------------
+    } else if (opts.kernel) {
+      if (!isBzImage(opts.kernel)) throw new PCError("the -kernel file is neither a Linux kernel (bzImage) nor a multiboot kernel (no multiboot header in its first 8 KiB)");
       if (!opts.linuxBootRom) throw new PCError("direct kernel boot needs linuxboot.bin (run `npm run images`)");
       let plan;
       try { plan = planLinuxBoot(opts.kernel, opts.initrd, opts.append ?? "", ramSize); }
@@ -151,7 +171,7 @@ export class PC {
       add(CFG.CMDLINE_ADDR, le32(plan.cmdlineAddr)); add(CFG.CMDLINE_SIZE, le32(plan.cmdline.length)); add(CFG.CMDLINE_DATA, plan.cmdline);
       files.push({ name: "genroms/linuxboot.bin", bytes: opts.linuxBootRom });
       bootorder.push("/rom@genroms/linuxboot.bin");
-    } else if (opts.initrd || opts.append) {
+    } else if (opts.initrd || opts.append || opts.multibootModules?.length) {
       throw new PCError("-initrd and -append need -kernel");
     }
     if (opts.vgaBios) files.push({ name: "vgaroms/vgabios-stdvga.bin", bytes: opts.vgaBios });

@@ -229,7 +229,7 @@ export function parseArgs(argv: string[]): VmArgs {
 // ---- profiles (images/manifest.schema.json) ----
 
 export interface ManifestArtefact { id: string; kind: string; file: string; size: number; title?: string }
-export type Slot = "bios" | "vgabios" | "linuxboot" | "kernel" | "initrd" | "cdrom" | "hda" | "fda";
+export type Slot = "bios" | "vgabios" | "linuxboot" | "multibootrom" | "kernel" | "initrd" | "cdrom" | "hda" | "fda";
 export interface ManifestProfile {
   id: string; title: string; description: string; memoryMiB: number;
   media: Partial<Record<Slot, string>>;
@@ -255,6 +255,8 @@ export interface Plan {
   initrd?: FileRef;
   /** The option ROM that loads a -kernel from fw_cfg (direct boot). */
   linuxBoot?: FileRef;
+  /** The option ROM that loads a multiboot -kernel (the PC takes the one the kernel needs). */
+  multibootRom?: FileRef;
   append?: string;
   boot?: string;
   bootMenu?: boolean;
@@ -307,6 +309,8 @@ export function resolvePlan(args: VmArgs, manifest: Manifest | null, imagesDir: 
   if (plan.kernel) {
     if (media.linuxboot) plan.linuxBoot = artefact(media.linuxboot, "linuxboot");
     else if (manifest?.artefacts.some((x) => x.id === "linuxboot")) plan.linuxBoot = artefact("linuxboot", "linuxboot");
+    if (media.multibootrom) plan.multibootRom = artefact(media.multibootrom, "multibootrom");
+    else if (manifest?.artefacts.some((x) => x.id === "multibootrom")) plan.multibootRom = artefact("multibootrom", "multibootrom");
   }
 
   const drives = new Map<DriveName, PlanDrive>();
