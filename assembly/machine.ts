@@ -35,7 +35,7 @@ import { pitReset, pitRead, pitWrite, pitOut, pitNextChange, pitSetGate } from "
 import { port61Reset, port61Read, port61Write } from "./devices/port61";
 import { getEflags } from "./cpu/flags";
 import { setEflagsRaw } from "./cpu/interrupts";
-import { uartReset, uartReceive } from "./devices/uart16550";
+import { uartReset, uartReceive, uartRoom } from "./devices/uart16550";
 import { picReset, picSetIrq, picRegisters } from "./devices/pic8259";
 import { intrUpdate, intrPending, intrAcknowledge, setIsaIrq } from "./bus/intc";
 import { blocksInit, invalidateCodeRange, flushBlockCache } from "./translate/blocks";
@@ -205,6 +205,9 @@ export function setIrq(irq: u32, high: bool): void { setIsaIrq(irq, high); }
 
 /** A byte from the host arriving on serial port `n` (0 = COM1, 1 = COM2); false if the guest's buffer was full. */
 export function serialInput(n: u32, b: u32): bool { return n < 2 ? uartReceive(n, b) : false; }
+
+/** How many bytes serial port `n` can receive now without an overrun (the host's flow control). */
+export function serialRoom(n: u32): u32 { return n < 2 ? uartRoom(n) : 0; }
 
 /** The INTR line and the acknowledge cycle, as the CPU sees them (device tests). */
 export function intrLine(): bool { return intrPending(); }

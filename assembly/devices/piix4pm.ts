@@ -8,6 +8,12 @@
 // This processor has no SMM, so no SMI handler exists: the effect the firmware's handler would have (SCI_EN) is
 // done here directly, and DEVACTB's APMC_EN bit reads as set, which tells SeaBIOS its SMM set-up is done.
 // SCI is IRQ 9 (hard-wired on this board), raised for the power button (host input) when enabled.
+//
+// QEMU's additions to this function, which the ACPI tables SeaBIOS builds (its DSDT/SSDT) read, and which must
+// therefore answer sensibly: the GPE0 block at AFE0h (status, write one to clear; enable), the PCI hot-plug
+// registers at AE00h (slots that came up, went down, eject, removable: all 0: nothing is hot-plugged) and the CPU
+// present bitmap at AF00h (CPU 0 only). Unanswered, they read all ones, and Linux's ACPI hot-plug driver then
+// believes every PCI slot was unplugged and removes the devices (the IDE controller with them).
 import { DEV_PM, EXIT_POWEROFF } from "../layout";
 import { pciAddFunction, pciSetHeader, pciSetMask, PCI_OWNER_PM, PCI_INTERRUPT_PIN } from "../bus/pci";
 import { claimPorts, DEV_PM as PORT_DEV_PM, DEV_NONE } from "../bus/ports";
@@ -19,6 +25,11 @@ const P_CFG: u32 = 0; // u32 configuration space address
 const P_BASE: u32 = 4; // u32 PM I/O base currently claimed (0 = none)
 const P_REGS: u32 = 8; // 48 bytes: PM I/O registers 00h-2Fh as written (PMTMR is computed; GPI/GPO read 0)
 const P_APM: u32 = 0x3C; // u8 x 2: APM control (B2h) and status (B3h)
+const P_GPE: u32 = 0x38; // u16 GPE0 status, u16 GPE0 enable (AFE0h-AFE3h)
+
+const GPE0_PORT: u32 = 0xAFE0;
+const PCI_HOTPLUG_PORT: u32 = 0xAE00; // 16 bytes: PCIU, PCID, B0EJ, PCRM
+const CPU_PRESENT_PORT: u32 = 0xAF00; // 32 bytes: one bit per CPU
 const P_SCI: u32 = 0x3F; // u8 SCI level
 
 const PMBA: u32 = 0x40;
@@ -35,6 +46,7 @@ const CNT_SCI_EN: u32 = 1, CNT_SUS_EN: u32 = 1 << 13;
 
 export function pmReset(): void {
   const had = load<u32>(DEV_PM + P_BASE);
+  // (P_GPE, P_APM and P_SCI live in the same 64 bytes and are cleared below)
   if (had != 0) claimPorts(had, 64, DEV_NONE); // a reset takes the I/O block away until the firmware sets PMBA
   memory.fill(DEV_PM, 0, 64);
   const cfg = pciAddFunction((1 << 3) | 3, PCI_OWNER_PM);
@@ -60,12 +72,16 @@ export function pmReset(): void {
   pciSetMask(cfg, 0x90, 4, 0x0000FFF0); // SMBus base (no SMBus devices answer)
   pciSetMask(cfg, 0xD2, 1, 0x0F);
   claimPorts(0xB2, 2, PORT_DEV_PM); // APM control and status
+  claimPorts(GPE0_PORT, 4, PORT_DEV_PM);
+  claimPorts(PCI_HOTPLUG_PORT, 16, PORT_DEV_PM);
+  claimPorts(CPU_PRESENT_PORT, 32, PORT_DEV_PM);
 }
 
 export function pmConfigWritten(cfg: u32, off: u32, size: u32): void {
   const enabled = (load<u8>(cfg + PMREGMISC) & 1) != 0;
   const want = enabled ? load<u32>(cfg + PMBA) & 0xFFC0 : 0;
   const had = load<u32>(DEV_PM + P_BASE);
+  // (P_GPE, P_APM and P_SCI live in the same 64 bytes and are cleared below)
   if (want == had) return;
   if (had != 0) claimPorts(had, 64, DEV_NONE);
   if (want != 0) claimPorts(want, 64, PORT_DEV_PM);
@@ -98,6 +114,13 @@ function readByte(off: u32): u32 {
 }
 
 export function pmRead(port: u32, size: u32): u32 {
+  if (port >= GPE0_PORT && port < GPE0_PORT + 4) {
+    let v: u32 = 0;
+    for (let i: u32 = 0; i < size && port + i < GPE0_PORT + 4; i++) v |= <u32>load<u8>(DEV_PM + P_GPE + port + i - GPE0_PORT) << (i << 3);
+    return v;
+  }
+  if (port >= PCI_HOTPLUG_PORT && port < PCI_HOTPLUG_PORT + 16) return 0; // nothing came, went or may go
+  if (port >= CPU_PRESENT_PORT && port < CPU_PRESENT_PORT + 32) return port == CPU_PRESENT_PORT ? 1 : 0; // CPU 0
   if (port == 0xB2 || port == 0xB3) {
     let v: u32 = 0;
     for (let i: u32 = 0; i < size && port + i <= 0xB3; i++) v |= <u32>load<u8>(DEV_PM + P_APM + port + i - 0xB2) << (i << 3);
@@ -110,6 +133,15 @@ export function pmRead(port: u32, size: u32): u32 {
 }
 
 export function pmWrite(port: u32, v: u32, size: u32): void {
+  if (port >= GPE0_PORT && port < GPE0_PORT + 4) {
+    for (let i: u32 = 0; i < size && port + i < GPE0_PORT + 4; i++) {
+      const o = port + i - GPE0_PORT, b = (v >> (i << 3)) & 0xFF;
+      const a = DEV_PM + P_GPE + o;
+      store<u8>(a, <u8>(o < 2 ? <u32>load<u8>(a) & ~b : b)); // status: write one to clear
+    }
+    return;
+  }
+  if (port >= PCI_HOTPLUG_PORT && port < CPU_PRESENT_PORT + 32) return; // eject requests: no slot is ejectable
   if (port == 0xB2 || port == 0xB3) {
     store<u8>(DEV_PM + P_APM + port - 0xB2, <u8>v);
     if (port == 0xB2) {

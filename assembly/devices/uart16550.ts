@@ -94,6 +94,15 @@ export function uartReceive(n: u32, b: u32): bool {
   return !lost;
 }
 
+/** Bytes the receiver can take before it overruns (the host paces its input with this, like flow control). */
+export function uartRoom(n: u32): u32 {
+  const s = st(n);
+  if ((rd(s, U_MCR) & MCR_LOOP) != 0) return 0;
+  const size: u32 = fifoOn(s) ? FIFO_SIZE : 1;
+  const count = rd(s, U_COUNT);
+  return count >= size ? 0 : size - count;
+}
+
 /** Modem status lines in loopback: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD; otherwise the host's. */
 function modemLines(s: u32): u32 {
   const mcr = rd(s, U_MCR);

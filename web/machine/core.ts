@@ -38,6 +38,8 @@ interface CoreExports {
   intrAck(): number;
   /** A byte from the host on serial port n (0 = COM1); 0 when the guest's receive buffer was full. */
   serialInput(n: number, b: number): number;
+  /** Bytes serial port n can take now without an overrun. */
+  serialRoom(n: number): number;
   /** The virtual clock (ns, BigInt: u64 exports) and the time to the next timer event (all ones: none). */
   clockNowNs(): bigint;
   clockAdvanceNs(ns: bigint): void;

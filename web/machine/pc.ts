@@ -407,8 +407,10 @@ export class PC {
   private feedSerial(): void {
     for (let p = 0; p < 2; p++) {
       const q = this.serialQueue[p];
+      // only as many as the receiver has room for: a real terminal line would overrun it, we pace instead
+      const n = Math.min(q.length, this.core.exports.serialRoom(p));
       let i = 0;
-      while (i < q.length && this.core.exports.serialInput(p, q[i])) i++;
+      while (i < n && this.core.exports.serialInput(p, q[i])) i++;
       if (i) q.splice(0, i);
     }
   }
