@@ -71,3 +71,10 @@ function tail(b: BootedPC): string {
 
 /** The whole text screen as one string. */
 export const screen = (pc: PC) => (pc.screenText() ?? []).join("\n");
+
+/** Type `text` on the guest's keyboard and run the machine until the last key is released. */
+export async function typeText(b: BootedPC, text: string, maxInstructions = 2_000_000_000n): Promise<void> {
+  let done = false;
+  void b.pc.typeText(text).then(() => { done = true; });
+  await runUntil(b, () => done, maxInstructions, `typing ${JSON.stringify(text)}`);
+}
