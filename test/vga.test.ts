@@ -11,6 +11,8 @@ import { createCore } from "../web/machine/node.ts";
 import { Core } from "../web/machine/core.ts";
 import { startRealMode } from "./util/machines.ts";
 import { spawnSync, spawn } from "node:child_process";
+import { bootPC, bootSkipReason, memoryDisk, runUntil } from "./util/pc-boot.ts";
+import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 
 async function machine(): Promise<Core> { return createCore(16 << 20, "debug"); }
 
@@ -545,6 +547,43 @@ test("VGA through the CPU: a real-mode program stores text with REP STOSW at B80
   assert.equal(c.reg("ebx") & 0xFFFF, 0x1F48, "read back through the VGA window");
   const v = vga(c);
   assert.equal(v.text().lines[0].slice(0, 3), "HHH");
+});
+
+// ---- the VGA BIOS on our PC: SeaBIOS must run SeaVGABIOS as the option ROM of 00:02.0, so that it knows the device
+// and reads the frame buffer address from BAR 0 (as QEMU -vga std does: its debug log says "VBE DISPI:
+// lfb_addr=fd000000"). Run as a ROM of no device it assumes e0000000h, where nothing decodes: KolibriOS drew its
+// whole desktop there and the screen stayed black.
+const vbeSkip = bootSkipReason() ?? (haveNasm() ? undefined : NASM_MISSING);
+test("Bochs VBE through SeaBIOS: INT 10h 4F01h reports the linear frame buffer (PhysBasePtr) at the VGA's BAR 0", { skip: vbeSkip, timeout: 120_000 }, async () => {
+  // A boot sector: mode info for 101h (640x480x8, VBE 3.0 "VBE Mode Numbers") into 0:0600h, the status in
+  // AX at 0:0500h, a marker at 0:0504h, then CLI; HLT.
+  const sector = assemble(`bits 16
+org 7C00h
+  xor ax, ax
+  mov ds, ax
+  mov es, ax
+  mov di, 0600h
+  mov ax, 4F01h
+  mov cx, 0101h
+  int 10h
+  mov [0500h], ax
+  mov word [0504h], 4B4Fh
+  cli
+  hlt
+times 510 - ($ - $$) db 0
+dw 0AA55h
+`);
+  const floppy = new Uint8Array(1474560);
+  floppy.set(sector);
+  const b = await bootPC({ memoryMiB: 16, boot: "a", disks: [{ drive: "fda", media: "floppy", backend: memoryDisk(floppy) }] });
+  const e = b.pc.core.exports;
+  await runUntil(b, () => e.busRead(0x504, 2) === 0x4B4F, 200_000_000n, "the boot sector's INT 10h 4F01h");
+  assert.equal(e.busRead(0x500, 2), 0x004F, "4F01h succeeds (AL = 4Fh supported, AH = 0 successful)");
+  assert.ok(e.busRead(0x600, 2) & 0x80, "ModeAttributes bit 7: linear frame buffer available");
+  e.ioWrite(0xCF8, 0x80000000 | (2 << 11) | 0x10, 4);
+  const bar0 = (e.ioRead(0xCFC, 4) & ~0xF) >>> 0;
+  assert.equal(bar0, 0xFD000000, "SeaBIOS places the 16 MiB BAR 0 as in QEMU");
+  assert.equal(e.busRead(0x600 + 0x28, 4) >>> 0, bar0, "PhysBasePtr (mode info offset 28h) is BAR 0");
 });
 
 // ---- oracle: QEMU's -vga std through qtest (the same port and memory operations; the CPU never runs there, so

@@ -179,7 +179,12 @@ export class PC {
     } else if (opts.initrd || opts.append || opts.multibootModules?.length) {
       throw new PCError("-initrd and -append need -kernel");
     }
-    if (opts.vgaBios) files.push({ name: "vgaroms/vgabios-stdvga.bin", bytes: opts.vgaBios });
+    // The VGA BIOS as the option ROM of our PCI VGA (1234:1111 at 00:02.0): SeaBIOS looks up the file
+    // "pciVVVV,DDDD.rom" for each PCI device and runs it with the device's bus/device/function in AX, so
+    // SeaVGABIOS reads the linear frame buffer address from BAR 0 (fd000000h), as in QEMU where the ROM comes
+    // from the device's ROM BAR. Under "vgaroms/" it ran as a ROM of no device and fell back to a fixed
+    // e0000000h, where nothing decodes (KolibriOS drew its whole desktop there: a black screen).
+    if (opts.vgaBios) files.push({ name: "pci1234,1111.rom", bytes: opts.vgaBios });
     if (bootorder.length) files.push({ name: "bootorder", bytes: new TextEncoder().encode(bootorder.join("\n") + "\n") });
     // the file directory (big-endian count, then {be32 size, be16 select, be16 reserved, char name[56]})
     files.sort((a, b) => a.name.localeCompare(b.name));
