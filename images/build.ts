@@ -51,6 +51,7 @@ const GUEST_MODULES = [
   "isofs", "vfat", "msdos", "crc32c_generic", "ext4", // file systems (ext4 asks the crypto API for crc32c)
   "virtio_pci", "virtio_blk", "virtio_net", "virtio_console", "9pnet_virtio", "9p", // virtio and 9p
   "ne2k_pci", "e1000", // network cards
+  "psmouse", // the PS/2 mouse on the 8042's auxiliary port
 ];
 /** Shipped but loaded only on request (ISA NE2000 needs io= from the command line). */
 const GUEST_MODULES_ON_REQUEST = ["ne"];

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { bootPC, bootSkipReason, image, memoryDisk, runUntil, BootedPC } from "./util/pc-boot.ts";
+import { bootPC, bootSkipReason, image, runUntil, screen, typeText, BootedPC } from "./util/pc-boot.ts";
 
 const PROMPT = "webpc:/# ";
 const BANNER = "WEBPC-GUEST-READY";
@@ -61,6 +61,15 @@ test("Linux boots directly to the shell on COM1 and answers uname, /proc/cpuinfo
   const again = interruptCounts(await shell(b, "sleep 1; cat /proc/interrupts"));
   assert.ok(again.get(timer)! > irq1.get(timer)!, `the timer interrupt counts upwards (${irq1.get(timer)} -> ${again.get(timer)})`);
   assert.ok(again.get(serialIrq)! > irq1.get(serialIrq)!, `the serial interrupt counts upwards (${irq1.get(serialIrq)} -> ${again.get(serialIrq)})`);
+
+  // the keyboard: keys typed on the PS/2 keyboard reach the shell on the VGA console (tty1), which runs the command
+  await typeText(b, "echo KEYS-$((6*7))\n");
+  await runUntil(b, () => /^KEYS-42\s*$/m.test(screen(b.pc)), 2_000_000_000n, "the answer on the VGA console");
+  assert.match(screen(b.pc), /^(webpc:\/# )?echo KEYS-\$\(\(6\*7\)\)\s*$/m, "the typed line echoed on the screen (kernel messages may come between prompt and line)");
+  // the PS/2 mouse: Linux found it on the 8042's auxiliary port
+  const input = await shell(b, "cat /proc/bus/input/devices");
+  assert.match(input, /^N: Name="AT Translated Set 2 keyboard"$/m, input);
+  assert.match(input, /^N: Name="(ImExPS\/2 Generic Explorer Mouse|ImPS\/2 Generic Wheel Mouse|PS\/2 Generic Mouse)"$/m, input);
 });
 
 test("determinism: a second direct boot with the same inputs reaches the prompt at the same instruction with the same transcript", { skip }, async () => {
