@@ -215,6 +215,13 @@ async function main(argv: string[]): Promise<number> {
   while (code === null) {
     reason = await pc.runSlice(20);
     if (args.until && seen(args.until)) { code = EXIT_OK; break; }
+    // SeaBIOS tried every boot device: say so and stop (it would retry after a minute, to no avail)
+    if (seen("No bootable device")) {
+      say(`the firmware found no bootable device (boot order ${plan.boot ?? "cad"}: ${plan.drives.map((d) => `${d.drive} ${d.file.path}`).join(", ") || "no disks"}); check the images and -boot`);
+      report(pc, serialText);
+      code = EXIT_FAIL;
+      break;
+    }
     if (!typed) {
       if (readyAt === null && readyText && seen(readyText)) readyAt = pc.stats().virtualNs;
       if (readyAt !== null && pc.stats().virtualNs - readyAt >= typeWaitNs) {

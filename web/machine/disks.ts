@@ -164,7 +164,8 @@ export const ISO_DESCRIPTOR_OFFSET = 16 * 2048;
 export async function checkDiskImage(name: string, media: MediaKind, disk: DiskBackend): Promise<string[]> {
   const size = disk.size;
   const warnings: string[] = [];
-  if (size === 0) throw new DiskImageError(`${name}: the file is empty (0 bytes), not a ${media === "cdrom" ? "CD" : media === "hd" ? "hard-disk" : "floppy"} image`);
+  // an empty file is a drive without media: the machine starts and its firmware says what it finds (nothing)
+  if (size === 0) return [`${name} is empty (0 bytes): the ${media === "cdrom" ? "CD-ROM drive" : media === "hd" ? "hard disk" : "floppy drive"} has no media`];
   switch (media) {
     case "floppy": {
       if (!FLOPPY_FORMATS.some((f) => f.size === size)) {

@@ -231,14 +231,14 @@ export class PC {
     if ((d.media === "floppy") !== (idx < 2)) throw new PCError(`${d.drive} cannot hold ${d.media === "floppy" ? "a floppy" : "a disk"}`);
     const sectorSize = d.media === "cdrom" ? 2048 : 512;
     const size = d.backend.size;
-    if (size === 0) throw new PCError(`the image for ${d.drive} is empty (0 bytes)`);
+    // an empty image is a drive without media (the firmware will find nothing to boot there)
     const sectors = Math.floor(size / sectorSize);
-    if (sectors === 0) throw new PCError(`the image for ${d.drive} is smaller than one ${sectorSize}-byte sector`);
+    if (sectors === 0 && size !== 0) throw new PCError(`the image for ${d.drive} is smaller than one ${sectorSize}-byte sector`);
     const readOnly = d.media === "cdrom" || d.backend.readOnly;
     if (!this.core.exports.diskAttachExport(idx, DISK_KIND[d.media], BigInt(sectors), sectorSize, readOnly ? 1 : 0)) {
       throw new PCError(`cannot attach ${d.drive}`);
     }
-    if (idx < 2) floppyTypes[idx] = floppyCmosType(size);
+    if (idx < 2) floppyTypes[idx] = size === 0 ? 4 : floppyCmosType(size); // an empty drive: a 1.44 MB drive
     this.disks.set(idx, d);
   }
 
