@@ -35,3 +35,18 @@ test("FLOPPINUX boots to its menu on the VGA console; `c` gives a BusyBox shell 
   await typeText(b, "echo FLOPPY-$(uname -s)\r");
   await runUntil(b, () => /^FLOPPY-Linux\s*$/m.test(screen(b.pc)), 3_000_000_000n, "the shell's answer");
 });
+
+test("reset: port CF9h restarts the board; SeaBIOS runs again from its ROM (PAM reset) and FreeDOS boots again", { skip: freedosSkip }, async () => {
+  let resets = 0;
+  const b = await bootPC({ memoryMiB: 32, boot: "a", disks: [{ drive: "fda", media: "floppy", backend: memoryDisk(image("shared:freedos722.img")) }], onReset: () => { resets++; } });
+  const floppyBoots = () => (b.debug().match(/Booting from Floppy/g) ?? []).length;
+  await runUntil(b, () => /^A:\\>/m.test(screen(b.pc)), 2_000_000_000n, "the first FreeDOS prompt");
+  assert.equal(floppyBoots(), 1);
+  const starts = () => (b.debug().match(/^SeaBIOS \(version/gm) ?? []).length;
+  const firstStarts = starts();
+  b.pc.core.exports.ioWrite(0xCF9, 0x06, 1); // hard reset, as a guest's reboot through the PIIX3 does
+  await runUntil(b, () => floppyBoots() === 2, 2_000_000_000n, "SeaBIOS booting the floppy again");
+  assert.equal(resets, 1, "the host was told");
+  assert.equal(starts(), 2 * firstStarts, "SeaBIOS went through its whole start-up again (from its ROM, not a warm resume)");
+  await runUntil(b, () => /^A:\\>/m.test(screen(b.pc)) && screen(b.pc).includes("Welcome to FreeDOS"), 2_000_000_000n, "the second FreeDOS prompt");
+});
