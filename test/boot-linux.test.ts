@@ -70,6 +70,13 @@ test("Linux boots directly to the shell on COM1 and answers uname, /proc/cpuinfo
   const input = await shell(b, "cat /proc/bus/input/devices");
   assert.match(input, /^N: Name="AT Translated Set 2 keyboard"$/m, input);
   assert.match(input, /^N: Name="(ImExPS\/2 Generic Explorer Mouse|ImPS\/2 Generic Wheel Mouse|PS\/2 Generic Mouse)"$/m, input);
+
+  // power off: Linux enters ACPI S5 through the PIIX4 PM block and the machine stops
+  b.pc.sendSerial(0, new TextEncoder().encode("poweroff -f\n"));
+  let stopped = false;
+  const limit = b.pc.core.icount + 2_000_000_000n;
+  while (!stopped && b.pc.core.icount < limit) stopped = (await b.pc.runSlice(50)) === "poweroff";
+  assert.ok(stopped, `the machine powered off:\n${b.serial().slice(-800)}`);
 });
 
 test("determinism: a second direct boot with the same inputs reaches the prompt at the same instruction with the same transcript", { skip }, async () => {
