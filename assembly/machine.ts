@@ -150,9 +150,10 @@ export function run(budget: u32): i32 {
     if (r == EXIT_RESET || r == EXIT_TRIPLE_FAULT) platformReset(); // the processor was reset: so is the board
     if (r != EXIT_BUDGET || left == 0) {
       timersFire(clockNow());
-      // a timer due at the very instruction that halted has just raised its interrupt: the halt is already over,
-      // and EXIT_HLT would make the host skip ahead to the next event (or give up with none armed, as a one-shot
-      // LAPIC timer that just fired leaves it: Linux's idle loop hung so while probing its IDE drives)
+      // a timer that came due inside this slice (armed after the slice was sized, so the slice did not stop at
+      // it) fires here, at the HLT; its interrupt ends the halt at once. EXIT_HLT would make the host skip ahead
+      // to the next event, or give up with none armed, as a one-shot LAPIC timer that just fired leaves it
+      // (Linux's idle loop hung so while ata_piix probed the IDE drives)
       if (r == EXIT_HLT && intrPending()) { if (left > 0) continue; return EXIT_BUDGET; }
       return r;
     }
