@@ -1,7 +1,7 @@
 // The machine's interface to the host (DESIGN.md 1.2): everything the host may call is exported here.
 // Addresses of state and buffers are exported too (from layout.ts) so the host reads them without copies.
 import {
-  RAM, EXIT_BUDGET, EXIT_RESET, EXIT_TRIPLE_FAULT, STATE_BASE, ICOUNT, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, INTR_TEST, NMI_PENDING, EXIT_REQUEST,
+  RAM, EXIT_BUDGET, EXIT_HLT, EXIT_RESET, EXIT_TRIPLE_FAULT, STATE_BASE, ICOUNT, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, INTR_TEST, NMI_PENDING, EXIT_REQUEST,
   EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK, CR0, CR2, CR3, CR4, SEG_SEL,
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
@@ -148,7 +148,15 @@ export function run(budget: u32): i32 {
     const ran = load<u64>(ICOUNT) - before;
     left = ran >= left ? 0 : left - ran;
     if (r == EXIT_RESET || r == EXIT_TRIPLE_FAULT) platformReset(); // the processor was reset: so is the board
-    if (r != EXIT_BUDGET || left == 0) { timersFire(clockNow()); return r; }
+    if (r != EXIT_BUDGET || left == 0) {
+      timersFire(clockNow());
+      // a timer that came due inside this slice (armed after the slice was sized, so the slice did not stop at
+      // it) fires here, at the HLT; its interrupt ends the halt at once. EXIT_HLT would make the host skip ahead
+      // to the next event, or give up with none armed, as a one-shot LAPIC timer that just fired leaves it
+      // (Linux's idle loop hung so while ata_piix probed the IDE drives)
+      if (r == EXIT_HLT && intrPending()) { if (left > 0) continue; return EXIT_BUDGET; }
+      return r;
+    }
   }
 }
 

@@ -504,6 +504,35 @@ test("IDE: nIEN masks INTRQ; the pending interrupt shows when it is cleared; sta
   assert.equal(irq15(c), false, "the secondary channel's IRQ 15 untouched");
 });
 
+// Linux's ata_piix sets the transfer mode polled, with nIEN set (ata_dev_set_xfermode through the SFF polling path):
+// the register sequence of QEMU's trace of the Debian guest (-trace 'ide*'), where the boot went on to the ATAPI drive.
+// Our boot stopped right after this command; the drive was not the cause (the LAPIC one-shot that fired at the idle
+// loop's HLT was: test/apic.test.ts), but the sequence is kept with QEMU's register values as the expectation.
+test("IDE: Linux's polled SET FEATURES transfer mode MWDMA2 with nIEN (QEMU's trace of ata_piix), then IDENTIFY shows the mode", async () => {
+  const { c, h } = await machine();
+  h.attach(HDA, KIND_HD, 34816);
+  outb(c, P + 6, 0xA0);
+  assert.equal(inb(c, 0x3F6), DRDY | DSC);
+  assert.equal(inb(c, P + 7), DRDY | DSC);
+  outb(c, 0x3F6, 0x0A); // nIEN (bit 3 is the obsolete "1" Linux writes)
+  assert.equal(inb(c, P + 7), DRDY | DSC);
+  outb(c, P + 1, 0x03); outb(c, P + 2, 0x22); // set transfer mode (8.37.10): multiword DMA mode 2
+  outb(c, P + 3, 0); outb(c, P + 4, 0); outb(c, P + 5, 0); outb(c, P + 6, 0xA0);
+  assert.equal(inb(c, P + 7), DRDY | DSC);
+  outb(c, P + 7, 0xEF);
+  assert.equal(inb(c, 0x3F6) & BSY, BSY, "BSY while the drive decodes the command");
+  assert.equal(settle(c, h), DRDY | DSC, "completed without error (QEMU: 50h)");
+  assert.equal(irq14(c), false, "nIEN = 1: no interrupt while polled");
+  outb(c, 0x3F6, 0x08);
+  assert.equal(inb(c, P + 7), DRDY | DSC);
+  assert.equal(irq14(c), false, "the status read cleared what was pending");
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((r) => inb(c, P + r)), [0x00, 0x22, 0x00, 0x00, 0x00, 0xA0], "error, count, LBA, device as QEMU reads them back");
+  outb(c, 0x3F6, 0x0A);
+  const id = identify(c, h);
+  assert.equal(id[63], 0x0407, "word 63: multiword DMA 0-2 supported, mode 2 selected (8.15.39)");
+  assert.equal(id[88] & 0xFF00, 0, "word 88: no Ultra DMA mode selected");
+});
+
 // ---- ATAPI ---------------------------------------------------------------------------------------------------------
 interface PacketResult { status: number; error: number; data: Uint8Array; chunks: number[] }
 
