@@ -144,7 +144,10 @@ export const EXC_LOG: u32 = STATE_BASE + 0x700; // 16 x {vector, error code, CS,
 export const EXC_LOG_ENTRIES: u32 = 16;
 
 // x87 FPU (cpu/fpu): 8 physical registers as 80-bit images, control/status/tag and pointers
-// (STATE_BASE + 0x400 .. 0x43f: free; it held f64 working values before the registers became 80-bit only)
+// (STATE_BASE + 0x408 .. 0x43f: free; it held f64 working values before the registers became 80-bit only)
+// The virtual time at which the processor's current slice of run() ends (machine.ts run): a timer armed for an
+// earlier moment cuts the slice short (bus/timers.ts timerSet), so it fires on time.
+export const SLICE_END_NS: u32 = STATE_BASE + 0x400; // u64
 export const FPU_RAW: u32 = STATE_BASE + 0x440; // 8 x 16 bytes, physical register order: significand u64, sign+exponent u16
 export const FPU_CW: u32 = STATE_BASE + 0x4c0;
 export const FPU_SW: u32 = STATE_BASE + 0x4c4; // without TOP
@@ -274,6 +277,7 @@ export const EXIT_RESET: i32 = 7; // the guest reset the machine (port 0x92, 0xC
 export const EXIT_BREAKPOINT: i32 = 8; // debugger breakpoint
 export const EXIT_DISK: i32 = 9; // a drive asked the host for data (bus/disk.ts): serve diskPending() drives
 export const EXIT_POWEROFF: i32 = 10; // the guest switched the machine off (ACPI S5, APM)
+export const EXIT_RESLICE: i32 = 11; // internal to run(): a timer was armed inside the current slice; never returned
 
 // ---- physical page types (PHYS_PAGE_TYPE) --------------------------------------------------------------
 export const PT_RAM: u8 = 0; // RAM (only below MEM_SIZE)

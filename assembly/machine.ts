@@ -29,7 +29,7 @@ import { ioapicReset, ioapicEntry } from "./devices/ioapic";
 import { sysctrlReset, setA20Gate } from "./devices/sysctrl";
 import { dmaReset, dmaTransfer } from "./devices/dma8237";
 import { rtcReset, rtcSetTime, rtcNvramWrite } from "./devices/rtc146818";
-import { clockNow, clockAdvance, clockSetRate, clockReset, instructionsUntil, NEVER } from "./bus/clock";
+import { clockNow, clockAt, clockAdvance, clockSetRate, clockReset, instructionsUntil, NEVER } from "./bus/clock";
 import { timersFire, timersReset, nextDeadline } from "./bus/timers";
 import { pitReset, pitRead, pitWrite, pitOut, pitNextChange, pitSetGate } from "./devices/pit8254";
 import { port61Reset, port61Read, port61Write } from "./devices/port61";
@@ -144,9 +144,12 @@ export function run(budget: u32): i32 {
     const until = instructionsUntil(nextDeadline());
     if (until < slice) slice = until == 0 ? 1 : until;
     const before = load<u64>(ICOUNT);
+    store<u64>(SLICE_END_NS, clockAt(before + slice));
     const r = runCpu(<u32>slice);
+    store<u64>(SLICE_END_NS, 0); // outside run() nothing needs cutting short
     const ran = load<u64>(ICOUNT) - before;
     left = ran >= left ? 0 : left - ran;
+    if (r == EXIT_RESLICE) { if (left > 0) continue; timersFire(clockNow()); return EXIT_BUDGET; }
     if (r == EXIT_RESET || r == EXIT_TRIPLE_FAULT) platformReset(); // the processor was reset: so is the board
     if (r != EXIT_BUDGET || left == 0) {
       timersFire(clockNow());

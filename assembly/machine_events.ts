@@ -1,12 +1,13 @@
 // How the core tells the run loop (and through it the host) that something needs attention.
-import { EXIT_REQUEST, EXIT_TRIPLE_FAULT, STATE_BASE, EFLAGS, TRIPLE_FAULT_STATE, TRIPLE_FAULT_STATE_SIZE } from "./layout";
+import { EXIT_REQUEST, EXIT_RESLICE, EXIT_TRIPLE_FAULT, STATE_BASE, EFLAGS, TRIPLE_FAULT_STATE, TRIPLE_FAULT_STATE_SIZE } from "./layout";
 import { getEflags } from "./cpu/flags";
 import { requestStop } from "./cpu/fault";
 import { resetCpu } from "./cpu/reset";
 
 /** Leave run() at the end of the current instruction with `reason` (an EXIT_* value). */
 export function requestExit(reason: i32): void {
-  if (load<i32>(EXIT_REQUEST) == 0) store<i32>(EXIT_REQUEST, reason);
+  const cur = load<i32>(EXIT_REQUEST);
+  if (cur == 0 || cur == EXIT_RESLICE) store<i32>(EXIT_REQUEST, reason); // a real reason beats the internal one
   requestStop();
 }
 

@@ -531,8 +531,10 @@ test("guest: the timer in one-shot mode wakes HLT at initial count x 10 ns x div
 // the processor is still busy in the current run() slice fires when the slice ends, at the HLT the guest reached
 // meanwhile. Its interrupt is pending then (SDM 10.5.4: the count reached zero, the IRR has the vector), so the
 // halt is over at once: run() must not report EXIT_HLT with nothing armed, which the host takes as "halted forever".
-test("guest: a one-shot count that ran out before the HLT wakes it (no EXIT_HLT with the interrupt already pending)", async (t) => {
+test("guest: a one-shot timer armed inside a running slice fires on time, within the loop that follows (SDM 10.5.4)", async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  // 200 ns after the write the count reaches zero and the interrupt is taken (IF=1) inside the 1000-iteration loop;
+  // it must not wait for the end of the processor's slice of run() (then the CLI after the loop would hide it)
   const c = await guest(`
     mov dword [APIC + 0xF0], 0x1FF
     mov dword [APIC + 0x3E0], 0xB       ; divide by 1: 10 ns per count
@@ -542,6 +544,22 @@ test("guest: a one-shot count that ran out before the HLT wakes it (no EXIT_HLT 
     mov ecx, 1000
 .spin:
     loop .spin
+    cli
+    mov al, 0x55
+    out 0xE9, al
+    mov al, 0
+    out 0xF4, al`);
+  assert.deepEqual(runToExit(c), [0x44, 0x55]);
+});
+
+test("guest: a one-shot count that runs out just before a HLT wakes it (no EXIT_HLT with the interrupt already pending)", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const c = await guest(`
+    mov dword [APIC + 0xF0], 0x1FF
+    mov dword [APIC + 0x3E0], 0xB       ; divide by 1: 10 ns per count
+    mov dword [APIC + 0x320], 0x44      ; one-shot, vector 44h
+    mov dword [APIC + 0x380], 1         ; 10 ns: due at the HLT itself
+    sti
     hlt
     cli
     mov al, 0x55

@@ -1,7 +1,8 @@
 // Timer events on the virtual clock: one deadline per slot; the run loop (machine.ts run) stops the processor at
 // the earliest deadline and fires the due timers, so devices never poll. A device arms its slot with the time of
 // its next observable change (the 8254's next OUT edge) and re-arms it when the timer fires.
-import { TIMERS, TIMER_SLOTS } from "../layout";
+import { TIMERS, TIMER_SLOTS, SLICE_END_NS, EXIT_RESLICE } from "../layout";
+import { requestExit } from "../machine_events";
 import { NEVER } from "./clock";
 import { pitTimer } from "../devices/pit8254";
 import { rtcTimer } from "../devices/rtc146818";
@@ -23,7 +24,12 @@ export const TIMER_I8042: u32 = 7; // 8042: output buffer delivery, keyboard typ
 export function timersReset(): void { for (let i: u32 = 0; i < TIMER_SLOTS; i++) store<u64>(TIMERS + (i << 3), NEVER); }
 
 /** Arm (or move) timer `id` to virtual time `t`; NEVER disarms it. */
-export function timerSet(id: u32, t: u64): void { store<u64>(TIMERS + (id << 3), t); }
+export function timerSet(id: u32, t: u64): void {
+  store<u64>(TIMERS + (id << 3), t);
+  // armed for a moment before the end of the running slice: stop the processor at the end of this instruction
+  // so run() can fire it on time (a one-shot APIC timer of a few microseconds, a device's command completion)
+  if (t < load<u64>(SLICE_END_NS)) requestExit(EXIT_RESLICE);
+}
 
 /** The earliest armed deadline, or NEVER. */
 export function nextDeadline(): u64 {
