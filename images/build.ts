@@ -167,7 +167,7 @@ function assembleOptionRom(ctx: Ctx, name: string): Uint8Array {
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `${name}.bin.tmp-${process.pid}`);
   try {
-    tool(ctx, "nasm", ["-f", "bin", "-o", out, join(HERE, "firmware", `${name}.asm`)], "nasm");
+    tool(ctx, "nasm", ["-f", "bin", "-i", join(HERE, "firmware") + "/", "-o", out, join(HERE, "firmware", `${name}.asm`)], "nasm");
     const raw = readFileSync(out);
     const rom = new Uint8Array(Math.ceil(raw.length / 512) * 512);
     rom.set(raw);

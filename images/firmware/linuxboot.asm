@@ -38,38 +38,8 @@ STACK equ 0x7000
 SAVED_SP equ DESC + 0x20
 SAVED_SS equ DESC + 0x22
 
-rom_header:
-    db 0x55, 0xAA
-    db 1                      ; size in 512-byte blocks
-    jmp short init            ; offset 3: initialisation entry (SeaBIOS far-calls it during POST)
-    times 0x18 - ($ - $$) db 0
-    dw 0                      ; no PCI data structure: this is not a PCI device's ROM
-    dw pnp_header
-
-init:
-    retf                      ; nothing to set up: the boot entry below does the work
-
-align 16
-pnp_header:
-    db '$PnP'
-    db 1                      ; revision
-    db 2                      ; length in 16-byte units
-    dw 0                      ; no next header
-    db 0                      ; reserved
-    db 0                      ; checksum (the build makes these 32 bytes sum to 0)
-    dd 0                      ; device identifier
-    dw manufacturer           ; manufacturer string
-    dw product                ; product name: the boot menu shows it
-    db 0, 0, 0                ; device type
-    db 0x14                   ; device indicators: IPL device, not display
-    dw 0                      ; boot connection vector
-    dw 0                      ; disconnect vector
-    dw boot                   ; bootstrap entry vector
-    dw 0                      ; reserved
-    dw 0                      ; static resource information vector
-
-manufacturer: db 'webpc', 0
-product:      db 'Linux (direct kernel boot)', 0
+%include "optionrom.inc"
+OPTION_ROM_HEADER 'Linux (direct kernel boot)'
 
 ; ---- fw_cfg helpers ------------------------------------------------------------------------------------
 ; read a 32-bit item: bx = key -> eax

@@ -61,38 +61,8 @@ E820_BUF  equ WORK + 0x800    ; multiboot mmap entries: {u32 size = 20, u64 base
 E820_MAX  equ 32
 STACK     equ WORK + 0x1000
 
-rom_header:
-    db 0x55, 0xAA
-    db 2                      ; size in 512-byte blocks (the build sets it)
-    jmp short init            ; offset 3: initialisation entry (SeaBIOS far-calls it during POST)
-    times 0x18 - ($ - $$) db 0
-    dw 0                      ; no PCI data structure: this is not a PCI device's ROM
-    dw pnp_header
-
-init:
-    retf                      ; nothing to set up: the boot entry below does the work
-
-align 16
-pnp_header:
-    db '$PnP'
-    db 1                      ; revision
-    db 2                      ; length in 16-byte units
-    dw 0                      ; no next header
-    db 0                      ; reserved
-    db 0                      ; checksum (the build makes these 32 bytes sum to 0)
-    dd 0                      ; device identifier
-    dw manufacturer           ; manufacturer string
-    dw product                ; product name: the boot menu shows it
-    db 0, 0, 0                ; device type
-    db 0x14                   ; device indicators: IPL device, not display
-    dw 0                      ; boot connection vector
-    dw 0                      ; disconnect vector
-    dw boot                   ; bootstrap entry vector
-    dw 0                      ; reserved
-    dw 0                      ; static resource information vector
-
-manufacturer: db 'webpc', 0
-product:      db 'Multiboot kernel (direct kernel boot)', 0
+%include "optionrom.inc"
+OPTION_ROM_HEADER 'Multiboot kernel (direct kernel boot)'
 plan_name:    db 'etc/multiboot-plan', 0
 data_name:    db 'etc/multiboot-data', 0
 msg_missing:  db 'multiboot.bin: no usable etc/multiboot-plan / etc/multiboot-data in fw_cfg', 10, 0
