@@ -48,7 +48,7 @@ const PACKAGES: Record<PkgKey, PkgSpec> = {
 /** Driver modules the guest loads at boot (dependencies are added automatically, in load order). */
 const GUEST_MODULES = [
   "ata_piix", "ata_generic", "sd_mod", "sr_mod", "floppy", // ATA disks, ATAPI CD-ROM, floppy
-  "isofs", "vfat", "msdos", "nls_cp437", "nls_iso8859_1", "crc32c_generic", "ext4", // file systems (FAT needs the code page 437 and iso8859-1 tables; ext4 asks the crypto API for crc32c)
+  "isofs", "vfat", "msdos", "nls_cp437", "nls_iso8859_1", "nls_ascii", "crc32c_generic", "ext4", // file systems (FAT needs the code page 437 table and its default I/O charset, ascii, or iso8859-1; ext4 asks the crypto API for crc32c)
   "virtio_pci", "virtio_blk", "virtio_net", "virtio_console", "9pnet_virtio", "9p", // virtio and 9p
   "ne2k_pci", "e1000", // network cards
   "psmouse", // the PS/2 mouse on the 8042's auxiliary port

@@ -43,15 +43,18 @@ test("Linux boots from the hard disk (MBR, SYSLINUX, ATA); the kernel reads its 
   await runUntil(b, () => b.serial().includes(PROMPT), 10_000_000_000n, "the shell prompt after booting from the hard disk");
   assert.match(b.debug(), /Booting from Hard Disk/, "SeaBIOS booted the hard disk");
   assert.match(b.serial(), /webpc\.boot=hd/, "the kernel command line came from syslinux.cfg");
-  // The guest cannot mount the FAT partition: its initrd has no nls_cp437 module ("FAT-fs (sda1): codepage cp437
-  // not found", the same under QEMU). So the kernel reads the partition's first MiB (boot sector, FATs, root
-  // directory with LDLINUX.SYS) through sd and ata_piix, and its checksum must be that of the image's bytes.
+  // the kernel reads the partition's first MiB (boot sector, FATs, root directory with LDLINUX.SYS) through sd and
+  // ata_piix: its checksum must be that of the image's bytes
   const hd = image("linux-hd.img");
   const start = new DataView(hd.buffer, hd.byteOffset).getUint32(446 + 8, true) * 512; // MBR partition entry 1
   const want = createHash("md5").update(hd.subarray(start, start + (1 << 20))).digest("hex");
   const out = await shell(b, "dd if=/dev/sda1 bs=4096 count=256 2>/dev/null | md5sum; dd if=/dev/sda1 bs=4096 count=256 2>/dev/null | grep -c LDLINUX");
   assert.match(out, new RegExp(`^${want}  -$`, "m"), `md5sum of the partition's first MiB:\n${out}`);
   assert.match(out, /^[1-9]\d*$/m, `the SYSLINUX loader's directory entry:\n${out}`);
+  // and mounts it (vfat with the code page 437 tables the initramfs carries)
+  const files = await shell(b, "mount -t vfat -o ro /dev/sda1 /mnt && ls -1 /mnt; umount /mnt");
+  assert.match(files, /^ldlinux\.sys$/mi, `the files on the mounted partition:\n${files}`);
+  assert.match(files, /^syslinux\.cfg$/mi, files);
 });
 
 test("memtest86+ boots as a kernel and starts testing", { skip: bootSkipReason(["bios.bin", "linuxboot.bin", "memtest86+ia32.bin"]) }, async () => {
