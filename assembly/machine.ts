@@ -297,12 +297,6 @@ function segSelOf(seg: i32): u32 { return load<u32>(SEG_SEL + (<u32>seg << 2)); 
 /** Open or close the A20 gate (port 92h and the keyboard controller will call this on the platform). */
 export function setA20(enabled: bool): void { setA20Gate(enabled); }
 
-/** Claim the PIT (ports 40h-43h) and port 61h for the CPU's IN/OUT (the platform issue will do this in init). */
-export function attachPit(): void {
-  claimPorts(0x40, 4, DEV_PIT);
-  claimPorts(0x61, 1, DEV_PORT61);
-}
-
 // ---- device test entry points: drive a device directly at a chosen virtual time (ns), QEMU style ----------
 export function testPitReset(): void { pitReset(); port61Reset(); }
 export function testPitRead(port: u32, now: u64): u32 { return port == 0x61 ? port61Read(now) : pitRead(port, now); }

@@ -415,7 +415,6 @@ test("through the CPU: OUT/IN on ports 40h-43h and 61h on the virtual clock set 
   // first block (time 0-6 ns: loaded at edge 1); 20,000 LOOP iterations later the latch command runs at about
   // 20,006 ns, i.e. after edge 23 (edges 23 and 24 are at 19,277 and 20,114 ns): 22 decrements of 65536.
   const d = await createCore(1 << 20, "debug");
-  d.attachPit();
   d.exports.setClockRate(1 << 16);
   d.exports.attachTestDevices(0xE9, 0xF4, 0);
   d.writePhys(0x7C00, assemble(`bits 16

@@ -254,7 +254,6 @@ export class Core {
     setGate: (ch: number, level: boolean, now: bigint): void => { this.exportAny("testPitSetGate")(ch >>> 0, level ? 1 : 0, now); },
   };
   /** Claim ports 40h-43h and 61h for the CPU (until the platform does it at init). */
-  attachPit(): void { this.exportFn("attachPit")(); }
 
   private exportAny(name: string): (...a: (number | bigint)[]) => number | bigint {
     const f = this.exports[name] as ((...a: (number | bigint)[]) => number | bigint) | undefined;

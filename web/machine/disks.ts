@@ -7,8 +7,7 @@
 //                (QEMU's -snapshot: the guest sees its writes until the machine stops, the image stays as it was)
 //   checkDiskImage  size and signature checks with messages that name the image and say what is wrong
 
-// PROVISIONAL: the same shape as pc.ts's DiskBackend (structural typing makes them one type); replaced by an
-// import once pc.ts is on this branch.
+/** The bytes of one disk image, served by the host (memory, a file, HTTP ranges, an IndexedDB overlay). */
 export interface DiskBackend {
   readonly size: number;
   readonly readOnly: boolean;

@@ -8,21 +8,14 @@
 import { Core, Exit, Channel, EXIT_NAMES } from "./core.ts";
 import { planLinuxBoot, isBzImage, KernelError } from "./linux-boot.ts";
 import { scancodes, textToKeys, KeyEvent } from "./keyboard.ts";
+import type { DiskBackend } from "./disks.ts";
 import { LoadError, type ModuleSpec } from "./multiboot.ts";
 import { planMultibootBoot, hasMultibootHeader, MULTIBOOT_PLAN_FILE, MULTIBOOT_DATA_FILE, MULTIBOOT_ROM_FILE } from "./multiboot-boot.ts";
 
 export type DriveName = "fda" | "fdb" | "hda" | "hdb" | "hdc" | "hdd";
 export const DRIVES: DriveName[] = ["fda", "fdb", "hda", "hdb", "hdc", "hdd"];
 
-/** The bytes of one disk image, served by the host (memory, a file, HTTP ranges, an IndexedDB overlay). */
-export interface DiskBackend {
-  /** Size in bytes. */
-  readonly size: number;
-  readonly readOnly: boolean;
-  read(offset: number, length: number): Uint8Array | Promise<Uint8Array>;
-  write(offset: number, data: Uint8Array): void | Promise<void>;
-  flush(): void | Promise<void>;
-}
+export type { DiskBackend };
 export interface DiskSpec { drive: DriveName; media: "floppy" | "hd" | "cdrom"; backend: DiskBackend }
 
 export interface PCOptions {
@@ -82,15 +75,6 @@ const NEVER = 0xFFFF_FFFF_FFFF_FFFFn;
 const le32 = (v: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); return b; };
 const le16 = (v: number) => { const b = new Uint8Array(2); new DataView(b.buffer).setUint16(0, v, true); return b; };
 const le64 = (v: number) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v), true); return b; };
-
-/** CMOS drive type of a floppy image by size (the IBM AT CMOS byte 10h nibbles). */
-export function floppyCmosType(bytes: number): number {
-  if (bytes <= 368640) return 1; // 360K 5.25"
-  if (bytes <= 737280) return 3; // 720K 3.5"
-  if (bytes <= 1228800) return 2; // 1.2M 5.25"
-  if (bytes <= 1474560 || bytes <= 1720320) return 4; // 1.44M 3.5" (and the 1.68M DMF formats on that drive)
-  return 5; // 2.88M
-}
 
 interface Item { key: number; bytes: Uint8Array }
 
@@ -218,13 +202,12 @@ export class PC {
     // SeaBIOS's log on port 402h
     x.attachTestDevices(0x402, 0, 0);
     // disks
-    const floppyTypes = [0, 0];
-    for (const d of opts.disks ?? []) this.attachDisk(d, floppyTypes);
-    this.writeCmos(floppyTypes);
+    for (const d of opts.disks ?? []) this.attachDisk(d);
+    this.writeCmos();
     x.setTimeOfDay(BigInt(Math.floor((opts.timeOfDay ?? new Date()).getTime() / 1000)));
   }
 
-  private attachDisk(d: DiskSpec, floppyTypes: number[]): void {
+  private attachDisk(d: DiskSpec): void {
     const idx = DRIVES.indexOf(d.drive);
     if (idx < 0) throw new PCError(`unknown drive ${d.drive}`);
     if (this.disks.has(idx)) throw new PCError(`drive ${d.drive} is given twice`);
@@ -238,14 +221,15 @@ export class PC {
     if (!this.core.exports.diskAttachExport(idx, DISK_KIND[d.media], BigInt(sectors), sectorSize, readOnly ? 1 : 0)) {
       throw new PCError(`cannot attach ${d.drive}`);
     }
-    if (idx < 2) floppyTypes[idx] = size === 0 ? 4 : floppyCmosType(size); // an empty drive: a 1.44 MB drive
     this.disks.set(idx, d);
   }
 
   /** The CMOS bytes SeaBIOS (QEMU build) and DOS read: memory sizes, floppy types, equipment, boot order. */
-  private writeCmos(floppyTypes: number[]): void {
+  private writeCmos(): void {
     const set = (i: number, v: number) => this.core.exports.setCmos(i, v & 0xFF);
     const ram = this.ramSize;
+    // the floppy controller knows what each drive presents (the media's geometry; an empty drive is a 1.44 MB one)
+    const floppyTypes = [this.core.exports.fdcDriveType(0), this.core.exports.fdcDriveType(1)];
     set(0x10, (floppyTypes[0] << 4) | floppyTypes[1]);
     const floppies = floppyTypes.filter((t) => t !== 0).length;
     set(0x14, (floppies ? 1 | ((floppies - 1) << 6) : 0) | 0x02 /* x87 */ | 0x00 /* EGA/VGA */);
@@ -318,20 +302,15 @@ export class PC {
             if (next === NEVER) { this.hostMs += now() - t0; return "halted-forever"; }
             x.clockAdvanceNs(next);
           } else {
-            // sleep until the wall clock reaches the next event (at most the rest of the slice)
-            const ahead = Number(BigInt.asUintN(64, x.clockNowNs()) - this.virtualStart) / 1e6 - (now() - this.wallStart);
-            const waitMs = next === NEVER ? ms : Math.max(0, ahead + Number(next) / 1e6);
-            if (waitMs > 0.5) {
-              const left = ms - (now() - t0);
-              await sleep(Math.max(0, Math.min(waitMs, left)));
-              if (waitMs > left) { this.syncClock(now()); this.hostMs += now() - t0; return "running"; }
-            }
-            if (next !== NEVER) {
-              const cur = BigInt.asUintN(64, x.clockNowNs());
-              const target = this.virtualStart + BigInt(Math.floor((now() - this.wallStart) * 1e6));
-              if (target > cur) x.clockAdvanceNs(target - cur);
-              if (BigInt.asUintN(64, x.nextEventNs()) !== 0n && BigInt.asUintN(64, x.nextEventNs()) === next) x.clockAdvanceNs(next);
-            }
+            // real time: sleep until the wall clock reaches the next event (at most the rest of this slice); the
+            // guest clock then follows the wall clock to it
+            const dueMs = next === NEVER ? Infinity : this.wallMsAt(BigInt.asUintN(64, x.clockNowNs()) + next);
+            const wait = Math.min(dueMs - now(), ms - (now() - t0));
+            if (wait > 0) await sleep(wait);
+            this.syncClock(now());
+            if (now() < dueMs) { this.hostMs += now() - t0; return "running"; }
+            const rest = BigInt.asUintN(64, x.nextEventNs());
+            if (rest !== NEVER && rest > 0n) x.clockAdvanceNs(rest); // the part of a nanosecond the sync rounded off
           }
           break;
         }
@@ -346,6 +325,9 @@ export class PC {
     this.hostMs += now() - t0;
     return "running";
   }
+
+  /** The host time (ms, performance.now() scale) at which the guest clock shows `virtualNs`, at real-time pace. */
+  private wallMsAt(virtualNs: bigint): number { return this.wallStart + Number(virtualNs - this.virtualStart) / 1e6; }
 
   /** Time sync: the guest clock never falls behind the wall clock (a slow host makes fewer instructions per second). */
   private syncClock(wallNow: number): void {
