@@ -187,6 +187,14 @@ export function setClockRate(nsPerInsnQ16: u32): void { clockSetRate(nsPerInsnQ1
 /** Reset the processor (a hard reset of the PC: RAM keeps its contents). */
 export function reset(): void { resetCpu(); }
 
+/** The PC's reset button: the board's reset line (every device and the processor; RAM, CMOS and the disks stay),
+ *  as when the guest resets through the keyboard controller or CF9h. */
+export function resetButton(): void {
+  platformReset();
+  tlbFlushAll();
+  flushBlockCache();
+}
+
 /** Make the host ask for an exit at the next instruction boundary (e.g. pause button). */
 export function requestHostExit(): void { store<i32>(EXIT_REQUEST, EXIT_HOST_REQUEST); }
 

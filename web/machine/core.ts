@@ -67,6 +67,8 @@ interface CoreExports {
   fwcfgItem(key: number, addr: number, size: number): number;
   fwcfgClearItems(): void;
   powerButton(): void;
+  /** The reset button: the board's reset line (devices and processor; RAM, CMOS, disks stay). */
+  resetButton(): void;
   /** Drive 0-5 (fda fdb hda hdb hdc hdd): kind 0 none, 1 floppy, 2 hard disk, 3 CD-ROM; sectors as BigInt. */
   diskAttachExport(drive: number, kind: number, sectors: bigint, sectorSize: number, readOnly: number): number;
   diskEjectExport(drive: number): void;

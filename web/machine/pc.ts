@@ -72,6 +72,8 @@ const CFG = {
 
 const DISK_KIND = { floppy: 1, hd: 2, cdrom: 3 } as const;
 const NEVER = 0xFFFF_FFFF_FFFF_FFFFn;
+/** Real-time clock: a stall longer than this (ns) is dropped rather than caught up at once. */
+const MAX_CLOCK_JUMP_NS = 500_000_000n;
 const le32 = (v: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); return b; };
 const le16 = (v: number) => { const b = new Uint8Array(2); new DataView(b.buffer).setUint16(0, v, true); return b; };
 const le64 = (v: number) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v), true); return b; };
@@ -90,6 +92,8 @@ export class PC {
   private virtualStart = 0n;
   private exits: Record<string, number> = {};
   private hostMs = 0;
+  /** Host time spent asleep while the guest halted (real-time clock): an idle guest costs no CPU then. */
+  idleMs = 0;
   private pendingDisk = new Set<number>();
   /** Keys waiting to be typed (typeText): one event every KEY_GAP_NS of virtual time, like a fast typist. */
   private keyQueue: KeyEvent[] = [];
@@ -306,7 +310,7 @@ export class PC {
             // guest clock then follows the wall clock to it
             const dueMs = next === NEVER ? Infinity : this.wallMsAt(BigInt.asUintN(64, x.clockNowNs()) + next);
             const wait = Math.min(dueMs - now(), ms - (now() - t0));
-            if (wait > 0) await sleep(wait);
+            if (wait > 0) { const s0 = now(); await sleep(wait); this.idleMs += now() - s0; }
             this.syncClock(now());
             if (now() < dueMs) { this.hostMs += now() - t0; return "running"; }
             const rest = BigInt.asUintN(64, x.nextEventNs());
@@ -334,6 +338,12 @@ export class PC {
     const x = this.core.exports;
     const target = this.virtualStart + BigInt(Math.floor((wallNow - this.wallStart) * 1e6));
     const cur = BigInt.asUintN(64, x.clockNowNs());
+    if (target - cur > MAX_CLOCK_JUMP_NS) {
+      // the machine did not run for a while (paused, a hidden tab throttled, the host asleep): the guest clock
+      // goes on from where it stopped instead of jumping ahead, as a paused VM's clock does in QEMU
+      this.wallStart += Number(target - cur) / 1e6;
+      return;
+    }
     if (target > cur) x.clockAdvanceNs(target - cur);
   }
 
@@ -471,6 +481,13 @@ export class PC {
 
   /** The ACPI power button: an ACPI guest shuts down cleanly. */
   powerButton(): void { this.core.exports.powerButton(); }
+
+  /** The reset button: every device and the processor go back to their reset state; RAM, CMOS and disks stay. */
+  resetButton(): void {
+    this.keyQueue = [];
+    this.core.exports.resetButton();
+    this.poweredOff = false;
+  }
 
   get isPoweredOff(): boolean { return this.poweredOff; }
 

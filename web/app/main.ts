@@ -1,0 +1,250 @@
+// The web app: wires the page (toolbar, canvas, serial console, status bar, panels) to the machine's worker.
+// The machine is described by a MachineConfig (the picker, the settings, a share link, a user's image) and
+// resolved against the images manifest into a MachinePlan the worker boots.
+import "./style.css";
+import { VmClient } from "./vm-client.ts";
+import { Display } from "./display.ts";
+import { SerialConsole } from "./serial-console.ts";
+import { StatusBar } from "./status-bar.ts";
+import { Messages } from "./messages.ts";
+import { loadManifest, planMachine, type Manifest, type AppConfig, type UserImage } from "./plan.ts";
+import { readLinkConfig, writeLinkConfig } from "./link.ts";
+import type { DriveName } from "../machine/pc.ts";
+import { setupInput, type InputHandle } from "./input-setup.ts";
+import { setupTeaching } from "./teaching-setup.ts";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const messages = new Messages($("messages"));
+const display = new Display($<HTMLCanvasElement>("screen"), $("screen-area"));
+const status = new StatusBar({ state: $("st-state"), mips: $("st-mips"), disk: $("st-disk"), res: $("st-res"), time: $("st-time"), mem: $("st-mem") });
+let vm: VmClient | null = null;
+let input: InputHandle | null = null;
+let manifest: Manifest | null = null;
+let config: AppConfig = { profile: "linux-direct" };
+let drives: DriveName[] = [];
+let screenLines: string[] | null = null;
+let booted = false;
+const serial = new SerialConsole($("terminal"), (bytes) => vm?.serialIn(bytes));
+
+// ---- the test and embedding hook: read-only views of what the page shows ----------------------------------
+const hook = {
+  get state() { return status.state; },
+  get status() { return status.last; },
+  get booted() { return booted; },
+  get config() { return config; },
+  screenText: () => screenLines?.join("\n") ?? "",
+  serialText: () => serial.text(),
+  framesShown: () => display.frames,
+  screenNotBlank: () => display.notBlank(),
+  messages: () => messages.all(),
+  typeText: (text: string) => vm?.typeText(text),
+  get client() { return vm; },
+};
+(globalThis as unknown as { webpc: typeof hook }).webpc = hook;
+
+// ---- booting a machine ----------------------------------------------------------------------------------------
+function boot(cfg: AppConfig, userImage?: UserImage): void {
+  if (!manifest) return;
+  const planned = planMachine(cfg, manifest, userImage);
+  for (const e of planned.errors) messages.show("error", e);
+  if (!planned.plan) return;
+  config = planned.config;
+  vm?.terminate();
+  input?.detach();
+  booted = false;
+  screenLines = null;
+  serial.term.reset();
+  $("screen-text").textContent = "";
+  const plan = planned.plan;
+  drives = plan.disks.filter((d) => d.media !== "cdrom").map((d) => d.drive);
+  const driveSelect = $<HTMLSelectElement>("disk-drive");
+  driveSelect.replaceChildren(...plan.disks.map((d) => new Option(`${d.drive}: ${d.name}`, d.drive)));
+  for (const b of ["reset-disk", "download-disk"]) ($<HTMLButtonElement>(b)).disabled = plan.disks.length === 0;
+  syncForm();
+  document.title = `${plan.title} — webpc`;
+  vm = new VmClient({
+    frame: (m) => display.frame(m),
+    serial: (_port, bytes) => serial.write(bytes),
+    screenText: (lines) => { screenLines = lines; const pre = $("screen-text"); pre.textContent = lines ? lines.join("\n") : "(graphics mode: no text)"; },
+    status: (s) => { status.update(s); $("pause").textContent = s.state === "paused" ? "Continue" : "Pause"; },
+    message: (level, text) => messages.show(level, text),
+    progress: (what, loaded, total) => showProgress(what, loaded, total),
+    ready: (shared) => { status.transport(shared); hideProgress(); },
+    booted: () => {
+      booted = true;
+      if (config.type) {
+        const text = config.type;
+        if (config.typeTo === "serial") vm?.serialIn(new TextEncoder().encode(text));
+        else vm?.typeText(text).catch((e: Error) => messages.show("warning", `Typing the link's text: ${e.message}`));
+      }
+    },
+  });
+  input = setupInput(vm, display.canvas, messages);
+  teaching.attach(vm);
+  vm.start(plan);
+}
+
+// ---- progress ---------------------------------------------------------------------------------------------------
+let progressTimer = 0;
+function showProgress(what: string, loaded: number, total: number): void {
+  $("progress").hidden = false;
+  $("progress-label").textContent = `Loading ${what}: ${(loaded / 1048576).toFixed(1)} of ${(total / 1048576).toFixed(1)} MiB`;
+  ($<HTMLProgressElement>("progress-bar")).value = total ? loaded / total : 0;
+  clearTimeout(progressTimer);
+  progressTimer = window.setTimeout(hideProgress, 1500);
+}
+function hideProgress(): void { $("progress").hidden = true; }
+
+// ---- the toolbar ------------------------------------------------------------------------------------------------
+function syncForm(): void {
+  $<HTMLSelectElement>("profile").value = config.profile;
+  const p = manifest?.profiles.find((x) => x.id === config.profile);
+  $<HTMLInputElement>("memory").value = String(config.memoryMiB ?? p?.memoryMiB ?? 128);
+  $<HTMLInputElement>("boot-order").value = config.boot ?? (p?.boot === "kernel" ? "kernel" : "");
+  $<HTMLInputElement>("cmdline").value = config.cmdline ?? p?.cmdline ?? "";
+  $<HTMLInputElement>("type-text").value = (config.type ?? "").replace(/\n/g, "\\n");
+}
+
+function formConfig(): AppConfig {
+  const profile = $<HTMLSelectElement>("profile").value;
+  const p = manifest?.profiles.find((x) => x.id === profile);
+  const cfg: AppConfig = { profile };
+  const mem = Number($<HTMLInputElement>("memory").value);
+  if (mem && mem !== p?.memoryMiB) cfg.memoryMiB = mem;
+  const bootOrder = $<HTMLInputElement>("boot-order").value.trim();
+  if (bootOrder && bootOrder !== (p?.boot === "kernel" ? "kernel" : "")) cfg.boot = bootOrder;
+  const cmdline = $<HTMLInputElement>("cmdline").value;
+  if (p?.cmdline !== undefined && cmdline !== p.cmdline) cfg.cmdline = cmdline;
+  const type = $<HTMLInputElement>("type-text").value.replace(/\\n/g, "\n");
+  if (type) cfg.type = type;
+  return cfg;
+}
+
+$("machine-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const cfg = formConfig();
+  if (manifest?.profiles.find((p) => p.id === cfg.profile)?.user) {
+    messages.show("info", "This machine boots an image you provide: choose a file, drop it on the screen, or give its URL.");
+    return;
+  }
+  navigate(cfg);
+});
+$<HTMLSelectElement>("profile").addEventListener("change", () => {
+  const cfg: AppConfig = { profile: $<HTMLSelectElement>("profile").value };
+  config = cfg; syncForm();
+});
+
+/** A machine from a link: the fragment changes and the hashchange handler boots it. */
+function navigate(cfg: AppConfig): void {
+  const hash = writeLinkConfig(cfg);
+  if (location.hash === hash) boot(cfg); else location.hash = hash;
+}
+window.addEventListener("hashchange", () => startFromLink());
+
+function startFromLink(): void {
+  if (!manifest) return;
+  const { config: cfg, errors } = readLinkConfig(location.hash, manifest);
+  for (const e of errors) messages.show("error", e);
+  boot(cfg);
+}
+
+// own images: file picker, drag and drop, URL
+function bootUserImage(img: UserImage): void {
+  const media = $<HTMLSelectElement>("image-media").value;
+  boot({ profile: "", memoryMiB: Number($<HTMLInputElement>("memory").value) || undefined }, { ...img, media: media === "auto" ? undefined : (media as UserImage["media"]) });
+}
+$<HTMLInputElement>("image-file").addEventListener("change", (e) => {
+  const f = (e.target as HTMLInputElement).files?.[0];
+  if (f) bootUserImage({ file: f, name: f.name });
+  (e.target as HTMLInputElement).value = "";
+});
+$("image-url-go").addEventListener("click", () => {
+  const url = $<HTMLInputElement>("image-url").value.trim();
+  if (!url) { messages.show("warning", "Give the address of a disk image first."); return; }
+  const media = $<HTMLSelectElement>("image-media").value;
+  navigate({ profile: "", imageUrl: url, imageMedia: media === "auto" ? undefined : (media as UserImage["media"]) });
+});
+const area = $("screen-area");
+area.addEventListener("dragover", (e) => { e.preventDefault(); area.classList.add("drop"); $("drop-hint").hidden = false; });
+area.addEventListener("dragleave", () => { area.classList.remove("drop"); $("drop-hint").hidden = true; });
+area.addEventListener("drop", (e) => {
+  e.preventDefault();
+  area.classList.remove("drop"); $("drop-hint").hidden = true;
+  const f = e.dataTransfer?.files?.[0];
+  if (f) bootUserImage({ file: f, name: f.name });
+});
+
+// power
+$("pause").addEventListener("click", () => vm?.send({ type: status.state === "paused" ? "resume" : "pause" }));
+$("reset").addEventListener("click", () => vm?.send({ type: "reset" }));
+$("power-button").addEventListener("click", () => vm?.send({ type: "power-button" }));
+$("power-off").addEventListener("click", () => vm?.send({ type: "power-off" }));
+
+// view
+$("fullscreen").addEventListener("click", () => {
+  if (document.fullscreenElement) void document.exitFullscreen();
+  else area.requestFullscreen().catch((e: Error) => messages.show("warning", `Fullscreen was refused: ${e.message}`));
+});
+document.addEventListener("fullscreenchange", () => display.fit());
+$("screenshot").addEventListener("click", async () => {
+  try { download(await display.screenshot(), `webpc-${new Date().toISOString().replace(/[:.]/g, "-")}.png`); }
+  catch (e) { messages.show("error", (e as Error).message); }
+});
+$<HTMLInputElement>("smooth").addEventListener("change", (e) => display.setSmooth((e.target as HTMLInputElement).checked));
+toggle("text-toggle", (on) => { $("screen-text").hidden = !on; display.fit(); });
+const teaching = setupTeaching($("teaching"));
+toggle("teach-toggle", (on) => { $("teaching").hidden = !on; teaching.visible(on); display.fit(); });
+
+function toggle(id: string, f: (on: boolean) => void): void {
+  const b = $(id);
+  b.addEventListener("click", () => { const on = b.getAttribute("aria-pressed") !== "true"; b.setAttribute("aria-pressed", String(on)); f(on); });
+}
+
+// share and disks
+$("copy-link").addEventListener("click", async () => {
+  const url = location.href.split("#")[0] + writeLinkConfig(config);
+  try { await navigator.clipboard.writeText(url); messages.show("info", "The link to this machine is on the clipboard."); }
+  catch { messages.show("info", `Copy this link: ${url}`); }
+});
+$("reset-disk").addEventListener("click", async () => {
+  const drive = $<HTMLSelectElement>("disk-drive").value as DriveName;
+  if (!vm || !drive) return;
+  if (!confirm(`Forget every change the guest made to ${drive}? The machine restarts with the disk as it was.`)) return;
+  try { await vm.resetDisk(drive); messages.show("info", `Disk ${drive} is back to its original image; restarting.`); boot(config, lastUserImage); }
+  catch (e) { messages.show("error", `Reset disk: ${(e as Error).message}`); }
+});
+$("download-disk").addEventListener("click", async () => {
+  const drive = $<HTMLSelectElement>("disk-drive").value as DriveName;
+  if (!vm || !drive) return;
+  messages.show("info", `Preparing ${drive} for download…`);
+  try { download(await vm.exportDisk(drive), `${config.profile || "disk"}-${drive}.img`); }
+  catch (e) { messages.show("error", (e as Error).message); }
+});
+let lastUserImage: UserImage | undefined;
+
+function download(blob: Blob, name: string): void {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+}
+
+// ---- start ------------------------------------------------------------------------------------------------------
+async function main(): Promise<void> {
+  try {
+    manifest = await loadManifest(new URL("images/manifest.json", document.baseURI).href);
+  } catch (e) {
+    messages.show("error", (e as Error).message);
+    status.update({ state: "error", mips: 0, instructions: 0, diskReads: 0, diskWrites: 0, busyDrives: [], width: 0, height: 0, mode: "off", guestSeconds: 0, busy: 0 });
+    return;
+  }
+  const sel = $<HTMLSelectElement>("profile");
+  sel.replaceChildren(...manifest.profiles.map((p) => { const o = new Option(p.title, p.id); o.title = p.description; return o; }));
+  if (!crossOriginIsolated) {
+    messages.show("info", "This page is not cross-origin isolated (its server does not send the COOP/COEP headers), so the picture travels by messages instead of shared memory: a little slower.");
+  }
+  startFromLink();
+}
+void main();
