@@ -1,7 +1,7 @@
 // The app as a user gets it: `vite build` once into dist/, then `vite preview` servers on free ports, with the
 // cross-origin isolation headers (the default) or without them (WEBPC_ISOLATION=off).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,13 +9,17 @@ import { fileURLToPath } from "node:url";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const VITE = join(ROOT, "node_modules", "vite", "bin", "vite.js");
 
+/** This test process's own build of the app (test files run in separate processes, maybe at once). */
+const OUT = join(ROOT, ".cache", `e2e-dist-${process.pid}`);
 let built = false;
-/** Build dist/ once per test process (the build is the thing under test, so never reuse a stale one). */
-export function buildApp(): void {
-  if (built) return;
-  const r = spawnSync(process.execPath, [VITE, "build", "--logLevel", "warn"], { cwd: ROOT, encoding: "utf8" });
+/** Build the app once per test process (the build is the thing under test, so never reuse a stale one). */
+export function buildApp(): string {
+  if (built) return OUT;
+  const r = spawnSync(process.execPath, [VITE, "build", "--logLevel", "warn", "--outDir", OUT], { cwd: ROOT, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
   built = true;
+  process.on("exit", () => rmSync(OUT, { recursive: true, force: true }));
+  return OUT;
 }
 
 export function freePort(): Promise<number> {
@@ -30,11 +34,11 @@ export interface AppServer { url: string; stop(): Promise<void> }
 
 /** Serve dist/ with `vite preview`; resolves when it answers. */
 export async function serveApp(opts: { isolation?: boolean } = {}): Promise<AppServer> {
-  buildApp();
-  if (!existsSync(join(ROOT, "dist", "index.html"))) throw new Error("dist/index.html missing after the build");
+  const out = buildApp();
+  if (!existsSync(join(out, "index.html"))) throw new Error(`${out}/index.html missing after the build`);
   const port = await freePort();
   const env = { ...process.env, ...(opts.isolation === false ? { WEBPC_ISOLATION: "off" } : {}) };
-  const child: ChildProcess = spawn(process.execPath, [VITE, "preview", "--port", String(port), "--strictPort", "--host", "127.0.0.1"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, [VITE, "preview", "--outDir", out, "--port", String(port), "--strictPort", "--host", "127.0.0.1"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout!.on("data", (d) => { log += d; });
   child.stderr!.on("data", (d) => { log += d; });

@@ -415,6 +415,14 @@ export class PC {
   /** Press or release a key (KeyboardEvent.code names, web/machine/keyboard.ts). Unknown codes are refused. */
   keyDown(code: string): void { this.key(code, true); }
   keyUp(code: string): void { this.key(code, false); }
+  /**
+   * A key event from a live keyboard (the page): queued behind any text being typed and fed at the typing pace,
+   * so a burst of events (a fast typist, a test) never overruns the keyboard's 16-byte buffer.
+   */
+  queueKey(code: string, down: boolean): void {
+    if (!scancodes(code, down)) throw new PCError(`unknown key code "${code}"`);
+    this.keyQueue.push({ code, down });
+  }
   private key(code: string, down: boolean): void {
     const bytes = scancodes(code, down);
     if (!bytes) throw new PCError(`unknown key code "${code}"`);

@@ -49,7 +49,7 @@ function handle(m: ToWorker): void {
     case "reset": pc?.resetButton(); frames?.invalidate(); return;
     case "power-button": pc?.powerButton(); return;
     case "power-off": powerOff(); return;
-    case "key": if (pc) pc[m.down ? "keyDown" : "keyUp"](m.code); return;
+    case "key": pc?.queueKey(m.code, m.down); return;
     case "mouse": pc?.core.exports.mouseInput(m.dx | 0, m.dy | 0, m.dz | 0, m.buttons & 7); return;
     case "serial-in": pc?.sendSerial(m.port, m.bytes); return;
     case "type-text": typeText(m.text, m.id); return;
