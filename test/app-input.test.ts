@@ -128,3 +128,50 @@ test("on-screen keyboard: sticky modifiers latch for one key, lock on a second t
   s.tap(key("ControlLeft")); s.tap(key("AltLeft"));
   assert.deepEqual(s.tap(key("F2")), [ev("ControlLeft", true), ev("AltLeft", true), ev("F2", true), ev("F2", false), ev("AltLeft", false), ev("ControlLeft", false)], "Ctrl+Alt+F2 from the screen");
 });
+
+test("attachKeyboard/attachMouse: DOM wiring with stand-in events (preventDefault, browser keys, blur, lock loss)", async () => {
+  const { attachKeyboard, attachMouse } = await import("../web/app/input.ts");
+  // the smallest stand-ins for the DOM objects the glue touches
+  const g = globalThis as Record<string, unknown>;
+  const saved = { window: g.window, document: g.document };
+  const doc = Object.assign(new EventTarget(), { visibilityState: "visible", pointerLockElement: null as unknown, exitPointerLock() { doc.pointerLockElement = null; doc.dispatchEvent(new Event("pointerlockchange")); } });
+  g.window = new EventTarget();
+  g.document = doc;
+  try {
+    const sent: string[] = [];
+    const sink = { key: (c: string, d: boolean) => sent.push(`${c}${d ? "↓" : "↑"}`), mouse: (dx: number, dy: number, dz: number, b: number) => sent.push(`m${dx},${dy},${dz},${b}`) };
+    const screen = Object.assign(new EventTarget(), { tabIndex: -1, requestPointerLock() { doc.pointerLockElement = screen; doc.dispatchEvent(new Event("pointerlockchange")); } });
+    const fire = (t: EventTarget, type: string, props: Record<string, unknown> = {}) => {
+      const e = Object.assign(new Event(type, { cancelable: true }), { isComposing: false, repeat: false, ...props });
+      t.dispatchEvent(e);
+      return e.defaultPrevented;
+    };
+    const kb = attachKeyboard(screen as unknown as HTMLElement, sink, { capsLockToggles: false });
+    assert.equal(screen.tabIndex, 0, "the screen is made focusable");
+    assert.equal(fire(screen, "keydown", { code: "KeyA" }), true, "a guest key is not the browser's");
+    assert.equal(fire(screen, "keydown", { code: "KeyA", repeat: true }), true);
+    assert.equal(fire(screen, "keydown", { code: "F12" }), false, "F12 stays with the browser");
+    assert.equal(fire(screen, "keydown", { code: "" }), false, "virtual keyboards without a code");
+    fire(screen, "keydown", { code: "ControlLeft" });
+    fire(g.window as EventTarget, "blur");
+    assert.deepEqual(sent, ["KeyA↓", "ControlLeft↓", "ControlLeft↑", "KeyA↑"]);
+    sent.length = 0;
+    fire(screen, "keyup", { code: "KeyA" });
+    assert.deepEqual(sent, [], "no second release");
+
+    const mouse = attachMouse(screen as unknown as HTMLElement, sink);
+    fire(doc, "mousemove", { movementX: 5, movementY: 5, buttons: 0 });
+    assert.deepEqual(sent, [], "no movement before the pointer is captured");
+    fire(screen, "click");
+    assert.ok(mouse.isLocked());
+    fire(doc, "mousemove", { movementX: 5, movementY: 2, buttons: 0 });
+    fire(doc, "mousedown", { buttons: 1 });
+    fire(doc, "wheel", { deltaY: 100, deltaMode: 0 });
+    fire(screen, "keydown", { code: "KeyQ" });
+    doc.exitPointerLock();
+    assert.deepEqual(sent, ["m5,-2,0,0", "m0,0,0,1", "m0,0,1,1", "KeyQ↓", "KeyQ↑", "m0,0,0,0"], "lock loss releases the buttons and the keys");
+    mouse.detach(); kb.detach();
+  } finally {
+    g.window = saved.window; g.document = saved.document;
+  }
+});
