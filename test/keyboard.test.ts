@@ -2,7 +2,7 @@
 // keyboard (Microsoft "Keyboard Scan Code Specification" 1.3a, set-2 column), and text -> key events.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { scancodes, textToKeys, keysToScancodes, KEY_CODES, keyForChar } from "../web/machine/keyboard.ts";
+import { scancodes, textToKeys, keysToScancodes, KEY_CODES, keyForChar, scancodesWithModifiers, ScancodeEncoder } from "../web/machine/keyboard.ts";
 
 test("keyboard table: all 104 keys of a US keyboard have distinct set-2 make codes", () => {
   const keys104 = [
@@ -63,4 +63,29 @@ test("textToKeys: US layout, Shift where needed, newline = Enter, untypable char
   assert.deepEqual(textToKeys("a\r\nb").events.filter((e) => e.down).map((e) => e.code), ["KeyA", "Enter", "KeyB"]);
   assert.deepEqual(keysToScancodes(textToKeys("A").events), [0x12, 0x1C, 0xF0, 0x1C, 0xF0, 0x12]);
   for (let c = 0x20; c < 0x7F; c++) assert.ok(keyForChar(String.fromCharCode(c)), `printable ASCII ${c.toString(16)} is typable`);
+});
+
+test("Print Screen and Pause with modifiers: SysRq (Alt), plain E0 7C (Shift/Ctrl), Break (Ctrl) [MS-SCAN]", () => {
+  const none = { shift: false, ctrl: false, alt: false };
+  assert.deepEqual(scancodesWithModifiers("PrintScreen", true, none), scancodes("PrintScreen", true));
+  assert.deepEqual(scancodesWithModifiers("PrintScreen", true, { ...none, alt: true }), [0x84]);
+  assert.deepEqual(scancodesWithModifiers("PrintScreen", false, { ...none, alt: true }), [0xF0, 0x84]);
+  assert.deepEqual(scancodesWithModifiers("PrintScreen", true, { ...none, ctrl: true }), [0xE0, 0x7C]);
+  assert.deepEqual(scancodesWithModifiers("PrintScreen", false, { ...none, shift: true }), [0xE0, 0xF0, 0x7C]);
+  assert.deepEqual(scancodesWithModifiers("Pause", true, { ...none, ctrl: true }), [0xE0, 0x7E, 0xE0, 0xF0, 0x7E]);
+  assert.deepEqual(scancodesWithModifiers("Pause", false, { ...none, ctrl: true }), []);
+  assert.deepEqual(scancodesWithModifiers("KeyA", true, { shift: true, ctrl: true, alt: true }), [0x1C]);
+
+  const enc = new ScancodeEncoder();
+  assert.deepEqual(enc.bytes("AltRight", true), [0xE0, 0x11]);
+  assert.deepEqual(enc.bytes("PrintScreen", true), [0x84], "Alt+SysRq");
+  assert.deepEqual(enc.bytes("AltRight", false), [0xE0, 0xF0, 0x11]);
+  assert.deepEqual(enc.bytes("PrintScreen", false), [0xF0, 0x84], "released in the form it was pressed with");
+  assert.deepEqual(enc.bytes("PrintScreen", true), [0xE0, 0x12, 0xE0, 0x7C], "Alt is up again");
+  assert.deepEqual(enc.bytes("PrintScreen", false), [0xE0, 0xF0, 0x7C, 0xE0, 0xF0, 0x12]);
+  enc.bytes("ControlLeft", true);
+  assert.deepEqual(enc.bytes("Pause", true), [0xE0, 0x7E, 0xE0, 0xF0, 0x7E], "Ctrl+Break");
+  enc.reset();
+  assert.deepEqual(enc.bytes("Pause", true), scancodes("Pause", true), "reset forgets held Ctrl");
+  assert.equal(enc.bytes("NoSuchKey", true), undefined);
 });

@@ -48,6 +48,55 @@ export function scancodes(code: string, down: boolean): number[] | undefined {
   return [...make.slice(0, -1), 0xF0, make[make.length - 1]];
 }
 
+/**
+ * The keyboard's own modifier-dependent forms of two keys (Microsoft "Keyboard Scan Code Specification" rev 1.3a,
+ * the notes on Print Screen and Pause under the set-2 table): Print Screen is E0 7C / E0 F0 7C alone while Shift or
+ * Ctrl is held, and becomes SysRq, 84 / F0 84, while Alt is held; Pause is Break, E0 7E E0 F0 7E on press and
+ * nothing on release, while Ctrl is held. The 8042 translates 84h to set-1 54h (Alt+SysRq, e.g. Linux's magic
+ * SysRq keys).
+ */
+export function scancodesWithModifiers(code: string, down: boolean, mods: { shift: boolean; ctrl: boolean; alt: boolean }): number[] | undefined {
+  if (code === "PrintScreen") {
+    if (mods.alt) return down ? [0x84] : [0xF0, 0x84];
+    if (mods.ctrl || mods.shift) return down ? [0xE0, 0x7C] : [0xE0, 0xF0, 0x7C];
+  }
+  if (code === "Pause" && mods.ctrl) return down ? [0xE0, 0x7E, 0xE0, 0xF0, 0x7E] : [];
+  return scancodes(code, down);
+}
+
+const MODIFIER_OF: Record<string, "shift" | "ctrl" | "alt"> = {
+  ShiftLeft: "shift", ShiftRight: "shift", ControlLeft: "ctrl", ControlRight: "ctrl", AltLeft: "alt", AltRight: "alt",
+};
+
+/**
+ * Turns a stream of key events into set-2 bytes as the keyboard does, remembering which modifiers are held so
+ * that Print Screen and Pause send their Alt/Ctrl/Shift forms (scancodesWithModifiers). A key released gets the
+ * break of the form it was pressed with, even if the modifiers changed in between (the keyboard does the same).
+ */
+export class ScancodeEncoder {
+  private readonly heldModifiers = new Set<string>();
+  private readonly pressedForm = new Map<string, number[] | undefined>();
+  /** The bytes for a key event, or undefined for an unknown code. */
+  bytes(code: string, down: boolean): number[] | undefined {
+    code = ALIASES[code] ?? code;
+    const mod = MODIFIER_OF[code];
+    if (mod) { if (down) this.heldModifiers.add(code); else this.heldModifiers.delete(code); }
+    const mods = { shift: false, ctrl: false, alt: false };
+    for (const m of this.heldModifiers) mods[MODIFIER_OF[m]] = true;
+    if (code !== "PrintScreen" && code !== "Pause") return scancodes(code, down);
+    if (down) {
+      const form = scancodesWithModifiers(code, false, mods);
+      this.pressedForm.set(code, form);
+      return scancodesWithModifiers(code, true, mods);
+    }
+    const form = this.pressedForm.get(code);
+    this.pressedForm.delete(code);
+    return form ? [...form] : scancodesWithModifiers(code, false, mods);
+  }
+  /** Forget held modifiers (after a machine reset). */
+  reset(): void { this.heldModifiers.clear(); this.pressedForm.clear(); }
+}
+
 export interface KeyEvent { code: string; down: boolean }
 
 /** US layout: characters typed without Shift, and the key that types each shifted character. */

@@ -7,7 +7,7 @@
 // deterministic runs), answer disk requests, carry serial bytes, keys and the screen in and out.
 import { Core, Exit, Channel, EXIT_NAMES } from "./core.ts";
 import { planLinuxBoot, isBzImage, KernelError } from "./linux-boot.ts";
-import { scancodes, textToKeys, KeyEvent } from "./keyboard.ts";
+import { ScancodeEncoder, textToKeys, KeyEvent } from "./keyboard.ts";
 import type { DiskBackend } from "./disks.ts";
 import { LoadError, type ModuleSpec } from "./multiboot.ts";
 import { planMultibootBoot, hasMultibootHeader, MULTIBOOT_PLAN_FILE, MULTIBOOT_DATA_FILE, MULTIBOOT_ROM_FILE } from "./multiboot-boot.ts";
@@ -97,6 +97,8 @@ export class PC {
   private pendingDisk = new Set<number>();
   /** Keys waiting to be typed (typeText): one event every KEY_GAP_NS of virtual time, like a fast typist. */
   private keyQueue: KeyEvent[] = [];
+  /** Held modifiers, for the Alt/Ctrl/Shift forms of Print Screen and Pause. */
+  private readonly keyEncoder = new ScancodeEncoder();
   private nextKeyAt = 0n;
   private keyWaiters: (() => void)[] = [];
 
@@ -424,7 +426,7 @@ export class PC {
     this.keyQueue.push({ code, down });
   }
   private key(code: string, down: boolean): void {
-    const bytes = scancodes(code, down);
+    const bytes = this.keyEncoder.bytes(code, down);
     if (!bytes) throw new PCError(`unknown key code "${code}"`);
     for (const b of bytes) this.core.exports.keyboardScancode(b);
   }
