@@ -5,55 +5,14 @@
 // structured-cloneable object, so a worker can post it to the page as it is.
 import { Core, Exit, REG_NAMES, SEG_NAMES, type RegName, type SegName } from "./core.ts";
 import { disassemble } from "../debug/disasm.ts";
+import {
+  FLAG_BITS, FLAG_NAMES, UNREADABLE_TEXT, exceptionName, type FlagName, type CpuMode, type SegmentView, type CpuView,
+  type Unreadable, type Translation, type AddressSpace, type MemoryRead, type DisasmLine, type TeachingView,
+  type StepOptions, type StepEvent, type StepStop, type StepResult,
+} from "./debug-view.ts";
+export * from "./debug-view.ts";
 
 // ---- CPU state -------------------------------------------------------------------------------------------------
-
-/** EFLAGS bits by name (Intel SDM Vol. 1 3.4.3, Vol. 3A 2.3). IOPL (bits 12-13) is a number, see CpuView.iopl. */
-export const FLAG_BITS = {
-  CF: 0, PF: 2, AF: 4, ZF: 6, SF: 7, TF: 8, IF: 9, DF: 10, OF: 11, NT: 14, RF: 16, VM: 17, AC: 18, VIF: 19, VIP: 20, ID: 21,
-} as const;
-export type FlagName = keyof typeof FLAG_BITS;
-export const FLAG_NAMES = Object.keys(FLAG_BITS) as FlagName[];
-
-/** What each flag means, for tooltips. */
-export const FLAG_TITLES: Record<FlagName, string> = {
-  CF: "carry", PF: "parity (low byte has an even number of 1 bits)", AF: "auxiliary carry (BCD)", ZF: "zero",
-  SF: "sign", TF: "trap (single-step)", IF: "interrupts enabled", DF: "direction (string ops go down)",
-  OF: "overflow", NT: "nested task", RF: "resume (skip one instruction breakpoint)", VM: "virtual-8086 mode",
-  AC: "alignment check", VIF: "virtual interrupt flag", VIP: "virtual interrupt pending", ID: "CPUID available",
-};
-
-export type CpuMode = "real" | "protected-16" | "protected-32" | "virtual-8086";
-
-export interface SegmentView { sel: number; base: number; limit: number; access: number }
-
-/** The CPU state as a plain object (numbers are unsigned 32-bit). */
-export interface CpuView {
-  eip: number;
-  eflags: number;
-  flags: Record<FlagName, boolean>;
-  iopl: number;
-  regs: Record<RegName, number>;
-  segs: Record<SegName, SegmentView>;
-  cr0: number; cr2: number; cr3: number; cr4: number;
-  gdtr: { base: number; limit: number };
-  idtr: { base: number; limit: number };
-  ldtr: number;
-  tr: number;
-  mode: CpuMode;
-  /** CR0.PG */
-  paging: boolean;
-  cpl: number;
-  /** In HLT, waiting for an interrupt (or, with IF clear, for an NMI or reset). */
-  halted: boolean;
-  /** The last instruction (STI, MOV SS, POP SS) holds back interrupts until the next one completes. */
-  interruptShadow: boolean;
-  /** The CPU's INTR input is asserted (an external interrupt is waiting; taken when IF = 1 and no shadow). */
-  intrPending: boolean;
-  nmiPending: boolean;
-  /** Instructions executed since power-on (a Number: exact below 2^53). */
-  instructions: number;
-}
 
 // layout.ts MODE_FLAGS bits and INT_SHADOW bits (cpu/state.ts)
 const MODE_PROT = 1, MODE_V86 = 2, MODE_CS32 = 4;
@@ -91,10 +50,6 @@ export function cpuView(core: Core): CpuView {
 
 // ---- guest memory, read without side effects ---------------------------------------------------------------
 
-/** Why bytes could not be read: a linear page not present (or with reserved bits set) in the guest's page tables,
- *  physical space with no memory, or a device's MMIO registers (not read: reading them can change the device). */
-export type Unreadable = "not-present" | "reserved-bits" | "no-memory" | "mmio";
-
 // layout.ts PT_* (physical page types)
 const PT_RAM = 0, PT_ROM = 1, PT_UNMAPPED = 2, PT_RAM_READONLY = 3, PT_ROM_WRITE_RAM = 4;
 
@@ -123,10 +78,6 @@ function physRead32(core: Core, phys: number): number | Unreadable {
   return typeof h === "number" ? core.dv.getUint32(h, true) : h;
 }
 
-export type Translation =
-  | { ok: true; phys: number; pageSize: 4096 | 0x400000 | 0; writable: boolean; user: boolean }
-  | { ok: false; why: Unreadable; level: "pde" | "pte" };
-
 /**
  * Linear -> physical as the guest's MMU does it (Intel SDM Vol. 3A 4.3, 32-bit paging): no paging: the A20 gate
  * only (pageSize 0); else the page directory at CR3, a 4 MiB page when PDE.PS and CR4.PSE, otherwise a page
@@ -148,17 +99,6 @@ export function translateLinear(core: Core, linear: number): Translation {
   if (typeof pte !== "number") return { ok: false, why: pte, level: "pte" };
   if ((pte & 1) === 0) return { ok: false, why: "not-present", level: "pte" };
   return { ok: true, phys: (((pte & 0xFFFF_F000) | (lin & 0xFFF)) & a20) >>> 0, pageSize: 4096, writable: (pde & pte & 2) !== 0, user: (pde & pte & 4) !== 0 };
-}
-
-export type AddressSpace = "linear" | "physical";
-
-export interface MemoryRead {
-  address: number;
-  space: AddressSpace;
-  /** The bytes; 0 where unreadable. */
-  bytes: Uint8Array;
-  /** Runs of bytes that could not be read (offsets into `bytes`), and why. */
-  unreadable: { offset: number; length: number; why: Unreadable }[];
 }
 
 /** The most bytes one readMemory call returns (a memory view shows a few hundred). */
@@ -197,25 +137,6 @@ export function readMemory(core: Core, address: number, length: number, space: A
 }
 
 // ---- disassembly -----------------------------------------------------------------------------------------------
-
-export interface DisasmLine {
-  /** Linear address of the first byte; null when unknown (a traced instruction of another protected-mode CS). */
-  linear: number | null;
-  cs: number;
-  eip: number;
-  /** "cs:eip" in hex: 4 digits of offset in 16-bit code, 8 in 32-bit code. */
-  where: string;
-  /** The instruction's bytes in hex, space separated. */
-  bytes: string;
-  text: string;
-  length: number;
-  /** The instruction at CS:EIP, executed next. */
-  current: boolean;
-  /** From the trace of instructions already executed (older than the current one). */
-  executed: boolean;
-  /** The code could not be read (why); text says so and length is 0. */
-  unreadable?: Unreadable;
-}
 
 const hex = (v: number, digits: number) => (v >>> 0).toString(16).padStart(digits, "0");
 export const whereText = (cs: number, eip: number, bits: 16 | 32) => `${hex(cs, 4)}:${hex(eip, bits === 32 ? 8 : 4)}`;
@@ -266,10 +187,6 @@ export function disassembleAround(core: Core, before: number, after: number): Di
   return lines;
 }
 
-export const UNREADABLE_TEXT: Record<Unreadable, string> = {
-  "not-present": "page not present", "reserved-bits": "page table entry with reserved bits set", "no-memory": "no memory here", mmio: "device memory (MMIO), not read",
-};
-
 function safeDisassemble(bytes: Uint8Array, bits: 16 | 32, eip: number): { text: string; length: number; truncated: boolean } {
   try {
     const d = disassemble(bytes, bits, eip);
@@ -279,55 +196,12 @@ function safeDisassemble(bytes: Uint8Array, bits: 16 | 32, eip: number): { text:
   }
 }
 
-/** The panel's picture of the machine: registers, code around EIP, and whether it is running. */
-export interface TeachingView {
-  running: boolean;
-  cpu: CpuView;
-  disasm: DisasmLine[];
-  /** The core keeps a trace of executed instructions (so the disassembly shows the ones before EIP). */
-  tracing: boolean;
-}
-
 /** Everything the panel shows but memory, in one cloneable object (for the worker's answer to view()). */
 export function teachingView(core: Core, running: boolean, before = 8, after = 16): TeachingView {
   return { running, cpu: cpuView(core), disasm: disassembleAround(core, before, after), tracing: u32(core, core.L.TRACE_ENABLED) !== 0 };
 }
 
 // ---- single-stepping -------------------------------------------------------------------------------------------
-
-export interface StepOptions {
-  /**
-   * Hold back external interrupts (INTR and NMI) while stepping (default true), as QEMU's gdbstub does by default
-   * (SSTEP_NOIRQ): each step then executes the instruction at CS:EIP, as the disassembly shows. They stay
-   * pending in the interrupt controllers and are taken after Continue (or a step with this false). Exceptions
-   * and INT n are never held: they are what the instruction does.
-   */
-  holdInterrupts?: boolean;
-}
-
-export type StepEvent =
-  /** An exception was delivered (the instruction faulted, or a debug trap): EIP is now in its handler. */
-  | { kind: "exception"; vector: number; code: number; cs: number; eip: number }
-  /** An interrupt was delivered: external (INTR/NMI, taken before the instruction) or INT n / INT3 / INTO. */
-  | { kind: "interrupt"; external: boolean };
-
-export type StepStop =
-  | "done" // executed all `count`
-  | "halted" // the CPU is in HLT: stepping cannot make it go on (only an interrupt can)
-  | "poweroff" | "reset" | "triple-fault" | "stopped" | "no-progress";
-
-export interface StepResult {
-  requested: number;
-  /** Instructions executed (as the core counts them: a faulting instruction counts too). */
-  executed: number;
-  stop: StepStop;
-  events: StepEvent[];
-  interruptsHeld: boolean;
-  /** After the step: an external interrupt is waiting (held, or masked by IF = 0). */
-  interruptPending: boolean;
-  /** One line for the user. */
-  message: string;
-}
 
 /** What the PC does between run(1) calls (answer disk requests, carry serial output); see PC.step. */
 export interface StepHost {
@@ -398,13 +272,6 @@ function takesInterrupt(core: Core): boolean {
   if (u32(core, L.NMI_PENDING) !== 0 && u32(core, L.NMI_MASKED) === 0) return true;
   return (core.eflags & 0x200) !== 0 && u32(core, L.INTR_LINE) !== 0;
 }
-
-const EXCEPTION_NAMES = ["#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
-  "#UD invalid opcode", "#NM no math coprocessor", "#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
-  "#NP segment not present", "#SS stack fault", "#GP general protection", "#PF page fault", "reserved 15",
-  "#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD exception"];
-
-export function exceptionName(vector: number): string { return EXCEPTION_NAMES[vector] ?? `vector ${vector}`; }
 
 /** The one-line summary of a step for the panel. */
 export function stepMessage(r: StepResult, interruptsEnabled: boolean): string {
