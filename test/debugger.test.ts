@@ -338,3 +338,32 @@ test("PC.step at the reset vector: SeaBIOS's far jump from ROM, then its code", 
   // unless the second was a jump, EIP moved by the two lengths
   if (!/^(j|call|ret)/.test(next[0].text) && !/^(j|call|ret)/.test(next[1].text)) assert.equal(c.eip, next[2].eip);
 });
+
+test("a step at HLT without holding interrupts lets guest time run to the timer's interrupt", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const c = await realModeWithPendingInterrupt(assemble("bits 16\norg 0x7c00\n    hlt\n    nop\n"));
+  c.exports.setIntr(-1); // no test interrupt: the PIT's IRQ 0 through the 8259 this time
+  c.writePhys(8 * 4, new Uint8Array([0x00, 0x80, 0x00, 0x00])); // vector 8 -> 0000:8000
+  const out = (port: number, v: number) => c.exports.ioWrite(port, v, 1);
+  out(0x20, 0x11); out(0x21, 0x08); out(0x21, 0x04); out(0x21, 0x01); out(0x21, 0xFE); // 8259: base 8, IRQ 0 only
+  out(0x43, 0x34); out(0x40, 1193 & 0xFF); out(0x40, 1193 >> 8); // PIT channel 0: rate generator, 1 ms
+  // programming the PIT raises OUT: the 8259 may have seen that edge; acknowledge it so only the next tick is left
+  if (cpuView(c).intrPending) { c.exports.intrAck(); out(0x20, 0x20); }
+  assert.equal(cpuView(c).intrPending, false);
+  await step(c, 1);
+  assert.equal(cpuView(c).halted, true);
+  assert.equal((await step(c, 1)).stop, "halted", "interrupts held: the CPU stays halted");
+  const t0 = c.exports.clockNowNs();
+  const r = await step(c, 1, { holdInterrupts: false });
+  assert.equal(r.stop, "done", r.message);
+  // mode 2 drops OUT one PIT clock before the count ends and raises it (the IRQ 0 edge) at the end: it may take
+  // more than one timer event
+  const waits = r.events.filter((e) => e.kind === "waited") as { ns: number }[];
+  assert.ok(waits.length >= 1, JSON.stringify(r.events));
+  assert.deepEqual(r.events.slice(waits.length), [{ kind: "interrupt", external: true }]);
+  const waited = waits.reduce((n, w) => n + w.ns, 0);
+  assert.ok(waited > 990_000 && waited < 1_002_000, `waited ${waited} ns for a 1 ms timer`);
+  assert.ok(c.exports.clockNowNs() - t0 >= BigInt(waited));
+  assert.equal(c.eip, 0x8001, "in the IRQ 0 handler, after its first instruction");
+  assert.match(r.message, /guest time ran .* to the next timer event/);
+});

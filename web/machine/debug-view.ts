@@ -106,7 +106,8 @@ export interface StepOptions {
    * Hold back external interrupts (INTR and NMI) while stepping (default true), as QEMU's gdbstub does by default
    * (SSTEP_NOIRQ): each step then executes the instruction at CS:EIP, as the disassembly shows. They stay
    * pending in the interrupt controllers and are taken after Continue (or a step with this false). Exceptions
-   * and INT n are never held: they are what the instruction does.
+   * and INT n are never held: they are what the instruction does. With false, a step at HLT (IF = 1) lets guest
+   * time run to the next timer event, and the interrupt it raises wakes the CPU (a "waited" event).
    */
   holdInterrupts?: boolean;
 }
@@ -115,11 +116,14 @@ export type StepEvent =
   /** An exception was delivered (the instruction faulted, or a debug trap): EIP is now in its handler. */
   | { kind: "exception"; vector: number; code: number; cs: number; eip: number }
   /** An interrupt was delivered: external (INTR/NMI, taken before the instruction) or INT n / INT3 / INTO. */
-  | { kind: "interrupt"; external: boolean };
+  | { kind: "interrupt"; external: boolean }
+  /** The CPU was halted (HLT, IF = 1) and interrupts were not held: guest time skipped `ns` nanoseconds ahead to
+   *  the next timer event, as it passes for a halted CPU, so that its interrupt could wake the CPU. */
+  | { kind: "waited"; ns: number };
 
 export type StepStop =
   | "done" // executed all `count`
-  | "halted" // the CPU is in HLT: stepping cannot make it go on (only an interrupt can)
+  | "halted" // the CPU is in HLT: stepping cannot make it go on (only an interrupt can; see StepOptions)
   | "poweroff" | "reset" | "triple-fault" | "stopped" | "no-progress";
 
 export interface StepResult {

@@ -3,7 +3,7 @@
 // RAM (exported addresses, assembly/layout.ts) and drives it through run(1), so it works the same whether an
 // instruction is interpreted or, later, JIT-compiled. Browser- and Node-safe; every result is a plain,
 // structured-cloneable object, so a worker can post it to the page as it is.
-import { Core, Exit, REG_NAMES, SEG_NAMES, type RegName, type SegName } from "./core.ts";
+import { Core, Exit, PIT_NEVER, REG_NAMES, SEG_NAMES, type RegName, type SegName } from "./core.ts";
 import { disassemble } from "../debug/disasm.ts";
 import {
   FLAG_BITS, FLAG_NAMES, UNREADABLE_TEXT, exceptionName, type FlagName, type CpuMode, type SegmentView, type CpuView,
@@ -214,6 +214,9 @@ export interface StepHost {
 /** Exits after which run(1) is simply called again (the core made no step yet, or is waiting for the host). */
 const RETRY_EXITS: number[] = [Exit.OUTPUT, Exit.DISK, Exit.HOST_REQUEST, Exit.BREAKPOINT, Exit.DEBUG_EXIT];
 const MAX_RETRIES = 1000;
+/** How long a step at HLT lets guest time run for an interrupt that wakes the CPU: timer events, and guest time. */
+const MAX_WAITS = 1000;
+const MAX_WAIT_NS = 10_000_000_000n;
 
 /**
  * Execute exactly `count` guest instructions with core.run(1) each (DESIGN.md 1.2: the same interface a JIT
@@ -230,11 +233,22 @@ export async function stepCore(core: Core, count: number, opts: StepOptions, hos
   const events: StepEvent[] = [];
   const start = core.icount;
   let stop: StepStop = "done";
-  let retries = 0;
+  let retries = 0, waits = 0, waitedNs = 0n;
   while (Number(core.icount - start) < count) {
     if (host.stopped?.()) { stop = "stopped"; break; }
-    if (u32(core, L.HALTED) !== 0 && (hold || !takesInterrupt(core))) { stop = "halted"; break; }
-    const external = !hold && takesInterrupt(core);
+    let waited = false;
+    // in HLT nothing happens until an interrupt: held (the shadow would make the core run past the HLT), masked
+    // (IF = 0) or none coming, the CPU cannot step
+    if (u32(core, L.HALTED) !== 0 && (hold || !takesInterrupt(core))) {
+      if (hold || (core.eflags & 0x200) === 0 || ++waits > MAX_WAITS) { stop = "halted"; break; }
+      const next = BigInt.asUintN(64, core.exports.nextEventNs());
+      waitedNs += next;
+      if (next === PIT_NEVER || waitedNs > MAX_WAIT_NS) { stop = "halted"; break; }
+      core.exports.clockAdvanceNs(next); // fires the timer: its interrupt (if any reaches INTR) is taken below
+      events.push({ kind: "waited", ns: Number(next) });
+      waited = true;
+    }
+    const external = waited || (!hold && takesInterrupt(core));
     const shadowBefore = u32(core, L.INT_SHADOW);
     if (hold) dv.setUint32(L.INT_SHADOW, shadowBefore | SHADOW_INTERRUPTS, true);
     const icount = core.icount;
@@ -253,6 +267,7 @@ export async function stepCore(core: Core, count: number, opts: StepOptions, hos
     if (exit === Exit.RESET) { stop = "reset"; break; }
     if (exit === Exit.TRIPLE_FAULT) { stop = "triple-fault"; break; }
     if (progressed) { retries = 0; continue; }
+    if (waited) continue; // a timer event that woke nothing (masked, or no IRQ): wait for the next one
     if ((exit === Exit.HLT || exit === Exit.HLT_CLI) && u32(core, L.HALTED) !== 0) { stop = "halted"; break; }
     if (!RETRY_EXITS.includes(exit) && exit !== Exit.BUDGET) { stop = "no-progress"; break; }
     if (++retries > MAX_RETRIES) { stop = "no-progress"; break; }
@@ -273,17 +288,24 @@ function takesInterrupt(core: Core): boolean {
   return (core.eflags & 0x200) !== 0 && u32(core, L.INTR_LINE) !== 0;
 }
 
+function formatNs(ns: number): string {
+  return ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} µs` : `${ns} ns`;
+}
+
 /** The one-line summary of a step for the panel. */
 export function stepMessage(r: StepResult, interruptsEnabled: boolean): string {
   const parts: string[] = [];
   parts.push(`${r.executed} of ${r.requested} instruction${r.requested === 1 ? "" : "s"} executed`);
   for (const e of r.events) {
     if (e.kind === "exception") parts.push(`exception ${hex(e.vector, 2)}h (${exceptionName(e.vector)})${e.code >= 0 ? ` error code ${hex(e.code, 4)}h` : ""} at ${hex(e.cs, 4)}:${hex(e.eip, 8)}: now in its handler`);
+    else if (e.kind === "waited") parts.push(`the CPU was halted: guest time ran ${formatNs(e.ns)} to the next timer event`);
     else parts.push(e.external ? "an external interrupt was taken before the instruction: now in its handler" : "an interrupt (INT n) was taken: now in its handler");
   }
   switch (r.stop) {
     case "halted": parts.push(interruptsEnabled
-      ? "the CPU is halted (HLT), waiting for an interrupt: press Continue to run until one arrives"
+      ? (r.interruptsHeld
+        ? "the CPU is halted (HLT), waiting for an interrupt: Continue, or step without holding interrupts, lets one arrive"
+        : "the CPU is halted (HLT), waiting for an interrupt, and no timer will raise one soon: Continue runs until one arrives")
       : "the CPU is halted (HLT) with interrupts disabled (IF = 0): only an NMI or a reset can wake it"); break;
     case "poweroff": parts.push("the machine powered off"); break;
     case "reset": parts.push("the guest reset the machine"); break;
