@@ -243,7 +243,7 @@ export class TeachingPanel {
 
     this.flags.replaceChildren(...flagItems(cpu, prev).map((f) => el("li", {
       class: `tp-flag${f.on ? " tp-on" : ""}${f.changed ? " tp-changed" : ""}`, title: f.title, "data-flag": f.name,
-      role: "switch", "aria-checked": f.on ? "true" : "false", "aria-readonly": "true", "aria-label": f.title,
+      "data-on": f.on ? "1" : "0", "aria-label": `${f.title}: ${f.value}`,
     }, f.name === "IOPL" ? `IOPL ${f.value}` : f.name)));
 
     this.segs.replaceChildren(...segmentRows(cpu, prev).map((s) => el("tr", { class: s.changed ? "tp-changed" : undefined },
@@ -270,10 +270,15 @@ export class TeachingPanel {
     if (!a.ok) { this.memError.textContent = a.error; return; }
     this.memError.textContent = "";
     try {
-      const m = await this.backend.memory((a.address & ~0xF) >>> 0, MEMORY_BYTES, space);
-      this.memory.replaceChildren(...hexDumpRows(m).map((r) => el("div", { class: "tp-memrow", role: "row" },
+      const start = (a.address & ~0xF) >>> 0;
+      const m = await this.backend.memory(start, MEMORY_BYTES, space);
+      const target = a.address - start; // the byte the address box names is outlined
+      this.memory.replaceChildren(...hexDumpRows(m).map((r, row) => el("div", { class: "tp-memrow", role: "row" },
         el("span", { class: "tp-memaddr", role: "rowheader" }, r.address),
-        el("span", { class: "tp-memhex", role: "cell" }, ...r.cells.map((c, i) => el("span", { class: r.why[i] ? "tp-unreadable" : undefined, title: r.why[i] ?? undefined }, c))),
+        el("span", { class: "tp-memhex", role: "cell" }, ...r.cells.map((c, i) => el("span", {
+          class: [r.why[i] ? "tp-unreadable" : "", row * 16 + i === target ? "tp-target" : ""].join(" ").trim() || undefined,
+          title: r.why[i] ?? undefined,
+        }, c))),
         el("span", { class: "tp-memascii", role: "cell" }, r.ascii))));
     } catch (e) {
       this.memError.textContent = `Could not read memory at ${hex32(a.address)}: ${(e as Error).message}`;
