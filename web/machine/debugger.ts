@@ -1,7 +1,7 @@
 // The machine as a teacher's debugger sees it: registers and flags, code around CS:EIP, guest memory through the
-// guest's own paging, and single-stepping. Host library (DESIGN.md 1.2): it only reads the core's state area and
-// RAM (exported addresses, assembly/layout.ts) and drives it through run(1), so it works the same whether an
-// instruction is interpreted or, later, JIT-compiled. Browser- and Node-safe; every result is a plain,
+// guest's own paging, and single-stepping. Host library (DESIGN.md 1.2): it reads the core's state area and RAM
+// (exported addresses, assembly/layout.ts) and steps through run(1) (setting only the interrupt shadow, and the
+// clock at HLT), so it works the same whether an instruction is interpreted or, later, JIT-compiled. Browser- and Node-safe; every result is a plain,
 // structured-cloneable object, so a worker can post it to the page as it is.
 import { Core, Exit, PIT_NEVER, REG_NAMES, SEG_NAMES, type RegName, type SegName } from "./core.ts";
 import { disassemble } from "../debug/disasm.ts";
