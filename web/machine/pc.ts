@@ -11,6 +11,7 @@ import { ScancodeEncoder, textToKeys, KeyEvent } from "./keyboard.ts";
 import type { DiskBackend } from "./disks.ts";
 import { LoadError, type ModuleSpec } from "./multiboot.ts";
 import { planMultibootBoot, hasMultibootHeader, MULTIBOOT_PLAN_FILE, MULTIBOOT_DATA_FILE, MULTIBOOT_ROM_FILE } from "./multiboot-boot.ts";
+import { stepCore, type StepOptions, type StepResult } from "./debugger.ts"; // teaching: PC.step
 
 export type DriveName = "fda" | "fdb" | "hda" | "hdb" | "hdc" | "hdd";
 export const DRIVES: DriveName[] = ["fda", "fdb", "hda", "hdb", "hdc", "hdd"];
@@ -488,6 +489,42 @@ export class PC {
 
   /** Ask a running runSlice to return at the next instruction boundary, and refuse to run again. */
   stop(): void { this.stopped = true; this.core.exports.requestHostExit(); }
+
+  // ---- teaching: pause and single-step (web/machine/debugger.ts; the teaching panel, issue 8) ----------------
+  /**
+   * The host stopped calling runSlice to look at the machine (the teaching panel's Pause). The guest does not see
+   * the time it stays paused: the next runSlice starts the wall-clock pacing afresh from the guest's clock.
+   */
+  pause(): void { this.wallStart = 0; }
+
+  /**
+   * Execute exactly `count` guest instructions (core.run(1) each), answering disk requests and passing serial
+   * output on between them as runSlice does. External interrupts are held back while stepping unless
+   * `opts.holdInterrupts` is false (see StepOptions). Stops early at HLT (a halted CPU cannot step; the result
+   * says so), power-off, reset or stop(). Call it only while runSlice is not running (paused).
+   */
+  async step(count = 1, opts: StepOptions = {}): Promise<StepResult> {
+    if (this.poweredOff) {
+      return { requested: count, executed: 0, stop: "poweroff", events: [], interruptsHeld: opts.holdInterrupts ?? true, interruptPending: false, message: "the machine is powered off" };
+    }
+    this.wallStart = 0; // time spent stepping is not wall-clock time the guest should catch up on
+    this.feedSerial();
+    this.feedKeys();
+    const result = await stepCore(this.core, count, opts, {
+      afterRun: async (exit) => {
+        const name = EXIT_NAMES[exit] ?? String(exit);
+        this.exits[name] = (this.exits[name] ?? 0) + 1;
+        this.drain();
+        await this.serveDisks();
+        if (exit === Exit.RESET) this.opts.onReset?.("the guest reset the machine");
+        if (exit === Exit.TRIPLE_FAULT) this.opts.onReset?.("triple fault");
+      },
+      stopped: () => this.stopped,
+    });
+    if (result.stop === "poweroff") this.poweredOff = true;
+    return result;
+  }
+  // ---- end teaching ---------------------------------------------------------------------------------------
 
   /** The ACPI power button: an ACPI guest shuts down cleanly. */
   powerButton(): void { this.core.exports.powerButton(); }
