@@ -167,7 +167,7 @@ export class HttpDisk implements DiskBackend {
     return disk;
   }
 
-  read(offset: number, length: number): Promise<Uint8Array> | Uint8Array {
+  async read(offset: number, length: number): Promise<Uint8Array> {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
       throw new RangeError(`${this.name}: bad range ${offset}+${length}`);
     }
