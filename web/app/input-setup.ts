@@ -1,22 +1,47 @@
-// INTERIM (replaced when the input helper's module lands): keyboard on the canvas.
+// The page's inputs for one machine: keyboard on the focused screen, mouse through pointer lock, the key combos
+// menu, paste as typed keys, and the on-screen keyboard; all into the machine's worker.
 import type { VmClient } from "./vm-client.ts";
 import type { Messages } from "./messages.ts";
-import { KEY_CODES } from "../machine/keyboard.ts";
+import { attachKeyboard, attachMouse, comboEvents, planPaste, type InputSink } from "./input.ts";
 
-export interface InputHandle { detach(): void }
+export interface InputHandle {
+  detach(): void;
+  combo(id: string): void;
+  paste(text: string): void;
+  /** Every held key and button released (focus left, the machine changes). */
+  releaseAll(): void;
+}
 
-export function setupInput(vm: VmClient, canvas: HTMLCanvasElement, _messages: Messages): InputHandle {
-  const down = new Set<string>();
-  const onKey = (e: KeyboardEvent) => {
-    if (!KEY_CODES.includes(e.code)) return;
-    e.preventDefault();
-    const isDown = e.type === "keydown";
-    if (isDown) down.add(e.code); else down.delete(e.code);
-    vm.key(e.code, isDown);
+export function setupInput(vm: VmClient, canvas: HTMLCanvasElement, messages: Messages): InputHandle {
+  const sink: InputSink = { key: (code, down) => vm.key(code, down), mouse: (dx, dy, dz, b) => vm.mouse(dx, dy, dz, b) };
+  const keyboard = attachKeyboard(canvas, sink);
+  const mouse = attachMouse(canvas, sink, { onMessage: (t) => messages.show("warning", t) });
+  // no stuck keys: the window losing focus or the tab being hidden releases everything held
+  const release = () => keyboard.releaseAll();
+  const onVisibility = () => { if (document.hidden) release(); };
+  window.addEventListener("blur", release);
+  document.addEventListener("visibilitychange", onVisibility);
+  return {
+    combo(id) {
+      const events = comboEvents(id);
+      if (!events) return;
+      keyboard.releaseAll();
+      for (const e of events) vm.key(e.code, e.down);
+      canvas.focus();
+    },
+    paste(text) {
+      const plan = planPaste(text);
+      if (plan.note) messages.show("warning", plan.note);
+      if (!plan.text) return;
+      keyboard.releaseAll();
+      vm.typeText(plan.text).catch((e: Error) => messages.show("error", `Paste: ${e.message}`));
+    },
+    releaseAll: release,
+    detach() {
+      keyboard.detach();
+      mouse.detach();
+      window.removeEventListener("blur", release);
+      document.removeEventListener("visibilitychange", onVisibility);
+    },
   };
-  const releaseAll = () => { for (const c of Array.from(down)) vm.key(c, false); down.clear(); };
-  canvas.addEventListener("keydown", onKey);
-  canvas.addEventListener("keyup", onKey);
-  canvas.addEventListener("blur", releaseAll);
-  return { detach() { releaseAll(); canvas.removeEventListener("keydown", onKey); canvas.removeEventListener("keyup", onKey); canvas.removeEventListener("blur", releaseAll); } };
 }

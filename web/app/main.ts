@@ -7,8 +7,12 @@ import { Display } from "./display.ts";
 import { SerialConsole } from "./serial-console.ts";
 import { StatusBar } from "./status-bar.ts";
 import { Messages } from "./messages.ts";
-import { loadManifest, planMachine, type Manifest, type AppConfig, type UserImage } from "./plan.ts";
-import { readLinkConfig, writeLinkConfig } from "./link.ts";
+import { loadManifest, planMachine } from "./plan.ts";
+import { decodeLink, encodeLinkWithNotes, IMAGE_PROFILES } from "./share-link.ts";
+import { classifyImage, CLASSIFY_HEAD_BYTES, type MachineConfig, type ImagesManifest, type MediaKind } from "./machine-config.ts";
+import { COMBOS } from "./input.ts";
+import { createOnScreenKeyboard } from "./on-screen-keyboard.ts";
+import "./on-screen-keyboard.css";
 import type { DriveName } from "../machine/pc.ts";
 import { setupInput, type InputHandle } from "./input-setup.ts";
 import { setupTeaching } from "./teaching-setup.ts";
@@ -20,8 +24,10 @@ const display = new Display($<HTMLCanvasElement>("screen"), $("screen-area"));
 const status = new StatusBar({ state: $("st-state"), mips: $("st-mips"), disk: $("st-disk"), res: $("st-res"), time: $("st-time"), mem: $("st-mem") });
 let vm: VmClient | null = null;
 let input: InputHandle | null = null;
-let manifest: Manifest | null = null;
-let config: AppConfig = { profile: "linux-direct" };
+let manifest: ImagesManifest | null = null;
+let config: MachineConfig = { profile: "linux-direct" };
+/** The user's files by name (configs and links only name them). */
+const files = new Map<string, File>();
 let drives: DriveName[] = [];
 let screenLines: string[] | null = null;
 let booted = false;
@@ -44,12 +50,16 @@ const hook = {
 (globalThis as unknown as { webpc: typeof hook }).webpc = hook;
 
 // ---- booting a machine ----------------------------------------------------------------------------------------
-function boot(cfg: AppConfig, userImage?: UserImage): void {
+function boot(cfg: MachineConfig): void {
   if (!manifest) return;
-  const planned = planMachine(cfg, manifest, userImage);
+  const planned = planMachine(cfg, manifest, files, document.baseURI);
+  for (const w of planned.warnings) messages.show("warning", w);
   for (const e of planned.errors) messages.show("error", e);
-  if (!planned.plan) return;
-  config = planned.config;
+  if (!planned.plan) {
+    if (!vm) status.update({ ...IDLE_STATUS, state: "error" });
+    return;
+  }
+  config = cfg;
   vm?.terminate();
   input?.detach();
   booted = false;
@@ -57,33 +67,37 @@ function boot(cfg: AppConfig, userImage?: UserImage): void {
   serial.term.reset();
   $("screen-text").textContent = "";
   const plan = planned.plan;
-  drives = plan.disks.filter((d) => d.media !== "cdrom").map((d) => d.drive);
   const driveSelect = $<HTMLSelectElement>("disk-drive");
   driveSelect.replaceChildren(...plan.disks.map((d) => new Option(`${d.drive}: ${d.name}`, d.drive)));
   for (const b of ["reset-disk", "download-disk"]) ($<HTMLButtonElement>(b)).disabled = plan.disks.length === 0;
   syncForm();
   document.title = `${plan.title} — webpc`;
+  const typing = planned.type;
+  const typeNow = () => {
+    if (!typing) return;
+    if (typing.to === "serial") vm?.serialIn(new TextEncoder().encode(typing.text));
+    else vm?.typeText(typing.text).catch((e: Error) => messages.show("warning", `Typing the link's text: ${e.message}`));
+  };
   vm = new VmClient({
     frame: (m) => display.frame(m),
     serial: (_port, bytes) => serial.write(bytes),
     screenText: (lines) => { screenLines = lines; const pre = $("screen-text"); pre.textContent = lines ? lines.join("\n") : "(graphics mode: no text)"; },
-    status: (s) => { status.update(s); $("pause").textContent = s.state === "paused" ? "Continue" : "Pause"; },
+    status: (s) => { status.update(s); $("pause").textContent = s.state === "paused" ? "Continue" : "Pause"; teaching.refresh(); },
     message: (level, text) => messages.show(level, text),
     progress: (what, loaded, total) => showProgress(what, loaded, total),
-    ready: (shared) => { status.transport(shared); hideProgress(); },
-    booted: () => {
-      booted = true;
-      if (config.type) {
-        const text = config.type;
-        if (config.typeTo === "serial") vm?.serialIn(new TextEncoder().encode(text));
-        else vm?.typeText(text).catch((e: Error) => messages.show("warning", `Typing the link's text: ${e.message}`));
-      }
+    ready: (shared) => {
+      status.transport(shared); hideProgress();
+      if (typing && !typing.afterSerial) setTimeout(typeNow, typing.afterMs ?? 0);
     },
+    booted: () => { booted = true; if (typing?.afterSerial) typeNow(); },
   });
   input = setupInput(vm, display.canvas, messages);
   teaching.attach(vm);
   vm.start(plan);
+  display.canvas.focus();
 }
+
+const IDLE_STATUS = { state: "loading" as const, mips: 0, instructions: 0, diskReads: 0, diskWrites: 0, busyDrives: [], width: 0, height: 0, mode: "off" as const, guestSeconds: 0, busy: 0 };
 
 // ---- progress ---------------------------------------------------------------------------------------------------
 let progressTimer = 0;
@@ -106,10 +120,10 @@ function syncForm(): void {
   $<HTMLInputElement>("type-text").value = (config.type ?? "").replace(/\n/g, "\\n");
 }
 
-function formConfig(): AppConfig {
+function formConfig(): MachineConfig {
   const profile = $<HTMLSelectElement>("profile").value;
   const p = manifest?.profiles.find((x) => x.id === profile);
-  const cfg: AppConfig = { profile };
+  const cfg: MachineConfig = { profile };
   const mem = Number($<HTMLInputElement>("memory").value);
   if (mem && mem !== p?.memoryMiB) cfg.memoryMiB = mem;
   const bootOrder = $<HTMLInputElement>("boot-order").value.trim();
@@ -118,52 +132,65 @@ function formConfig(): AppConfig {
   if (p?.cmdline !== undefined && cmdline !== p.cmdline) cfg.cmdline = cmdline;
   const type = $<HTMLInputElement>("type-text").value.replace(/\\n/g, "\n");
   if (type) cfg.type = type;
+  if (profile === config.profile && config.images?.length) cfg.images = config.images; // same machine, same images
   return cfg;
 }
 
 $("machine-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const cfg = formConfig();
-  if (manifest?.profiles.find((p) => p.id === cfg.profile)?.user) {
+  if (manifest?.profiles.find((p) => p.id === cfg.profile)?.user && !config.images?.length) {
     messages.show("info", "This machine boots an image you provide: choose a file, drop it on the screen, or give its URL.");
     return;
   }
   navigate(cfg);
 });
 $<HTMLSelectElement>("profile").addEventListener("change", () => {
-  const cfg: AppConfig = { profile: $<HTMLSelectElement>("profile").value };
+  const cfg: MachineConfig = { profile: $<HTMLSelectElement>("profile").value };
   config = cfg; syncForm();
 });
 
 /** A machine from a link: the fragment changes and the hashchange handler boots it. */
-function navigate(cfg: AppConfig): void {
-  const hash = writeLinkConfig(cfg);
-  if (location.hash === hash) boot(cfg); else location.hash = hash;
+function navigate(cfg: MachineConfig): void {
+  const { fragment, omitted } = encodeLinkWithNotes(cfg);
+  if (omitted.length) { boot(cfg); return; } // the user's files cannot be in the address: boot without a link
+  if (location.hash === fragment) boot(cfg); else location.hash = fragment;
 }
 window.addEventListener("hashchange", () => startFromLink());
 
 function startFromLink(): void {
   if (!manifest) return;
-  const { config: cfg, errors } = readLinkConfig(location.hash, manifest);
-  for (const e of errors) messages.show("error", e);
+  const { config: cfg, errors } = decodeLink(location.hash, manifest);
+  for (const e of errors) messages.show("error", `Link: ${e}`);
   boot(cfg);
 }
 
 // own images: file picker, drag and drop, URL
-function bootUserImage(img: UserImage): void {
-  const media = $<HTMLSelectElement>("image-media").value;
-  boot({ profile: "", memoryMiB: Number($<HTMLInputElement>("memory").value) || undefined }, { ...img, media: media === "auto" ? undefined : (media as UserImage["media"]) });
+function chosenMedia(): MediaKind | undefined {
+  const v = $<HTMLSelectElement>("image-media").value;
+  return v === "auto" ? undefined : (v as MediaKind);
+}
+async function bootFile(f: File): Promise<void> {
+  const head = new Uint8Array(await f.slice(0, CLASSIFY_HEAD_BYTES).arrayBuffer());
+  const c = classifyImage(f.name, f.size, head, { media: chosenMedia() });
+  if (!c.ok) { messages.show("error", c.error); return; }
+  for (const w of c.warnings) messages.show("warning", w);
+  files.set(f.name, f);
+  boot({ profile: IMAGE_PROFILES[c.media], images: [{ drive: c.drive, media: c.media, source: { kind: "file", name: f.name, size: f.size } }] });
 }
 $<HTMLInputElement>("image-file").addEventListener("change", (e) => {
   const f = (e.target as HTMLInputElement).files?.[0];
-  if (f) bootUserImage({ file: f, name: f.name });
+  if (f) void bootFile(f);
   (e.target as HTMLInputElement).value = "";
 });
 $("image-url-go").addEventListener("click", () => {
   const url = $<HTMLInputElement>("image-url").value.trim();
   if (!url) { messages.show("warning", "Give the address of a disk image first."); return; }
-  const media = $<HTMLSelectElement>("image-media").value;
-  navigate({ profile: "", imageUrl: url, imageMedia: media === "auto" ? undefined : (media as UserImage["media"]) });
+  let abs: string;
+  try { abs = new URL(url, document.baseURI).href; } catch { messages.show("error", `"${url}" is not a web address.`); return; }
+  const c = classifyImage(abs.split("?")[0], -1, undefined, { media: chosenMedia() });
+  if (!c.ok) { messages.show("error", c.error); return; }
+  navigate({ profile: IMAGE_PROFILES[c.media], images: [{ drive: c.drive, media: c.media, source: { kind: "url", url: abs } }] });
 });
 const area = $("screen-area");
 area.addEventListener("dragover", (e) => { e.preventDefault(); area.classList.add("drop"); $("drop-hint").hidden = false; });
@@ -172,8 +199,23 @@ area.addEventListener("drop", (e) => {
   e.preventDefault();
   area.classList.remove("drop"); $("drop-hint").hidden = true;
   const f = e.dataTransfer?.files?.[0];
-  if (f) bootUserImage({ file: f, name: f.name });
+  if (f) void bootFile(f);
 });
+
+// keys
+const comboSelect = $<HTMLSelectElement>("combo");
+comboSelect.append(...COMBOS.map((c) => new Option(c.label, c.id)));
+comboSelect.addEventListener("change", () => { if (comboSelect.value) input?.combo(comboSelect.value); comboSelect.value = ""; });
+$("paste").addEventListener("click", async () => {
+  let text: string | null = null;
+  try { text = await navigator.clipboard.readText(); } catch { /* no clipboard permission: ask */ }
+  text ??= prompt("Text to type on the guest's keyboard:");
+  if (text) input?.paste(text);
+  display.canvas.focus();
+});
+const osk = createOnScreenKeyboard({ key: (code, down) => vm?.key(code, down), mouse: () => {} });
+$("osk").replaceWith(osk.element);
+$("osk-toggle").addEventListener("click", () => { const on = osk.toggle(); $("osk-toggle").setAttribute("aria-pressed", String(on)); display.fit(); });
 
 // power
 $("pause").addEventListener("click", () => vm?.send({ type: status.state === "paused" ? "resume" : "pause" }));
@@ -203,15 +245,18 @@ function toggle(id: string, f: (on: boolean) => void): void {
 
 // share and disks
 $("copy-link").addEventListener("click", async () => {
-  const url = location.href.split("#")[0] + writeLinkConfig(config);
+  const { fragment, omitted } = encodeLinkWithNotes(config);
+  const url = location.href.split("#")[0] + fragment;
+  for (const o of omitted) messages.show("warning", o);
   try { await navigator.clipboard.writeText(url); messages.show("info", "The link to this machine is on the clipboard."); }
   catch { messages.show("info", `Copy this link: ${url}`); }
+  (globalThis as unknown as { webpcLastLink?: string }).webpcLastLink = url;
 });
 $("reset-disk").addEventListener("click", async () => {
   const drive = $<HTMLSelectElement>("disk-drive").value as DriveName;
   if (!vm || !drive) return;
   if (!confirm(`Forget every change the guest made to ${drive}? The machine restarts with the disk as it was.`)) return;
-  try { await vm.resetDisk(drive); messages.show("info", `Disk ${drive} is back to its original image; restarting.`); boot(config, lastUserImage); }
+  try { await vm.resetDisk(drive); messages.show("info", `Disk ${drive} is back to its original image; restarting.`); boot(config); }
   catch (e) { messages.show("error", `Reset disk: ${(e as Error).message}`); }
 });
 $("download-disk").addEventListener("click", async () => {
@@ -221,7 +266,6 @@ $("download-disk").addEventListener("click", async () => {
   try { download(await vm.exportDisk(drive), `${config.profile || "disk"}-${drive}.img`); }
   catch (e) { messages.show("error", (e as Error).message); }
 });
-let lastUserImage: UserImage | undefined;
 
 function download(blob: Blob, name: string): void {
   const a = document.createElement("a");
@@ -237,7 +281,7 @@ async function main(): Promise<void> {
     manifest = await loadManifest(new URL("images/manifest.json", document.baseURI).href);
   } catch (e) {
     messages.show("error", (e as Error).message);
-    status.update({ state: "error", mips: 0, instructions: 0, diskReads: 0, diskWrites: 0, busyDrives: [], width: 0, height: 0, mode: "off", guestSeconds: 0, busy: 0 });
+    status.update({ ...IDLE_STATUS, state: "error" });
     return;
   }
   const sel = $<HTMLSelectElement>("profile");

@@ -7,7 +7,7 @@
 // deterministic runs), answer disk requests, carry serial bytes, keys and the screen in and out.
 import { Core, Exit, Channel, EXIT_NAMES } from "./core.ts";
 import { planLinuxBoot, isBzImage, KernelError } from "./linux-boot.ts";
-import { ScancodeEncoder, textToKeys, KeyEvent } from "./keyboard.ts";
+import { ScancodeEncoder, scancodes, textToKeys, KeyEvent } from "./keyboard.ts";
 import type { DiskBackend } from "./disks.ts";
 import { LoadError, type ModuleSpec } from "./multiboot.ts";
 import { planMultibootBoot, hasMultibootHeader, MULTIBOOT_PLAN_FILE, MULTIBOOT_DATA_FILE, MULTIBOOT_ROM_FILE } from "./multiboot-boot.ts";

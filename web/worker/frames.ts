@@ -31,9 +31,9 @@ export class FramePublisher {
   invalidate(): void { this.top = 0; this.bottom = Math.max(this.bottom, this.height - 1, 0); this.width = 0; }
 
   /** Render the picture and send the changed lines if the page is ready for a frame. */
-  publish(): void {
+  publish(force = false): void {
     const now = performance.now();
-    if (now - this.last < FRAME_MS) return;
+    if (!force && now - this.last < FRAME_MS) return;
     const x = this.pc.core.exports;
     if (x.displayRender()) {
       const t = x.displayDirtyTop(), b = x.displayDirtyBottom();

@@ -18,6 +18,9 @@ export interface DiskPlan {
   name: string;
   /** Guest writes persist in IndexedDB under (machineId, drive); false: in memory only (read-only media). */
   persist: boolean;
+  /** A strong identity of the image (manifest SHA-256, file size and date) so saved changes never land on
+   *  another image. */
+  tag?: string;
 }
 
 /** A machine the worker can boot: every file resolved to a URL or a Blob. */
@@ -29,6 +32,7 @@ export interface MachinePlan {
   /** QEMU -boot letters, or "" for a direct kernel boot. */
   boot: string;
   bios: string;
+  /** "" for none. */
   vgaBios: string;
   linuxBootRom?: string;
   multibootRom?: string;
@@ -61,8 +65,9 @@ export type ToWorker =
 
 export type DebugRequest =
   | { op: "view" }
-  | { op: "step"; count: number }
-  | { op: "memory"; address: number; length: number; space: "linear" | "physical" };
+  | { op: "step"; count: number; holdInterrupts: boolean }
+  | { op: "memory"; address: number; length: number; space: "linear" | "physical" }
+  | { op: "tracing"; on: boolean };
 
 export type RunState = "loading" | "running" | "idle" | "paused" | "powered-off" | "halted" | "error";
 

@@ -23,6 +23,9 @@ let frames: FramePublisher | null = null;
 let debug: DebugService | null = null;
 let state: RunState = "loading";
 let paused = false;
+/** The run loop is waiting for Continue: the machine may be stepped. */
+let parked = false;
+let parkWaiters: (() => void)[] = [];
 let resumeWaiter: (() => void) | null = null;
 let wasmModule: WebAssembly.Module | null = null;
 
@@ -69,7 +72,7 @@ async function start(p: MachinePlan, sharedFrame: boolean): Promise<void> {
     const base = (url: string, what: string) => fetchBytes(url, what, (loaded, total) => post({ type: "progress", what, loaded, total }));
     const [wasm, bios, vgaBios, linuxBootRom, multibootRom, kernel, initrd] = await Promise.all([
       wasmModule ? Promise.resolve(null) : base(wasmUrl, "machine core"),
-      base(p.bios, "BIOS"), base(p.vgaBios, "VGA BIOS"),
+      base(p.bios, "BIOS"), p.vgaBios ? base(p.vgaBios, "VGA BIOS") : undefined,
       p.linuxBootRom ? base(p.linuxBootRom, "boot ROM") : undefined,
       p.multibootRom ? base(p.multibootRom, "multiboot ROM") : undefined,
       p.kernel ? base(p.kernel, "kernel") : undefined,
@@ -79,6 +82,7 @@ async function start(p: MachinePlan, sharedFrame: boolean): Promise<void> {
     disks = await openDisks(p, {
       progress: (what, loaded, total) => post({ type: "progress", what, loaded, total }),
       warn: (text) => say("warning", text),
+      error: (text) => say("error", text),
     });
     pc = await PC.create({
       wasm: wasmModule!, bios, vgaBios, linuxBootRom, multibootRom, kernel, initrd,
@@ -89,7 +93,7 @@ async function start(p: MachinePlan, sharedFrame: boolean): Promise<void> {
       onDiskError: (drive, message) => say("error", `Disk ${drive}: ${message}. The guest sees an I/O error.`),
     });
     frames = new FramePublisher(pc, sharedFrame, post);
-    debug = new DebugService(pc);
+    debug = new DebugService(pc, () => !parked);
     post({ type: "ready", sharedFrame: frames.shared });
     await runLoop();
   } catch (err) {
@@ -112,9 +116,13 @@ async function runLoop(): Promise<void> {
   let lastScreen = "";
   for (;;) {
     if (paused) {
+      machine.pause();
       setState("paused");
-      frames!.publish();
+      frames!.publish(true);
+      parked = true;
+      for (const w of parkWaiters.splice(0)) w();
       await new Promise<void>((r) => { resumeWaiter = r; });
+      parked = false;
       continue;
     }
     const r = await machine.runSlice(SLICE_MS);
@@ -227,9 +235,12 @@ async function exportDisk(drive: string, id: number): Promise<void> {
 async function debugRequest(id: number, request: import("./protocol.ts").DebugRequest): Promise<void> {
   try {
     if (!debug) throw new Error("the machine is not running");
-    if (request.op !== "view" && !paused) throw new Error("pause the machine first");
+    if (request.op === "step") {
+      if (!paused) throw new Error("pause the machine first");
+      if (!parked) await new Promise<void>((r) => parkWaiters.push(r)); // the slice in progress ends first
+    }
     const value = await debug.handle(request);
-    if (request.op === "step") frames?.publish();
+    if (request.op === "step") frames?.publish(true);
     post({ type: "reply", id, ok: true, value });
   } catch (e) {
     post({ type: "reply", id, ok: false, error: (e as Error).message });
