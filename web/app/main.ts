@@ -31,6 +31,8 @@ const files = new Map<string, File>();
 let drives: DriveName[] = [];
 let screenLines: string[] | null = null;
 let booted = false;
+/** The tail of the firmware's log (SeaBIOS on port 402h): how the machine got to booting. */
+let firmwareLog = "";
 const serial = new SerialConsole($("terminal"), (bytes) => vm?.serialIn(bytes));
 
 // ---- the test and embedding hook: read-only views of what the page shows ----------------------------------
@@ -41,6 +43,7 @@ const hook = {
   get config() { return config; },
   screenText: () => screenLines?.join("\n") ?? "",
   serialText: () => serial.text(),
+  firmwareLog: () => firmwareLog,
   framesShown: () => display.frames,
   screenNotBlank: () => display.notBlank(),
   messages: () => messages.all(),
@@ -65,6 +68,7 @@ function boot(cfg: MachineConfig): void {
   booted = false;
   screenLines = null;
   serial.term.reset();
+  firmwareLog = "";
   $("screen-text").textContent = "";
   const plan = planned.plan;
   const driveSelect = $<HTMLSelectElement>("disk-drive");
@@ -81,6 +85,7 @@ function boot(cfg: MachineConfig): void {
   vm = new VmClient({
     frame: (m) => display.frame(m),
     serial: (_port, bytes) => serial.write(bytes),
+    firmwareLog: (bytes) => { firmwareLog = (firmwareLog + String.fromCharCode(...bytes)).slice(-65536); },
     screenText: (lines) => { screenLines = lines; const pre = $("screen-text"); pre.textContent = lines ? lines.join("\n") : "(graphics mode: no text)"; },
     status: (s) => { status.update(s); $("pause").textContent = s.state === "paused" ? "Continue" : "Pause"; teaching.refresh(); },
     message: (level, text) => messages.show(level, text),
@@ -188,10 +193,26 @@ $("image-url-go").addEventListener("click", () => {
   if (!url) { messages.show("warning", "Give the address of a disk image first."); return; }
   let abs: string;
   try { abs = new URL(url, document.baseURI).href; } catch { messages.show("error", `"${url}" is not a web address.`); return; }
-  const c = classifyImage(abs.split("?")[0], -1, undefined, { media: chosenMedia() });
-  if (!c.ok) { messages.show("error", c.error); return; }
-  navigate({ profile: IMAGE_PROFILES[c.media], images: [{ drive: c.drive, media: c.media, source: { kind: "url", url: abs } }] });
+  void bootUrl(abs);
 });
+/** An image by URL: its size (a HEAD request) and name decide what kind of disk it is, unless the user chose. */
+async function bootUrl(url: string): Promise<void> {
+  const name = decodeURIComponent(url.split("?")[0].split("/").pop() || url);
+  let size = -1;
+  try {
+    const r = await fetch(url, { method: "HEAD" });
+    if (!r.ok) { messages.show("error", `${url}: the server answered ${r.status} ${r.statusText}: no image at this address.`); return; }
+    size = Number(r.headers.get("content-length") ?? -1);
+  } catch (e) {
+    messages.show("error", `Could not reach ${url} (${(e as Error).message}): check the address, that the server is up and allows this page (CORS), and your connection.`);
+    return;
+  }
+  const known = Number.isSafeInteger(size) && size >= 0;
+  const c = known ? classifyImage(name, size, undefined, { media: chosenMedia() })
+    : classifyImage(name, /\.iso$/i.test(name) ? 34816 : 1 << 20, undefined, { media: chosenMedia() }); // size unknown: by name
+  if (!c.ok) { messages.show("error", c.error); return; }
+  navigate({ profile: IMAGE_PROFILES[c.media], images: [{ drive: c.drive, media: c.media, source: { kind: "url", url } }] });
+}
 const area = $("screen-area");
 area.addEventListener("dragover", (e) => { e.preventDefault(); area.classList.add("drop"); $("drop-hint").hidden = false; });
 area.addEventListener("dragleave", () => { area.classList.remove("drop"); $("drop-hint").hidden = true; });

@@ -7,6 +7,8 @@ import type { FrameMessage } from "./display.ts";
 export interface VmEvents {
   frame(m: FrameMessage): number;
   serial(port: number, bytes: Uint8Array): void;
+  /** The firmware's debug console (SeaBIOS's log on port 402h). */
+  firmwareLog(bytes: Uint8Array): void;
   screenText(lines: string[] | null): void;
   status(s: Status): void;
   message(level: "info" | "warning" | "error", text: string): void;
@@ -73,6 +75,7 @@ export class VmClient {
     switch (m.type) {
       case "frame": { const seq = ev.frame(m); this.send({ type: "frame-ack", seq }); return; }
       case "serial": ev.serial(m.port, m.bytes); return;
+      case "firmware-log": ev.firmwareLog(m.bytes); return;
       case "screen-text": ev.screenText(m.lines); return;
       case "status": ev.status(m.status); return;
       case "message": ev.message(m.level, m.text); return;

@@ -94,6 +94,7 @@ export type FromWorker =
   | { type: "status"; status: Status }
   | { type: "frame"; seq: number; width: number; height: number; top: number; bottom: number; pixels?: ArrayBuffer; shared?: SharedArrayBuffer }
   | { type: "serial"; port: number; bytes: Uint8Array }
+  | { type: "firmware-log"; bytes: Uint8Array }
   | { type: "screen-text"; lines: string[] | null }
   | { type: "message"; level: "info" | "warning" | "error"; text: string }
   | { type: "progress"; what: string; loaded: number; total: number }

@@ -89,6 +89,7 @@ async function start(p: MachinePlan, sharedFrame: boolean): Promise<void> {
       append: p.cmdline, memoryMiB: p.memoryMiB, boot: p.boot || undefined,
       disks: disks.map((d) => d.spec), clock: p.clock ?? "realtime",
       onSerial: (port, bytes) => { post({ type: "serial", port, bytes }); watchReady(bytes); },
+      onDebug: (bytes) => post({ type: "firmware-log", bytes }),
       onReset: (why) => say("info", `The machine was reset (${why}).`),
       onDiskError: (drive, message) => say("error", `Disk ${drive}: ${message}. The guest sees an I/O error.`),
     });
