@@ -2,8 +2,8 @@
 // e2fsck as the oracle. The first boot writes files, syncs, checks the cleanly unmounted file system (the control),
 // then starts a loop of fsync'ed writes and "pulls the plug": the PC is simply not run again, and the disk keeps
 // exactly the writes the ATA device completed (a MemoryDisk holds a write before the device reports it done). A
-// second PC boots from those bytes: mounting replays the journal, e2fsck -fn must then find nothing, and the files
-// synced before the crash must have their checksums. Last, a corrupted inode must make e2fsck fail (the oracle can
+// second PC boots from those bytes: mounting replays the journal, e2fsck -fn must then find nothing, the files
+// synced before the crash must have their checksums and the loop's copies must hold no stale data. Last, a corrupted inode must make e2fsck fail (the oracle can
 // say no). Virtual clock; every wait is bounded by guest instructions.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,8 +17,11 @@ const skip = bootSkipReason(["bios.bin", "vgabios-stdvga.bin", "linux-hd.img"]);
 const MOUNT = "mount -t ext4 /dev/sda2 /mnt";
 const WRITE_SYNCED = "for i in 1 2 3 4; do dd if=/dev/urandom of=/mnt/f$i bs=64k count=8 2>/dev/null; done; sync; md5sum /mnt/f*";
 const CHECK = "umount /mnt; e2fsck -fn /dev/sda2; echo rc=$?";
-/** Runs until the machine is stopped: each pass rewrites three 512 KiB files, each dd ending with fsync. */
-const WRITE_LOOP = "while :; do for i in 1 2 3; do dd if=/dev/urandom of=/mnt/g$i bs=64k count=8 conv=fsync 2>/dev/null; done; done";
+/** Runs until the machine is stopped: each pass rewrites three copies of f1 (truncate, write, fsync). */
+const WRITE_LOOP = "while :; do for i in 1 2 3; do dd if=/mnt/f1 of=/mnt/g$i bs=64k conv=fsync 2>/dev/null; done; done";
+/** After the crash each copy must be a prefix of f1 (ordered data mode: a size is committed only after its data
+ *  blocks are written, so no copy shows stale blocks or zeros). */
+const CHECK_COPIES = "for g in /mnt/g*; do s=$(stat -c %s $g); head -c $s /mnt/f1 | cmp -s - $g && echo \"$g prefix $s\" || echo \"$g BAD $s\"; done";
 
 async function shell(b: BootedPC, command: string, limit = 3_000_000_000n): Promise<string> {
   b.clearSerial();
@@ -101,7 +104,7 @@ test("ext4 on the hard disk survives a crash in the middle of writes: the journa
   a.pc.sendSerial(0, new TextEncoder().encode(WRITE_LOOP + "\n"));
   // Enough completed writes that the loop is well under way (several fsync'ed files, each a journal commit); the
   // machine is then never run again: what the disk holds now is all that survives.
-  await runUntil(a, () => writes >= 200, 6_000_000_000n, "200 disk writes from the write loop");
+  await runUntil(a, () => writes >= 300, 6_000_000_000n, "300 disk writes from the write loop");
   a.pc.stop();
   const crashed = disk.bytes.slice();
   t.diagnostic(`crashed after ${writes} disk writes, ${a.pc.core.icount - loopStart} instructions into the write loop (instruction ${a.pc.core.icount})`);
@@ -119,6 +122,10 @@ test("ext4 on the hard disk survives a crash in the middle of writes: the journa
   assert.match(mounted, /EXT4-fs \(sda2\): recovery complete/, `the kernel replayed the journal:\n${mounted}`);
   const sumsAfter = await shell(b, "md5sum /mnt/f*");
   assert.deepEqual([...sumsAfter.matchAll(/^([0-9a-f]{32})  \/mnt\/(f\d)$/gm)].map((m) => `${m[1]}  ${m[2]}`), before, "the synced files after the crash");
+  const copies = await shell(b, CHECK_COPIES);
+  t.diagnostic(`the copies after the crash:\n${copies}`);
+  assert.match(copies, /^\/mnt\/g\d prefix \d+$/m, `the write loop's copies:\n${copies}`);
+  assert.doesNotMatch(copies, /^\/mnt\/g\d BAD/m, `each copy is a prefix of f1:\n${copies}`);
   const checked = fsckResult(await shell(b, CHECK));
   assert.deepEqual(checked, { rc: 0, complaints: [] }, "e2fsck after the journal replay");
   assert.equal(needsRecovery(after.bytes), false, "unmounted cleanly after the replay");
