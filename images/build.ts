@@ -18,6 +18,7 @@ import { writeCpio, type CpioEntry } from "./lib/cpio.ts";
 import { extractDeb } from "./lib/deb.ts";
 import { stampRootEntries, writeFat, ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM } from "./lib/fat.ts";
 import { writeIso9660 } from "./lib/iso9660.ts";
+import { makeExt4, mke2fsVersion } from "./lib/ext4.ts";
 import { writeDisk } from "./lib/mbr.ts";
 import { BuildError, run, sha256, sha256File, sudo, writeAtomic } from "./lib/node-util.ts";
 
@@ -31,13 +32,15 @@ const KERNEL_CMDLINE = "console=tty0 console=ttyS0,115200 cryptomgr.notests";
 export const GUEST_BANNER = "WEBPC-GUEST-READY";
 
 // ---------------------------------------------------------------------------------------------- packages
-type PkgKey = "seabios" | "kernel" | "busybox" | "isolinux" | "syslinuxCommon" | "syslinux" | "memtest";
+type PkgKey = "seabios" | "kernel" | "busybox" | "e2fsck" | "isolinux" | "syslinuxCommon" | "syslinux" | "memtest";
 interface PkgSpec { query: string; licence: string; meta?: RegExp }
 const PACKAGES: Record<PkgKey, PkgSpec> = {
   seabios: { query: "seabios", licence: "LGPL-3.0-only" },
   // linux-image-686 is a meta-package: follow it to the versioned kernel package it depends on.
   kernel: { query: "linux-image-686:i386", licence: "GPL-2.0-only", meta: /^linux-image-\d[^ ]*-686$/ },
   busybox: { query: "busybox-static:i386", licence: "GPL-2.0-only" },
+  // e2fsck, statically linked (BusyBox has no ext4 checker): the guest checks its ext4 partition after a crash.
+  e2fsck: { query: "e2fsck-static:i386", licence: "GPL-2.0-only" },
   isolinux: { query: "isolinux", licence: "GPL-2.0-or-later" },
   syslinuxCommon: { query: "syslinux-common", licence: "GPL-2.0-or-later" },
   // The host-architecture installer program, run here to make the FAT disk bootable (uses mtools).
@@ -154,7 +157,9 @@ function assembleMultiboot(ctx: Ctx, name: string): Uint8Array {
   mkdirSync(dir, { recursive: true });
   const obj = join(dir, `${name}.o.tmp-${process.pid}`), elf = join(dir, `${name}.elf.tmp-${process.pid}`);
   try {
-    tool(ctx, "nasm", ["-f", "elf32", "-o", obj, join(HERE, "guest", `${name}.asm`)], "nasm");
+    // run from images/guest with a relative source name: nasm records the name in the object's symbol table,
+    // and an absolute path would make the ELF differ between checkouts
+    tool(ctx, "nasm", ["-f", "elf32", "-o", obj, `${name}.asm`], "nasm", join(HERE, "guest"));
     tool(ctx, "i686-linux-gnu-ld", ["-m", "elf_i386", "-Ttext=0x100000", "-e", "start", "--build-id=none", "-o", elf, obj], "binutils-i686-linux-gnu");
     return readFileSync(elf);
   } finally { rmSync(obj, { force: true }); rmSync(elf, { force: true }); }
@@ -266,6 +271,12 @@ const README_TXT = new TextEncoder().encode(
   "webpc guest media. BOOT/ holds Debian's Linux kernel and our initramfs; TOOLS/ holds our guest programs\n" +
   "(cpubench: CPU benchmark; mbhello.elf: multiboot test kernel). Built by images/build.ts.\n");
 
+/** The hard disk's ext4 partition: size, label and the fixed identifiers that keep the image reproducible. */
+const DATA_MIB = 16;
+export const DATA_LABEL = "webpc-data";
+const DATA_UUID = "57454250-6578-7434-8000-000000000001"; // "WEBP" "ext4"
+const DATA_HASH_SEED = "57454250-6578-7434-8000-000000000002";
+
 const RECIPES: Recipe[] = [
   {
     id: "bios", file: "bios.bin", kind: "firmware", title: "SeaBIOS", licence: PACKAGES.seabios.licence, packages: ["seabios"],
@@ -310,8 +321,8 @@ const RECIPES: Recipe[] = [
     build: (ctx) => assembleMultiboot(ctx, "mbhello"),
   },
   {
-    id: "linux-initrd", file: "initrd.gz", kind: "initrd", title: "Linux initramfs (BusyBox)", licence: "GPL-2.0-only", packages: ["busybox", "kernel"], deps: ["cpubench"],
-    description: `Our initramfs: BusyBox, the driver modules for ATA/ATAPI, floppy, ISO 9660, FAT, ext4, virtio, 9p, NE2000 and e1000, and our guest programs; prints ${GUEST_BANNER} and starts shells on ttyS0 and tty1.`,
+    id: "linux-initrd", file: "initrd.gz", kind: "initrd", title: "Linux initramfs (BusyBox)", licence: "GPL-2.0-only", packages: ["busybox", "e2fsck", "kernel"], deps: ["cpubench"],
+    description: `Our initramfs: BusyBox, e2fsck (static), the driver modules for ATA/ATAPI, floppy, ISO 9660, FAT, ext4, virtio, 9p, NE2000 and e1000, and our guest programs; prints ${GUEST_BANNER} and starts shells on ttyS0 and tty1.`,
     build: (ctx) => {
       const kver = kernelRelease(ctx);
       const mods = moduleClosure(ctx, GUEST_MODULES);
@@ -323,6 +334,9 @@ const RECIPES: Recipe[] = [
       entries.push({ type: "chardev", path: "dev/null", major: 1, minor: 3, mode: 0o666 });
       entries.push({ type: "file", path: "bin/busybox", data: pkgFile(ctx, "busybox", "bin/busybox"), mode: 0o755 });
       entries.push({ type: "symlink", path: "bin/sh", target: "busybox" });
+      entries.push({ type: "file", path: "sbin/e2fsck", data: pkgFile(ctx, "e2fsck", "sbin/e2fsck.static"), mode: 0o755 });
+      for (const t of ["ext2", "ext3", "ext4"]) entries.push({ type: "symlink", path: `sbin/fsck.${t}`, target: "e2fsck" });
+      entries.push({ type: "symlink", path: "etc/mtab", target: "/proc/mounts" }); // e2fsck refuses to check a mounted file system; it looks here
       entries.push({ type: "file", path: "init", data: readFileSync(join(HERE, "guest/init")), mode: 0o755 });
       for (const f of guestFiles()) entries.push({ type: "file", path: f.path, data: f.data });
       for (const m of [...mods, ...extra]) entries.push({ type: "file", path: `lib/modules/${kver}/${fileName(m.path)}.ko`, data: stripModuleSignature(readFileSync(m.path)) });
@@ -344,10 +358,10 @@ const RECIPES: Recipe[] = [
     ], { volumeId: "WEBPC_LINUX", date: EPOCH, boot: { image: "isolinux/isolinux.bin", catalog: "isolinux/boot.cat", loadSectors: 4, bootInfoTable: true } }),
   },
   {
-    id: "linux-hd", file: "linux-hd.img", kind: "hda", title: "Linux hard disk (SYSLINUX, FAT16)", licence: "GPL-2.0-only", packages: ["syslinux", "syslinuxCommon"],
+    id: "linux-hd", file: "linux-hd.img", kind: "hda", title: "Linux hard disk (SYSLINUX, FAT16 + ext4)", licence: "GPL-2.0-only", packages: ["syslinux", "syslinuxCommon"],
     deps: ["linux-kernel", "linux-initrd", "cpubench", "mbhello"],
-    extraKey: () => [toolVersion("mcopy", "mtools")],
-    description: "Hard-disk image: MBR (SYSLINUX mbr.bin) with one active FAT16 partition booted by SYSLINUX; same kernel, initramfs and programs.",
+    extraKey: () => [toolVersion("mcopy", "mtools"), mke2fsVersion()],
+    description: `Hard-disk image: MBR (SYSLINUX mbr.bin) with an active FAT16 partition booted by SYSLINUX (same kernel, initramfs and programs) and an empty ext4 partition with a journal, label ${DATA_LABEL} (/dev/sda2 in the guest, for writing and crash tests).`,
     build: (ctx) => buildHardDisk(ctx),
   },
   {
@@ -399,8 +413,15 @@ function buildHardDisk(ctx: Ctx): Uint8Array {
   } finally { rmSync(tmp, { force: true }); }
   stampRootEntries(installed, EPOCH);
   const partSectors = installed.length / 512;
-  return writeDisk(start + partSectors, [{ partition: { type: partMiB >= 32 ? 0x06 : 0x04, startLba: start, sectors: partSectors, active: true }, data: installed }],
-    { bootCode: pkgFile(ctx, "syslinuxCommon", "usr/lib/syslinux/mbr/mbr.bin") });
+  // Partition 2: an empty ext4 file system with a journal, right after the first (both 1 MiB aligned). Unlike FAT it
+  // can show crash consistency: after the machine stops mid-write, mounting replays the journal and e2fsck finds
+  // it clean. Its unwritten blocks are zeros, so the image compresses and stores sparsely.
+  const dataStart = start + partSectors;
+  const data = makeExt4({ sizeBytes: DATA_MIB * MiB, label: DATA_LABEL, uuid: DATA_UUID, hashSeed: DATA_HASH_SEED, date: EPOCH, tmpDir: ctx.opts.cache });
+  return writeDisk(dataStart + data.length / 512, [
+    { partition: { type: partMiB >= 32 ? 0x06 : 0x04, startLba: start, sectors: partSectors, active: true }, data: installed },
+    { partition: { type: 0x83, startLba: dataStart, sectors: data.length / 512 }, data },
+  ], { bootCode: pkgFile(ctx, "syslinuxCommon", "usr/lib/syslinux/mbr/mbr.bin") });
 }
 
 // ---------------------------------------------------------------------------------------------- profiles

@@ -1,5 +1,5 @@
 // Unit tests of the image writers (images/lib): each output is read back by an independent Debian tool
-// (cpio, isoinfo, xorriso, 7z, fsck.vfat, mtools) and the El Torito and MBR structures are checked byte
+// (cpio, isoinfo, xorriso, 7z, fsck.vfat, mtools, e2fsck) and the El Torito and MBR structures are checked byte
 // by byte. A test whose tool is missing is skipped with the package to install.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +11,7 @@ import { writeCpio } from "../images/lib/cpio.ts";
 import { writeIso9660, isoName } from "../images/lib/iso9660.ts";
 import { writeFat, shortNameChecksum } from "../images/lib/fat.ts";
 import { writeMbr, writeDisk, chsBytes } from "../images/lib/mbr.ts";
+import { makeExt4 } from "../images/lib/ext4.ts";
 
 const enc = new TextEncoder();
 const tmp = mkdtempSync(join(tmpdir(), "webpc-writers-"));
@@ -238,3 +239,26 @@ test("mbr + fat: mtools finds the partition through the MBR", { skip: skipUnless
   assert.match(sh("mdir", ["-i", `${path}@@${lba * 512}`, "::/"]), /syslinux cfg/);
 });
 
+
+// ------------------------------------------------------------------------------------------------ ext4
+/** e2fsprogs' programs live in /usr/sbin, which an ordinary user's PATH lacks. */
+const e2 = (cmd: string) => (have(cmd, ["-V"]) ? cmd : `/usr/sbin/${cmd}`);
+test("ext4: mke2fs gives the same bytes twice; e2fsck finds it clean; label, UUID, journal and time stamps as asked", { skip: skipUnless(e2("mke2fs"), "e2fsprogs", ["-V"]) || skipUnless(e2("e2fsck"), "e2fsprogs", ["-V"]) }, () => {
+  const opts = { sizeBytes: 16 << 20, label: "test-data", uuid: "01234567-89ab-4def-8123-456789abcdef", hashSeed: "fedcba98-7654-4321-8fed-cba987654321", date: new Date(Date.UTC(2024, 0, 1)), tmpDir: tmp };
+  const a = makeExt4(opts);
+  const b = makeExt4(opts);
+  assert.equal(a.length, 16 << 20);
+  assert.ok(Buffer.from(a).equals(Buffer.from(b)), "two runs, same bytes");
+  const path = join(tmp, "ext4.img");
+  writeFileSync(path, a);
+  const fsck = spawnSync(e2("e2fsck"), ["-fn", path], { encoding: "utf8" });
+  assert.equal(fsck.status, 0, `e2fsck -fn: ${fsck.stdout}${fsck.stderr}`);
+  const info = spawnSync(e2("dumpe2fs"), ["-h", path], { encoding: "utf8", env: { ...process.env, TZ: "UTC" } }).stdout; // dates in UTC
+  assert.match(info, /^Filesystem volume name:\s+test-data$/m);
+  assert.match(info, new RegExp(`^Filesystem UUID:\\s+${opts.uuid}$`, "m"));
+  assert.match(info, new RegExp(`^Directory Hash Seed:\\s+${opts.hashSeed}$`, "m"));
+  assert.match(info, /^Filesystem features:.*\bhas_journal\b.*\bextent\b.*\bmetadata_csum\b/m);
+  assert.match(info, /^Filesystem created:\s+Mon Jan  1 00:00:00 2024$/m);
+  assert.match(info, /^Block size:\s+4096$/m);
+  assert.match(info, /^Reserved blocks uid:\s+0 /m);
+});
