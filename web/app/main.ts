@@ -48,6 +48,8 @@ const hook = {
   screenNotBlank: () => display.notBlank(),
   messages: () => messages.all(),
   typeText: (text: string) => vm?.typeText(text),
+  /** Bytes to COM1 as if typed in the terminal. */
+  sendSerial: (text: string) => vm?.serialIn(new TextEncoder().encode(text)),
   get client() { return vm; },
 };
 (globalThis as unknown as { webpc: typeof hook }).webpc = hook;
