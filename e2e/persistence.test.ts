@@ -50,7 +50,7 @@ async function bootHd(page: Page): Promise<void> {
 }
 
 const FILL = "mount -t ext4 /dev/sda2 /mnt && for i in 1 2 3 4; do dd if=/dev/urandom of=/mnt/f$i bs=64k count=8 2>/dev/null; done; sync; md5sum /mnt/f*";
-const LOOP = "(while :; do for i in 1 2 3; do dd if=/mnt/f1 of=/mnt/g$i bs=64k conv=fsync 2>/dev/null; done; done) &";
+const LOOP = "(while :; do for i in 1 2 3; do dd if=/mnt/f1 of=/mnt/g$i bs=64k conv=fsync 2>/dev/null; done; done) & true";
 const CHECK = "mount -t ext4 /dev/sda2 /mnt; md5sum /mnt/f*; for g in /mnt/g*; do [ -e $g ] || continue; s=$(stat -c %s $g); head -c $s /mnt/f1 | cmp -s - $g && echo \"PREFIX $g $s\" || echo \"BADCOPY $g $s\"; done; umount /mnt; e2fsck -fn /dev/sda2; echo fsck-rc=$?";
 const md5s = (text: string) => [...text.matchAll(/^([0-9a-f]{32})\s+(\/mnt\/f\d)$/gm)].map((m) => `${m[1]} ${m[2]}`);
 
