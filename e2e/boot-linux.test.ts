@@ -31,6 +31,11 @@ test("the default Linux boots in the page; commands typed on the canvas and in t
     await page.focus("#screen");
     await page.keyboard.type("echo vga-$((6*7))\n");
     await w.screenHas("vga-42");
+    // the on-screen keyboard (touch screens): taps reach the guest as key presses
+    await page.click("#osk-toggle");
+    for (const code of ["KeyT", "KeyT", "KeyY", "Enter"]) await page.click(`[data-testid="osk"] [data-code="${code}"]`);
+    await w.screenHas("/dev/tty1");
+    await page.click("#osk-toggle");
     // the serial console: keys typed in xterm.js
     await page.click("#terminal");
     await page.keyboard.type("echo serial-$((7*8))\n");
@@ -57,6 +62,13 @@ test("the default Linux boots in the page; commands typed on the canvas and in t
     assert.match(dl.suggestedFilename(), /\.png$/);
     const png = await (await import("node:fs/promises")).readFile((await dl.path())!);
     assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4E, 0x47]);
+    // Pause and Continue, then Power off (pull the plug)
+    await page.click("#pause");
+    await waitInPage(page, "paused", () => (globalThis as any).webpc.state === "paused", 30_000);
+    await page.click("#pause");
+    await waitInPage(page, "running again", () => ["running", "idle"].includes((globalThis as any).webpc.state), 30_000);
+    await page.click("#power-off");
+    await waitInPage(page, "the machine powered off", () => (globalThis as any).webpc.state === "powered-off", 30_000);
     assert.deepEqual(errors, [], "no uncaught page errors");
   } finally {
     await server.stop();

@@ -257,7 +257,8 @@ $("screenshot").addEventListener("click", async () => {
   catch (e) { messages.show("error", (e as Error).message); }
 });
 $<HTMLInputElement>("smooth").addEventListener("change", (e) => display.setSmooth((e.target as HTMLInputElement).checked));
-toggle("text-toggle", (on) => { $("screen-text").hidden = !on; display.fit(); });
+// the text screen is always there for screen readers; "Text view" shows it to everyone (select, copy)
+toggle("text-toggle", (on) => { $("screen-text").classList.toggle("sr-only", !on); display.fit(); });
 const teaching = setupTeaching($("teaching"));
 toggle("teach-toggle", (on) => { $("teaching").hidden = !on; teaching.visible(on); display.fit(); });
 

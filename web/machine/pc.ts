@@ -46,6 +46,8 @@ export interface PCOptions {
   /** "realtime": the guest clock follows the wall clock (normal use). "virtual": the guest clock follows only the
    *  instructions executed and skips idle time, so the same inputs give the same run (tests, benchmarks). */
   clock?: "realtime" | "virtual";
+  /** The wall clock in milliseconds (default performance.now): tests and replays give their own. */
+  wallClock?: () => number;
   /** The core (release build for real use). */
   wasm: BufferSource | WebAssembly.Module;
   /** Serial output: port 0 = COM1, 1 = COM2. */
@@ -284,7 +286,7 @@ export class PC {
     if (this.poweredOff) return "poweroff";
     if (this.stopped) return "stopped";
     const x = this.core.exports;
-    const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
+    const now = this.opts.wallClock ?? (() => (typeof performance !== "undefined" ? performance.now() : Date.now()));
     const t0 = now();
     if (this.wallStart === 0) { this.wallStart = t0; this.virtualStart = x.clockNowNs(); }
     const realtime = (this.opts.clock ?? "realtime") === "realtime";
