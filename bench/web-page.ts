@@ -49,6 +49,8 @@ export async function runPage(appUrl: string, opts: { clock: "realtime" | "virtu
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
+    // on the virtual clock the run only measures the boot: pause at the prompt for an exact instruction count
+    if (opts.clock === "virtual") await page.addInitScript(() => { (globalThis as any).__webpcBenchOptions = { pauseAtPrompt: true }; });
     await page.addInitScript({ path: PROBE });
     await page.goto(opts.clock === "virtual" ? `${appUrl}?clock=virtual` : appUrl);
     const probe = () => page.evaluate(() => (globalThis as unknown as { __webpcBench: ProbeRecord }).__webpcBench);
@@ -56,6 +58,9 @@ export async function runPage(appUrl: string, opts: { clock: "realtime" | "virtu
       await waitInPage(page, "the shell prompt after the guest's ready banner", () => (globalThis as any).__webpcBench.promptAt !== null, BOOT_LIMIT_MS);
     } catch (e) {
       throw new Error(`${(e as Error).message}\n(page at ${appUrl}; probe: ${JSON.stringify(await probe().catch(() => null))?.slice(0, 400)})`);
+    }
+    if (opts.clock === "virtual") {
+      await waitInPage(page, "the machine paused at the prompt", () => { const r = (globalThis as any).__webpcBench; return r.statuses.some((s: { t: number; state: string }) => s.t >= r.promptAt && s.state === "paused"); }, 30_000);
     }
     const atPrompt = await probe();
     if (atPrompt.longTaskError) throw new Error(`this Chromium cannot observe long tasks: ${atPrompt.longTaskError}`);

@@ -10,6 +10,9 @@
 //     arrive), firstLitFrameAt (first frame with a non-black pixel: the firmware's first picture), bannerAt and
 //     promptAt (the guest's ready banner on COM1, then the shell prompt after it), statuses (every status message
 //     with its arrival time: instructions, MIPS, busy fraction, state).
+// With globalThis.__webpcBenchOptions = { pauseAtPrompt: true } (set by an earlier init script) it pauses the
+// machine as soon as the prompt arrives: the worker stops within one slice (~12 ms) and its "paused" status then
+// carries the instruction count at the prompt.
 (() => {
   const BANNER = "WEBPC-GUEST-READY";
   const PROMPT = "webpc:/# ";
@@ -33,7 +36,7 @@
     for (let i = start; i < start + length; i += 4) if (bytes[i] | bytes[i + 1] | bytes[i + 2]) return true;
     return false;
   };
-  const observe = (m) => {
+  const observe = (m, worker) => {
     const now = performance.now();
     switch (m.type) {
       case "ready": rec.readyAt ??= now; break;
@@ -54,7 +57,10 @@
         const b = serial.indexOf(BANNER);
         if (b >= 0) {
           rec.bannerAt ??= now;
-          if (serial.indexOf(PROMPT, b) >= 0) rec.promptAt = now;
+          if (serial.indexOf(PROMPT, b) >= 0) {
+            rec.promptAt = now;
+            if (globalThis.__webpcBenchOptions?.pauseAtPrompt) worker.postMessage({ type: "pause" });
+          }
         }
         if (serial.length > 8192 && b < 0) serial = serial.slice(-64);
         break;
@@ -66,7 +72,7 @@
   globalThis.Worker = class extends PageWorker {
     constructor(url, options) {
       super(url, options);
-      this.addEventListener("message", (e) => observe(e.data));
+      this.addEventListener("message", (e) => observe(e.data, this));
     }
   };
 })();

@@ -16,25 +16,32 @@ export function mean(xs: readonly number[]): number {
 export interface StatusSample { t: number; instructions: number; mips: number; busy: number; state: string }
 
 export interface BootRate {
-  /** Guest instructions per host second from the start of the run loop to the last status before the prompt. */
+  /** Guest instructions per host second from the start of the run loop to the prompt. */
   mips: number;
-  /** Guest instructions at the prompt, extrapolated from the last status before it at that rate. */
+  /** Guest instructions at the prompt. */
   instructions: number;
   /** Host seconds from the start of the run loop to the prompt. */
   seconds: number;
+  /** "paused": counted by the worker when it paused at the prompt (exact to one slice); "extrapolated": from the
+   *  last status before the prompt at the average rate up to it. */
+  how: "paused" | "extrapolated";
 }
 
 /**
- * The worker's instruction rate over a boot. Status messages (every ~0.5 s) carry the instruction count when
- * they were sent; the rate is taken up to the last one before the prompt, so it covers the boot only (after the
- * prompt a guest on the virtual clock runs its idle timer ticks flat out, and on the real-time clock it sleeps).
+ * The worker's instruction rate over a boot, from its status messages (every ~0.5 s, each with the instruction
+ * count when it was sent) as the page saw them. When the page paused the machine at the prompt, the first
+ * "paused" status after it has the count at the prompt. Otherwise the rate is taken up to the last status
+ * before the prompt (after it a guest on the virtual clock runs its idle timer ticks flat out) and extrapolated.
  */
 export function bootRate(samples: readonly StatusSample[], readyAt: number, promptAt: number): BootRate | null {
+  const seconds = (promptAt - readyAt) / 1000;
+  const paused = samples.find((s) => s.t >= promptAt && s.state === "paused" && s.instructions > 0);
+  if (paused && seconds > 0) return { mips: paused.instructions / seconds / 1e6, instructions: paused.instructions, seconds, how: "paused" };
   let last: StatusSample | undefined;
   for (const s of samples) if (s.t > readyAt && s.t <= promptAt && s.instructions > 0) last = s;
-  if (!last || last.t <= readyAt) return null;
+  if (!last) return null;
   const rate = last.instructions / (last.t - readyAt); // instructions per ms
-  return { mips: rate / 1000, instructions: last.instructions + rate * (promptAt - last.t), seconds: (promptAt - readyAt) / 1000 };
+  return { mips: rate / 1000, instructions: last.instructions + rate * (promptAt - last.t), seconds, how: "extrapolated" };
 }
 
 /** The fields of /proc/<pid>/stat this benchmark needs (proc(5)): times in clock ticks. */

@@ -35,10 +35,10 @@ if (!Number.isInteger(runs) || runs < 1 || !(idleSeconds >= 0)) {
 const skip = browserSkipReason() ?? imagesSkipReason();
 if (skip) { console.error(`bench:web: ${skip}`); process.exit(2); }
 
-interface NodeRun { profile: string; instructions: number; seconds: number; mips: number }
+interface NodeRun { profile: string; initrdBytes: number; instructions: number; seconds: number; mips: number }
 
-function runNode(): NodeRun {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(HERE, "web-node-boot.ts")], { encoding: "utf8", cwd: join(HERE, "..") });
+function runNode(appUrl: string): NodeRun {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(HERE, "web-node-boot.ts"), appUrl], { encoding: "utf8", cwd: join(HERE, "..") });
   if (r.status !== 0) throw new Error(`the Node boot failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as NodeRun;
 }
@@ -60,7 +60,7 @@ try {
     const w = await runPage(server.url, { clock: "virtual", idleSeconds: 0 });
     virtual.push(w);
     say(`worker (virtual clock) ${i + 1}/${runs}: ${w.boot ? `${(w.boot.instructions / 1e9).toFixed(2)} G instructions in ${w.boot.seconds.toFixed(1)} s, ${w.boot.mips.toFixed(1)} MIPS` : "no status before the prompt"}`);
-    const n = runNode();
+    const n = runNode(server.url);
     node.push(n);
     say(`Node   (virtual clock) ${i + 1}/${runs}: ${(n.instructions / 1e9).toFixed(2)} G instructions in ${n.seconds.toFixed(1)} s, ${n.mips.toFixed(1)} MIPS`);
   }
