@@ -49,7 +49,7 @@ const hook = {
 };
 (globalThis as unknown as { webpc: typeof hook }).webpc = hook;
 
-// ---- benchmarks and tests only: `?clock=virtual` (a query parameter, never part of share links, which live in the
+// ---- benchmarks and tests only: `?clock=virtual` (a query parameter; the share-link decoder reads only the
 // fragment) boots on the virtual clock, so `npm run bench:web` compares the worker with the Node runner on the
 // same work. Users get the real-time clock. -------------------------------------------------------------------------
 const clockParam = new URLSearchParams(location.search).get("clock");
