@@ -54,6 +54,12 @@ const hook = {
 };
 (globalThis as unknown as { webpc: typeof hook }).webpc = hook;
 
+// ---- benchmarks and tests only: `?clock=virtual` (a query parameter; the share-link decoder reads only the
+// fragment) boots on the virtual clock, so `npm run bench:web` compares the worker with the Node runner on the
+// same work. Users get the real-time clock. -------------------------------------------------------------------------
+const clockParam = new URLSearchParams(location.search).get("clock");
+const benchClock: "virtual" | "realtime" | undefined = clockParam === "virtual" || clockParam === "realtime" ? clockParam : undefined;
+
 // ---- booting a machine ----------------------------------------------------------------------------------------
 function boot(cfg: MachineConfig): void {
   if (!manifest) return;
@@ -72,7 +78,7 @@ function boot(cfg: MachineConfig): void {
   serial.term.reset();
   firmwareLog = "";
   $("screen-text").textContent = "";
-  const plan = planned.plan;
+  const plan = benchClock ? { ...planned.plan, clock: benchClock } : planned.plan; // see benchClock
   const driveSelect = $<HTMLSelectElement>("disk-drive");
   driveSelect.replaceChildren(...plan.disks.map((d) => new Option(`${d.drive}: ${d.name}`, d.drive)));
   for (const b of ["reset-disk", "download-disk"]) ($<HTMLButtonElement>(b)).disabled = plan.disks.length === 0;
