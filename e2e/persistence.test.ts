@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { CHROMIUM, browserSkipReason } from "./util/browser.ts";
-import { serveApp, type AppServer } from "./util/server.ts";
+import { serveApp, ROOT, type AppServer } from "./util/server.ts";
 import { webpc, waitInPage } from "./util/app.ts";
 import { imagesSkipReason } from "./util/images.ts";
 
@@ -69,6 +69,13 @@ async function crashTest(kills: number): Promise<void> {
     await bootHd(page);
     let out = await sh(page, "mount /dev/sda1 /mnt; cat /mnt/keep.txt; umount /mnt", "READ");
     assert.match(out, /^persist-42\r?$/m, "the file written before the reload is there");
+    // Download disk: the image with the guest's changes
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#download-disk")]);
+    const bytes = readFileSync((await dl.path())!);
+    const manifest = JSON.parse(readFileSync(join(ROOT, "public/images/manifest.json"), "utf8"));
+    assert.equal(bytes.length, manifest.artefacts.find((a: { id: string }) => a.id === "linux-hd").size, "the whole disk");
+    assert.ok(bytes.includes(Buffer.from("persist-42\n")), "the download holds the guest's file");
+    assert.equal(bytes.readUInt16LE(510), 0xAA55, "and the image's boot sector");
     await page.click("#reset-disk");
     await webpc(page).messageHas(/back to its original image/);
     await bootHd(page);

@@ -278,6 +278,29 @@ test("VGA text: blinking attribute, cursor shape and position, both blinking on 
   assert.equal(v.pixel(18, 16 + 14), black);
 });
 
+test("VGA text: a blink phase change redraws only the cursor's character row and the rows with blinking characters", async () => {
+  const c = await machine(), v = vga(c);
+  loadGlyph(v, 0x41, GLYPH_A);
+  for (let i = 0; i < 80 * 25; i++) { v.wr(0xB8000 + i * 2, 0x41); v.wr(0xB8001 + i * 2, 0x07); }
+  v.wr(0xB8001 + 5 * 160 + 20, 0x87); // row 5, column 10: blinking
+  v.crtc(0x0A, 0x0E); v.crtc(0x0B, 0x0F); v.crtc(0x0E, 0x00); v.crtc(0x0F, 2 * 80 + 3); // cursor at row 2, column 3
+  v.render();
+  const frame = 449n * 31777n; // mode 03h: 70.1 frames a second
+  const dirty = () => [c.exports.displayDirtyTop(), c.exports.displayDirtyBottom()];
+  // 8 frames: only the cursor's phase changes, so only its character row (lines 32-47) is drawn again
+  c.exports.clockAdvanceNs(frame * 8n);
+  assert.equal(v.render(), 1);
+  assert.deepEqual(dirty(), [32, 47]);
+  // 8 more: both phases change: the cursor's row and the blinking character's row (lines 80-95)
+  c.exports.clockAdvanceNs(frame * 8n);
+  assert.equal(v.render(), 1);
+  assert.deepEqual(dirty(), [32, 95]);
+  assert.equal(v.pixel(10 * 9 + 1, 5 * 16 + 2), 0, "the blinking character is off in this phase");
+  // nothing changes within a phase: nothing is drawn
+  c.exports.clockAdvanceNs(frame * 2n);
+  assert.equal(v.render(), 0);
+});
+
 test("VGA text: start address scrolls, line compare splits the screen, the text readout follows", async () => {
   const c = await machine(), v = vga(c);
   loadGlyph(v, 0x41, GLYPH_A);

@@ -182,9 +182,12 @@ export function displayRender(): u32 {
     const frame = now / frameNs();
     // IBM: the cursor blinks every 16 frames, blinking characters every 32 (on for half the period)
     const blink = <u32>((frame >> 3) & 1) | (<u32>((frame >> 4) & 1) << 1);
-    if (mode == DISPLAY_TEXT && (blink != load<u32>(R_BLINK) || (flags & REDRAW_FONT) != 0)) flags |= REDRAW_FULL;
+    if (mode == DISPLAY_TEXT && (flags & REDRAW_FONT) != 0) flags |= REDRAW_FULL;
+    // a blink phase change redraws only the character rows it shows on: the cursor's, and those holding
+    // blinking characters (an idle text console then costs a few lines a second, not the whole screen)
+    const blinkChanged = mode == DISPLAY_TEXT ? blink ^ load<u32>(R_BLINK) : 0;
     store<u32>(R_BLINK, blink);
-    renderVga(w, h, mode == DISPLAY_TEXT, (flags & REDRAW_FULL) != 0, (blink & 1) == 0, (blink & 2) == 0);
+    renderVga(w, h, mode == DISPLAY_TEXT, (flags & REDRAW_FULL) != 0, (blink & 1) == 0, (blink & 2) == 0, blinkChanged);
   }
   memory.fill(V_DIRTY, 0, 512);
   store<u32>(R_FLAGS, 0);
@@ -199,7 +202,7 @@ export function displayMode(): u32 { return load<u32>(R_MODE); }
 export function displayDirtyTop(): i32 { return load<i32>(R_DIRTY_TOP); }
 export function displayDirtyBottom(): i32 { return load<i32>(R_DIRTY_BOTTOM); }
 
-function renderVga(w: u32, h: u32, text: bool, full: bool, cursorOn: bool, blinkOn: bool): void {
+function renderVga(w: u32, h: u32, text: bool, full: bool, cursorOn: bool, blinkOn: bool, blinkChanged: u32): void {
   const cols = cr(1) + 1;
   const dots = dotsPerChar(), half = dotClockHalf();
   const cr9 = cr(9), cr14 = cr(0x14), cr17 = cr(0x17), ar10 = ar(0x10), gr5 = gr(5);
@@ -219,7 +222,8 @@ function renderVga(w: u32, h: u32, text: bool, full: bool, cursorOn: bool, blink
     const linePan = split && (ar10 & 0x20) != 0 ? 0 : pan;
     // the plane offsets this line reads (text also reads the font: REDRAW_FONT covers that)
     const o0 = fetchOffset(ma, row, cr14, cr17), o1 = fetchOffset(ma + (cols >> countShift), row, cr14, cr17);
-    const dirty = full || (o1 >= o0 ? rangeDirty(o0 << 2, ((o1 - o0) << 2) + 4) : true);
+    const dirty = full || (o1 >= o0 ? rangeDirty(o0 << 2, ((o1 - o0) << 2) + 4) : true)
+      || (blinkChanged != 0 && blinkRow(ma, row, cols, countShift, cr14, cr17, ar10, blinkChanged));
     if (dirty) {
       if (text) textLine(ma, row, cols, dots, countShift, cr14, cr17, ar10, cursorOn, blinkOn);
       else graphicsLine(ma, row, cols, countShift, cr14, cr17, ar10, gr5);
@@ -239,6 +243,19 @@ function renderVga(w: u32, h: u32, text: bool, full: bool, cursorOn: bool, blink
  *  0-3 start at plane 2 offsets 0, 16K, 32K, 48K and maps 4-7 at 8K, 24K, 40K, 56K. */
 // @ts-ignore: decorator
 @inline function fontBase(map: u32): u32 { return ((map & 3) << 14) | ((map & 4) << 11); }
+
+/** Does the character row starting at `ma` show what a blink phase change alters: the cursor (bit 0 of
+ *  `changed`), or a blinking character in blink mode (bit 1)? */
+function blinkRow(ma: u32, row: u32, cols: u32, countShift: u32, cr14: u32, cr17: u32, ar10: u32, changed: u32): bool {
+  const span = cols >> countShift;
+  if ((changed & 1) != 0 && ((((cr(0xE) << 8) | cr(0xF)) - ma) & 0xFFFF) <= span) return true;
+  if ((changed & 2) == 0 || (ar10 & 8) == 0) return false;
+  for (let c: u32 = 0; c <= span; c++) {
+    const p = load<u32>(VIDEO_MEM + (fetchOffset((ma + c) & 0xFFFF, row, cr14, cr17) << 2));
+    if ((p & 0x8000) != 0) return true;
+  }
+  return false;
+}
 
 function textLine(ma: u32, row: u32, cols: u32, dots: u32, countShift: u32, cr14: u32, cr17: u32, ar10: u32,
   cursorOn: bool, blinkOn: bool): void {

@@ -112,6 +112,9 @@ function boot(cfg: MachineConfig): void {
 
 const IDLE_STATUS = { state: "loading" as const, mips: 0, instructions: 0, diskReads: 0, diskWrites: 0, busyDrives: [], width: 0, height: 0, mode: "off" as const, guestSeconds: 0, busy: 0 };
 
+// a hidden tab needs no pictures: the worker keeps the changes for when it is shown again
+document.addEventListener("visibilitychange", () => vm?.send({ type: "page-visible", visible: !document.hidden }));
+
 // ---- progress ---------------------------------------------------------------------------------------------------
 let progressTimer = 0;
 function showProgress(what: string, loaded: number, total: number): void {

@@ -27,11 +27,16 @@ export class FramePublisher {
 
   ack(seq: number): void { if (seq > this.acked) this.acked = seq; }
 
+  /** A hidden page draws nothing: no frames (not even renders) until it is shown again. */
+  private visible = true;
+  setVisible(v: boolean): void { this.visible = v; }
+
   /** The page lost its picture (resize of its buffer, a reset): send everything next time. */
   invalidate(): void { this.top = 0; this.bottom = Math.max(this.bottom, this.height - 1, 0); this.width = 0; }
 
   /** Render the picture and send the changed lines if the page is ready for a frame. */
   publish(force = false): void {
+    if (!this.visible) return;
     const now = performance.now();
     if (!force && now - this.last < FRAME_MS) return;
     const x = this.pc.core.exports;

@@ -59,6 +59,8 @@ export type ToWorker =
   | { type: "type-text"; text: string; id: number }
   | { type: "frame-ack"; seq: number }
   | { type: "frame-full" }
+  /** The page is hidden (no frames needed: changes accumulate) or shown again (a frame with them comes). */
+  | { type: "page-visible"; visible: boolean }
   | { type: "reset-disk"; drive: DriveName; id: number }
   | { type: "export-disk"; drive: DriveName; id: number }
   | { type: "debug"; id: number; request: DebugRequest };

@@ -58,6 +58,7 @@ function handle(m: ToWorker): void {
     case "type-text": typeText(m.text, m.id); return;
     case "frame-ack": frames?.ack(m.seq); return;
     case "frame-full": frames?.invalidate(); return;
+    case "page-visible": frames?.setVisible(m.visible); return;
     case "reset-disk": void resetDisk(m.drive, m.id); return;
     case "export-disk": void exportDisk(m.drive, m.id); return;
     case "debug": void debugRequest(m.id, m.request); return;
