@@ -6,15 +6,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { HttpDisk, type HttpDiskOptions } from "../web/storage/http-disk.ts";
 import { DiskImageError } from "../web/machine/disks.ts";
+import { pattern } from "./util/bytes.ts";
 
 const KiB = 1024;
 
-function pattern(size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; out[i] = x >>> 24; }
-  return out;
-}
 
 interface Site {
   image: Uint8Array;

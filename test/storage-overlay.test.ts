@@ -10,15 +10,10 @@ import {
   PersistentOverlay, OverlayMismatchError, openOverlayStore, resetDisk, listOverlays, type PersistentOverlayOptions,
 } from "../web/storage/idb-overlay.ts";
 import { exportDisk, exportDiskStream } from "../web/storage/disk-export.ts";
+import { pattern } from "./util/bytes.ts";
 
 const KiB = 1024;
 
-function pattern(size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; out[i] = x >>> 24; }
-  return out;
-}
 
 let dbCount = 0;
 /** A database of its own for each test; `reopen()` gives a new connection to it (as a reloaded page would). */

@@ -87,16 +87,18 @@ test("memory sizes and text escapes", () => {
 
 // ---- profiles ----
 
+const art = (id: string, kind: string, file: string) => ({ id, kind, file, size: 1, title: id, sha256: "", description: "" });
 const manifest: Manifest = {
+  schemaVersion: 1,
   artefacts: [
-    { id: "bios", kind: "firmware", file: "bios.bin", size: 1 },
-    { id: "vgabios", kind: "firmware", file: "vgabios-stdvga.bin", size: 1 },
-    { id: "linuxboot", kind: "firmware", file: "linuxboot.bin", size: 1 },
-    { id: "multibootrom", kind: "firmware", file: "multiboot.bin", size: 1 },
-    { id: "linux-kernel", kind: "kernel", file: "vmlinuz", size: 1 },
-    { id: "linux-initrd", kind: "initrd", file: "initrd.gz", size: 1 },
-    { id: "linux-cd", kind: "cdrom", file: "linux.iso", size: 1 },
-    { id: "guest-tools", kind: "fda", file: "guest-tools.img", size: 1 },
+    art("bios", "firmware", "bios.bin"),
+    art("vgabios", "firmware", "vgabios-stdvga.bin"),
+    art("linuxboot", "firmware", "linuxboot.bin"),
+    art("multibootrom", "firmware", "multiboot.bin"),
+    art("linux-kernel", "kernel", "vmlinuz"),
+    art("linux-initrd", "initrd", "initrd.gz"),
+    art("linux-cd", "cdrom", "linux.iso"),
+    art("guest-tools", "fda", "guest-tools.img"),
   ],
   profiles: [
     { id: "linux-direct", title: "t", description: "d", memoryMiB: 128, boot: "kernel", cmdline: "console=ttyS0",

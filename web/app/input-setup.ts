@@ -16,11 +16,8 @@ export function setupInput(vm: VmClient, canvas: HTMLCanvasElement, messages: Me
   const sink: InputSink = { key: (code, down) => vm.key(code, down), mouse: (dx, dy, dz, b) => vm.mouse(dx, dy, dz, b) };
   const keyboard = attachKeyboard(canvas, sink);
   const mouse = attachMouse(canvas, sink, { onMessage: (t) => messages.show("warning", t) });
-  // no stuck keys: the window losing focus or the tab being hidden releases everything held
+  // no stuck keys: attachKeyboard releases everything held when focus leaves or the tab is hidden
   const release = () => keyboard.releaseAll();
-  const onVisibility = () => { if (document.hidden) release(); };
-  window.addEventListener("blur", release);
-  document.addEventListener("visibilitychange", onVisibility);
   return {
     combo(id) {
       const events = comboEvents(id);
@@ -40,8 +37,6 @@ export function setupInput(vm: VmClient, canvas: HTMLCanvasElement, messages: Me
     detach() {
       keyboard.detach();
       mouse.detach();
-      window.removeEventListener("blur", release);
-      document.removeEventListener("visibilitychange", onVisibility);
     },
   };
 }

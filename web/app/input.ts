@@ -206,24 +206,20 @@ export function attachKeyboard(target: HTMLElement, sink: InputSink, opts: { bro
   const releaseAll = () => send(tracker.releaseAll());
   const onVisibility = () => { if (document.visibilityState === "hidden") releaseAll(); };
   const onLock = () => { if (document.pointerLockElement === null) releaseAll(); };
-  target.addEventListener("keydown", onDown);
-  target.addEventListener("keyup", onUp);
-  target.addEventListener("blur", releaseAll);
-  window.addEventListener("blur", releaseAll);
-  document.addEventListener("visibilitychange", onVisibility);
-  document.addEventListener("pointerlockchange", onLock);
+  const unlisten = listenAll([
+    [target, "keydown", onDown as EventListener], [target, "keyup", onUp as EventListener], [target, "blur", releaseAll],
+    [window, "blur", releaseAll], [document, "visibilitychange", onVisibility], [document, "pointerlockchange", onLock],
+  ]);
   return {
     tracker, releaseAll,
-    detach() {
-      releaseAll();
-      target.removeEventListener("keydown", onDown);
-      target.removeEventListener("keyup", onUp);
-      target.removeEventListener("blur", releaseAll);
-      window.removeEventListener("blur", releaseAll);
-      document.removeEventListener("visibilitychange", onVisibility);
-      document.removeEventListener("pointerlockchange", onLock);
-    },
+    detach() { releaseAll(); unlisten(); },
   };
+}
+
+/** Add event listeners; the function returned removes them all. */
+function listenAll(list: [EventTarget, string, EventListener, AddEventListenerOptions?][]): () => void {
+  for (const [t, type, f, o] of list) t.addEventListener(type, f, o);
+  return () => { for (const [t, type, f] of list) t.removeEventListener(type, f); };
 }
 
 export interface MouseAttachment { isLocked(): boolean; release(): void; detach(): void }
@@ -270,25 +266,15 @@ export function attachMouse(canvas: HTMLElement, sink: InputSink, opts: { onLock
     if (!now) releaseButtons();
     opts.onLockChange?.(now);
   };
-  canvas.addEventListener("click", onClick);
-  document.addEventListener("mousemove", onMove);
-  document.addEventListener("mousedown", onButton);
-  document.addEventListener("mouseup", onButton);
-  document.addEventListener("wheel", onWheel, { passive: false });
-  document.addEventListener("contextmenu", onContextMenu);
-  document.addEventListener("pointerlockchange", onLockChange);
+  const unlisten = listenAll([
+    [canvas, "click", onClick as EventListener], [document, "mousemove", onMove as EventListener],
+    [document, "mousedown", onButton as EventListener], [document, "mouseup", onButton as EventListener],
+    [document, "wheel", onWheel as EventListener, { passive: false }], [document, "contextmenu", onContextMenu],
+    [document, "pointerlockchange", onLockChange],
+  ]);
   return {
     isLocked: locked,
     release() { if (locked()) document.exitPointerLock(); releaseButtons(); },
-    detach() {
-      this.release();
-      canvas.removeEventListener("click", onClick);
-      document.removeEventListener("mousemove", onMove);
-      document.removeEventListener("mousedown", onButton);
-      document.removeEventListener("mouseup", onButton);
-      document.removeEventListener("wheel", onWheel);
-      document.removeEventListener("contextmenu", onContextMenu);
-      document.removeEventListener("pointerlockchange", onLockChange);
-    },
+    detach() { this.release(); unlisten(); },
   };
 }

@@ -45,17 +45,8 @@ export const TYPE_MAX_CHARS = 4096;
 export const TYPE_DELAY_MS = 15_000;
 
 // ---- the manifest (the parts the app reads; images/manifest.schema.json has all of it) ------------------------
-export type ManifestSlot = "bios" | "vgabios" | "linuxboot" | "multibootrom" | "kernel" | "initrd" | "cdrom" | "hda" | "fda";
-export interface ManifestArtefact { id: string; title: string; kind: string; file: string; size: number; sha256: string; description: string }
-export interface ManifestProfile {
-  id: string; title: string; description: string; memoryMiB: number;
-  media: Partial<Record<ManifestSlot, string>>;
-  cmdline?: string;
-  boot: "kernel" | "cdrom" | "hda" | "fda";
-  expect?: { serial?: string };
-  user?: { slot: "cdrom" | "hda" | "fda"; accept: string[]; hint: string; testImage?: string };
-}
-export interface ImagesManifest { schemaVersion: number; artefacts: ManifestArtefact[]; profiles: ManifestProfile[] }
+import type { ManifestSlot, ManifestArtefact, ManifestProfile, ImagesManifest } from "../machine/manifest.ts";
+export type { ManifestSlot, ManifestArtefact, ManifestProfile, ImagesManifest };
 
 /** The default machine's profile: linux-direct if the manifest has it, else the first profile. */
 export function defaultProfileId(manifest?: ImagesManifest): string {

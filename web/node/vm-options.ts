@@ -228,17 +228,8 @@ export function parseArgs(argv: string[]): VmArgs {
 
 // ---- profiles (images/manifest.schema.json) ----
 
-export interface ManifestArtefact { id: string; kind: string; file: string; size: number; title?: string }
-export type Slot = "bios" | "vgabios" | "linuxboot" | "multibootrom" | "kernel" | "initrd" | "cdrom" | "hda" | "fda";
-export interface ManifestProfile {
-  id: string; title: string; description: string; memoryMiB: number;
-  media: Partial<Record<Slot, string>>;
-  cmdline?: string;
-  boot: "kernel" | "cdrom" | "hda" | "fda";
-  expect?: { serial?: string };
-  user?: { slot: "cdrom" | "hda" | "fda"; accept: string[]; hint: string; testImage?: string };
-}
-export interface Manifest { artefacts: ManifestArtefact[]; profiles: ManifestProfile[] }
+import type { ManifestArtefact, ManifestSlot as Slot, ManifestProfile, ImagesManifest as Manifest } from "../machine/manifest.ts";
+export type { ManifestArtefact, Slot, ManifestProfile, Manifest };
 
 export const DEFAULT_PROFILE = "linux-direct";
 
