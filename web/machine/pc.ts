@@ -305,7 +305,7 @@ export class PC {
         case Exit.TRIPLE_FAULT: this.opts.onReset?.("triple fault"); break;
         case Exit.HOST_REQUEST: this.hostMs += now() - t0; return this.stopped ? "stopped" : "running";
         case Exit.HLT: {
-          const next = BigInt.asUintN(64, x.nextEventNs());
+          const next = this.wakeNs();
           if (this.pendingDisk.size > 0) { await sleep(1); break; }
           if (!realtime) {
             if (next === NEVER) { this.hostMs += now() - t0; return "halted-forever"; }
@@ -318,7 +318,7 @@ export class PC {
             if (wait > 0) { const s0 = now(); await sleep(wait); this.idleMs += now() - s0; }
             this.syncClock(now());
             if (now() < dueMs) { this.hostMs += now() - t0; return "running"; }
-            const rest = BigInt.asUintN(64, x.nextEventNs());
+            const rest = this.wakeNs();
             if (rest !== NEVER && rest > 0n) x.clockAdvanceNs(rest); // the part of a nanosecond the sync rounded off
           }
           break;
@@ -335,6 +335,19 @@ export class PC {
     return "running";
   }
 
+  /**
+   * Nanoseconds until the halted guest has something to wake for: its next timer event, or the next queued key
+   * (each key event is given at its own time, with the guest running in between, so a skip ahead never holds a
+   * key down long enough for the keyboard's typematic repeat, nor pours keys into its 16-byte buffer).
+   */
+  private wakeNs(): bigint {
+    const next = BigInt.asUintN(64, this.core.exports.nextEventNs());
+    if (this.keyQueue.length === 0) return next;
+    const now = BigInt.asUintN(64, this.core.exports.clockNowNs());
+    const key = this.nextKeyAt > now ? this.nextKeyAt - now : 0n;
+    return key < next ? key : next;
+  }
+
   /** The host time (ms, performance.now() scale) at which the guest clock shows `virtualNs`, at real-time pace. */
   private wallMsAt(virtualNs: bigint): number { return this.wallStart + Number(virtualNs - this.virtualStart) / 1e6; }
 
@@ -349,7 +362,10 @@ export class PC {
       this.wallStart += Number(target - cur) / 1e6;
       return;
     }
-    if (target > cur) x.clockAdvanceNs(target - cur);
+    // a queued key comes due on the way: stop there (the run loop gives it, the guest takes it, the next sync
+    // goes on), so a catch-up after a busy moment never holds a key down through a typematic repeat
+    const goal = this.keyQueue.length > 0 && this.nextKeyAt < target ? (this.nextKeyAt > cur ? this.nextKeyAt : cur) : target;
+    if (goal > cur) x.clockAdvanceNs(goal - cur);
   }
 
   private drain(): void {
