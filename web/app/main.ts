@@ -281,9 +281,9 @@ $("copy-link").addEventListener("click", async () => {
   const { fragment, omitted } = encodeLinkWithNotes(config);
   const url = location.href.split("#")[0] + fragment;
   for (const o of omitted) messages.show("warning", o);
+  (globalThis as unknown as { webpcLastLink?: string }).webpcLastLink = url; // embedders and tests
   try { await navigator.clipboard.writeText(url); messages.show("info", "The link to this machine is on the clipboard."); }
   catch { messages.show("info", `Copy this link: ${url}`); }
-  (globalThis as unknown as { webpcLastLink?: string }).webpcLastLink = url;
 });
 $("reset-disk").addEventListener("click", async () => {
   const drive = $<HTMLSelectElement>("disk-drive").value as DriveName;
