@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { hostInfo } from "./host-info.ts";
 import { aggregateBoot, aggregateCpu, kernelNames } from "./compare/aggregate.ts";
 import { loadContenders } from "./compare/contenders.ts";
-import { bootTable, cpuTable, ratesTable, type CompareRecord } from "./compare/report.ts";
+import { bootTable, buildRecord, cpuTable, ratesTable } from "./compare/report.ts";
 import { runInterleaved } from "./compare/schedule.ts";
 import type { BootOptions, BootResult, CpuOptions, CpuResult } from "./contenders/types.ts";
 
@@ -60,12 +60,9 @@ if (!flag("--no-cpu")) console.log(cpuTable(cpu, kernelNames(cpuRuns), unavailab
 if (!flag("--no-boot")) console.log(bootTable(boot, unavailable, "webpc") + "\n");
 console.log(ratesTable(cpu, boot));
 
-const record: CompareRecord = {
-  kind: "webpc-bench-compare", version: 1, date: new Date().toISOString(), command: `npm run bench:compare -- ${argv.join(" ")}`.trim(),
-  host: { ...h, node: process.version, platform: `${process.platform}/${process.arch}` }, peers,
-  options: { runs, scale: cpuOpts.scale, quick, timeoutMs, order: names }, unavailable,
-  cpu: { baseline: "native", runs: cpuRuns, summary: cpu }, boot: { baseline: "webpc", runs: bootRuns, summary: boot },
-};
+const record = buildRecord({
+  date: new Date(), argv, host: h, peers, runs, scale: cpuOpts.scale, quick, timeoutMs, order: names, unavailable, cpuRuns, bootRuns,
+});
 const dir = join(ROOT, "bench/results");
 mkdirSync(dir, { recursive: true });
 const out = join(dir, `compare-${record.date.slice(0, 16).replace(":", "-")}.json`);

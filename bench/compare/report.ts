@@ -1,6 +1,6 @@
 // The terminal tables and the JSON record of `npm run bench:compare`.
 import type { BootResult, CpuResult } from "../contenders/types.ts";
-import type { BootAggregate, CpuAggregate } from "./aggregate.ts";
+import { aggregateBoot, aggregateCpu, type BootAggregate, type CpuAggregate } from "./aggregate.ts";
 import type { Summary } from "./stats.ts";
 
 /** JIT counters the core does not have yet: columns kept so later records line up. */
@@ -8,7 +8,7 @@ export const COUNTER_COLUMNS = ["instructions", "blocksTranslated", "regionsComp
 
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const cell = (s: Summary | null, r: number | null | undefined) =>
-  s ? `${fmt(s.median)} [${fmt(s.min)}-${fmt(s.max)}]${r != null ? ` ${r.toFixed(1)}x` : ""}` : "failed";
+  s ? `${fmt(s.median)} [${fmt(s.min)}-${fmt(s.max)}]${r != null ? ` ${r < 1 ? r.toFixed(2) : r.toFixed(1)}x` : ""}` : "failed";
 const row = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
 
 function table(header: string[], rows: string[][]): string {
@@ -46,8 +46,8 @@ export function ratesTable(cpu: Record<string, CpuAggregate>, boot: Record<strin
   const names = [...new Set([...Object.keys(cpu), ...Object.keys(boot)])];
   const num = (v: number | null | undefined) => (v == null ? "-" : fmt(v));
   const rows = names.map((n) => [n, num(cpu[n]?.mips?.median), num(boot[n]?.mips?.median), num(cpu[n]?.peakRssMiB), num(boot[n]?.peakRssMiB),
-    ...COUNTER_COLUMNS.map((c) => num(cpu[n]?.counters?.[c] ?? null))]);
-  return ["Instruction rate, memory, counters (counters: the CPU program's run, boot included)",
+    ...COUNTER_COLUMNS.map((c) => { const v = (cpu[n]?.counters ?? boot[n]?.counters)?.[c]; return v == null ? "-" : String(Math.round(v)); })]);
+  return ["Instruction rate, memory, counters (counters: of the CPU program's run, boot included; else of the boot; JIT ones to come)",
     table(["contender", "MIPS cpu", "MIPS boot", "RSS MiB cpu", "RSS MiB boot", ...COUNTER_COLUMNS], rows)].join("\n");
 }
 
@@ -59,4 +59,19 @@ export interface CompareRecord {
   unavailable: Record<string, string>;
   cpu: { baseline: string; runs: Record<string, CpuResult[]>; summary: Record<string, CpuAggregate> };
   boot: { baseline: string; runs: Record<string, BootResult[]>; summary: Record<string, BootAggregate> };
+}
+
+/** The JSON record of one comparison: what ran where, every run's result (failures included) and the summaries. */
+export function buildRecord(r: {
+  date: Date; argv: string[]; host: { cpuModel: string; cores: number; loadAverage: number[] }; peers: Record<string, string | null>;
+  runs: number; scale: number; quick: boolean; timeoutMs: number; order: string[]; unavailable: Record<string, string>;
+  cpuRuns: Record<string, CpuResult[]>; bootRuns: Record<string, BootResult[]>;
+}): CompareRecord {
+  return {
+    kind: "webpc-bench-compare", version: 1, date: r.date.toISOString(), command: `npm run bench:compare -- ${r.argv.join(" ")}`.trim(),
+    host: { ...r.host, node: process.version, platform: `${process.platform}/${process.arch}` }, peers: r.peers,
+    options: { runs: r.runs, scale: r.scale, quick: r.quick, timeoutMs: r.timeoutMs, order: r.order }, unavailable: r.unavailable,
+    cpu: { baseline: "native", runs: r.cpuRuns, summary: aggregateCpu(r.cpuRuns, "native") },
+    boot: { baseline: "webpc", runs: r.bootRuns, summary: aggregateBoot(r.bootRuns, "webpc") },
+  };
 }

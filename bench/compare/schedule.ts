@@ -2,6 +2,8 @@
 // thermal limit) falls on every contender alike rather than on whichever ran during the busy minute. A contender
 // that throws, fails or exceeds its time is recorded as a failed run, never dropped.
 
+import { seconds } from "../contenders/process.ts";
+
 export type Outcome = { ok: true } | { ok: false; error: string };
 
 /** The order of runs: round by round, every contender once per round. */
@@ -15,7 +17,7 @@ export function interleave(names: readonly string[], runs: number): { round: num
 export async function withTimeout<R extends Outcome>(task: () => Promise<R>, ms: number, what: string): Promise<R | { ok: false; error: string }> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<{ ok: false; error: string }>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, error: `${what}: timed out after ${Math.round(ms / 1000)} s` }), ms);
+    timer = setTimeout(() => resolve({ ok: false, error: `${what}: timed out after ${seconds(ms)} s` }), ms);
   });
   try {
     return await Promise.race([

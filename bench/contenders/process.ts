@@ -59,6 +59,9 @@ export function watchProcess(cmd: string, args: string[], opts: { until?: RegExp
 /** A one-line description of why a watched process did not give what was expected. */
 export function whyFailed(w: Watched, what: string, timeoutMs: number): string {
   if (w.spawnError) return `${what}: could not start: ${w.spawnError}`;
-  if (w.timedOut) return `${what}: timed out after ${Math.round(timeoutMs / 1000)} s`;
+  if (w.timedOut) return `${what}: timed out after ${seconds(timeoutMs)} s`;
   return `${what}: exited with status ${w.exitCode}`;
 }
+
+/** A duration for messages: "0.3", "12", "600". */
+export const seconds = (ms: number) => (ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000)));
