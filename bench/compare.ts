@@ -24,7 +24,8 @@ const timeoutMs = Number(value("--timeout") ?? 900) * 1000;
 const only = value("--only")?.split(",");
 if (!(runs >= 1) || !(timeoutMs > 0)) { console.error("bench:compare: --runs and --timeout take positive numbers"); process.exit(2); }
 
-const base = { imagesDir: join(ROOT, "public/images"), memoryMiB: 128, cmdline: "console=tty0 console=ttyS0,115200 cryptomgr.notests", timeoutMs };
+const images = join(ROOT, "public/images");
+const base = { imagesDir: images, images, memoryMiB: 128, cmdline: "console=tty0 console=ttyS0,115200 cryptomgr.notests", timeoutMs };
 const cpuOpts: CpuOptions = { ...base, scale: 1, program: "/usr/bin/cpubench" };
 const bootOpts: BootOptions = { ...base, timeoutMs: Math.min(timeoutMs, 300_000) };
 

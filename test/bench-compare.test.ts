@@ -161,6 +161,6 @@ test("bench: a contender's process that cannot start or runs too long is reporte
 });
 
 test("bench: the native contender says which file is missing", async () => {
-  const r = await native.cpu({ imagesDir: "/nonexistent/images", memoryMiB: 128, cmdline: "", timeoutMs: 1000, scale: 1, program: "/usr/bin/cpubench" });
+  const r = await native.cpu({ imagesDir: "/nonexistent/images", images: "/nonexistent/images", memoryMiB: 128, cmdline: "", timeoutMs: 1000, scale: 1, program: "/usr/bin/cpubench" });
   assert.deepEqual(r, { ok: false, error: "/nonexistent/images/cpubench is missing: run `npm run images`" });
 });

@@ -5,6 +5,8 @@
 export interface RunOptions {
   /** Directory with bios.bin, vgabios-stdvga.bin, vmlinuz, initrd.gz, cpubench, linuxboot.bin. */
   imagesDir: string;
+  /** The same directory (the name bench/contenders/v86.ts reads). */
+  images: string;
   /** Guest RAM in MiB (128 for every contender). */
   memoryMiB: number;
   /** The kernel command line of the default Linux profile (without webpc.run). */
