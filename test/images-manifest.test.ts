@@ -72,7 +72,7 @@ test("images: every artefact exists with the recorded size and SHA256", { skip }
     assert.equal(data.length, a.size, `${a.file} size`);
     assert.equal(createHash("sha256").update(data).digest("hex"), a.sha256, `${a.file} sha256`);
   }
-  for (const want of ["bios", "vgabios", "linux-kernel", "linux-initrd", "linux-cd", "linux-hd", "memtest86", "cpubench", "mbhello", "guest-tools"]) {
+  for (const want of ["bios", "vgabios", "linux-kernel", "linux-initrd", "linux-cd", "linux-hd", "memtest86", "cpubench", "cpubench-mb", "mbhello", "guest-tools"]) {
     assert.ok(ids.has(want), `artefact ${want} listed`);
   }
   for (const p of m.profiles) for (const [slot, id] of Object.entries(p.media)) assert.ok(ids.has(id as string), `profile ${p.id} ${slot} -> ${id}`);
