@@ -140,14 +140,28 @@ interface Recipe {
   build(ctx: Ctx): Uint8Array;
 }
 
-/** Static i386 guest program from a C file in images/guest. */
-function compileC(ctx: Ctx, name: string): Uint8Array {
+/** Static i386 guest program from C files in images/guest (the first names the program). */
+function compileC(ctx: Ctx, name: string, sources: string[] = [`${name}.c`]): Uint8Array {
   const dir = join(ctx.opts.cache, "guest");
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `${name}.tmp-${process.pid}`);
   try {
     tool(ctx, "i686-linux-gnu-gcc", ["-static", "-O2", "-march=pentiumpro", "-mfpmath=387", "-Wall", "-s",
-      "-ffile-prefix-map=" + ROOT + "=.", "-o", out, join(HERE, "guest", `${name}.c`), "-lm"], "gcc-i686-linux-gnu libc6-dev-i386-cross");
+      "-ffile-prefix-map=" + ROOT + "=.", "-o", out, ...sources.map((s) => join(HERE, "guest", s)), "-lm"], "gcc-i686-linux-gnu libc6-dev-i386-cross");
+    return readFileSync(out);
+  } finally { rmSync(out, { force: true }); }
+}
+
+/** A freestanding multiboot kernel from C files in images/guest, linked at 1 MiB by images/guest/NAME.ld. */
+function compileMultibootC(ctx: Ctx, name: string, sources: string[]): Uint8Array {
+  const dir = join(ctx.opts.cache, "guest");
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `${name}.elf.tmp-${process.pid}`);
+  try {
+    tool(ctx, "i686-linux-gnu-gcc", ["-ffreestanding", "-nostdlib", "-static", "-fno-pie", "-no-pie", "-fno-stack-protector",
+      "-fno-asynchronous-unwind-tables", "-O2", "-march=pentiumpro", "-mfpmath=387", "-Wall", "-s",
+      "-Wl,--build-id=none,--no-warn-rwx-segments", "-T", join(HERE, "guest", `${name}.ld`), "-ffile-prefix-map=" + ROOT + "=.",
+      "-o", out, ...sources.map((s) => join(HERE, "guest", s)), "-lgcc"], "gcc-i686-linux-gnu");
     return readFileSync(out);
   } finally { rmSync(out, { force: true }); }
 }
@@ -298,9 +312,15 @@ const RECIPES: Recipe[] = [
   },
   {
     id: "cpubench", file: "cpubench", kind: "program", title: "cpubench", licence: "project", packages: [],
-    description: "Our CPU benchmark (static i386 Linux program): integer, memory, branch and x87 kernels with timings and checksums.",
+    description: "Our CPU benchmark (static i386 Linux program): sieve, CRC32, LZ77, integer mix, REP MOVS/STOS, recursion, bytecode interpreter and x87 kernels with timings and checksums.",
     extraKey: () => [toolVersion("i686-linux-gnu-gcc", "gcc-i686-linux-gnu")],
-    build: (ctx) => compileC(ctx, "cpubench"),
+    build: (ctx) => compileC(ctx, "cpubench", ["cpubench.c", "cpubench-kernels.c"]),
+  },
+  {
+    id: "cpubench-mb", file: "cpubench-mb.elf", kind: "kernel", title: "cpubench multiboot kernel", licence: "project", packages: [],
+    description: "The cpubench kernels as a freestanding multiboot kernel (no OS): same output lines on COM1, TSC timings calibrated by the PIT; `scale=N` on its command line.",
+    extraKey: () => [toolVersion("i686-linux-gnu-gcc", "gcc-i686-linux-gnu")],
+    build: (ctx) => compileMultibootC(ctx, "cpubench-mb", ["cpubench-mb.c", "cpubench-kernels.c"]),
   },
   {
     id: "linuxboot", file: "linuxboot.bin", kind: "firmware", title: "Direct Linux boot option ROM", licence: "project", packages: [],
