@@ -10,7 +10,7 @@
 // destination replicate data as element-by-element copying does (not memmove), writes into pages holding
 // translated code drop the blocks they overlap, and a run stops before the element that overwrites the running
 // block so that the element loop does that one and stops the instruction right after it, as before.
-import { REGS, EFLAGS, SEG_RLIMIT, SEG_WLIMIT, SEG_ACCESS, SEG_LIMIT, SEG_VALID, TLB_READ_MASK, TLB_WRITE_MASK } from "../../layout";
+import { REGS, EFLAGS, CNT_STRING_RUNS, SEG_RLIMIT, SEG_WLIMIT, SEG_ACCESS, SEG_LIMIT, SEG_VALID, TLB_READ_MASK, TLB_WRITE_MASK } from "../../layout";
 import { R_ESI, R_EDI, R_EAX, ES, F_DF } from "../state";
 import { ACC_CODE, ACC_DC, ACC_RW, ACC_DB } from "../segments";
 import { linear } from "../memory";
@@ -81,6 +81,8 @@ function runRoom(lin: u32, e: i32, size: u32, down: bool, k: u32, mask: i32): u3
   return min(k, avail / size);
 }
 
+// @ts-ignore: decorator
+@inline function counted(k: u32): u32 { store<u64>(CNT_STRING_RUNS, load<u64>(CNT_STRING_RUNS) + 1); return k; }
 // @ts-ignore: decorator
 @inline function min(a: u32, b: u32): u32 { return a < b ? a : b; }
 // @ts-ignore: decorator
@@ -192,7 +194,7 @@ export function movsRun(srcSeg: i32, a32: bool, size: u32, n: u32): u32 {
   const delta = down ? 0 - bytes : bytes;
   advance(R_ESI, a32, delta);
   advance(R_EDI, a32, delta);
-  return k;
+  return counted(k);
 }
 
 /** REP STOS: store `v` (`size` bytes) to up to `n` elements at ES:eDI in one run; as movsRun. */
@@ -215,7 +217,7 @@ export function stosRun(a32: bool, size: u32, n: u32, v: u32): u32 {
   fillRun(dst, bytes, size, v);
   if (code) invalidateCodeRange(dst, bytes);
   advance(R_EDI, a32, down ? 0 - bytes : bytes);
-  return k;
+  return counted(k);
 }
 
 /** REP LODS: up to `n` elements from srcSeg:eSI in one run; only the last one stays in AL/AX/EAX. */
@@ -235,5 +237,5 @@ export function lodsRun(srcSeg: i32, a32: bool, size: u32, n: u32): u32 {
   else if (size == 2) store<u16>(REGS + R_EAX, load<u16>(last));
   else store<u32>(REGS + R_EAX, load<u32>(last));
   advance(R_ESI, a32, delta);
-  return k;
+  return counted(k);
 }
