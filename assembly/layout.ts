@@ -173,6 +173,7 @@ export const CNT_TLB_MISSES: u32 = STATE_BASE + 0x620;
 export const CNT_EXCEPTIONS: u32 = STATE_BASE + 0x628;
 export const CNT_INTERRUPTS: u32 = STATE_BASE + 0x630;
 export const CNT_UNCACHED_INSNS: u32 = STATE_BASE + 0x638;
+export const CNT_STRING_RUNS: u32 = STATE_BASE + 0x640; // runs of REP MOVS/STOS/LODS done at once (string_bulk.ts)
 
 // Block cache bookkeeping
 export const BLK_COUNT: u32 = STATE_BASE + 0x680; // descriptors in use

@@ -52,6 +52,7 @@ import { setPageTypes, physRead8, physRead16, physRead32, physWrite8, physWrite1
 import { PT_RAM } from "./layout";
 import { updateBreakpoints } from "./cpu/debug";
 import { runCpu } from "./translate/execute";
+import { setStringFastPath } from "./cpu/ops/string_bulk";
 import { updateMode, updateAllSegChecks, setSegment, setCpl } from "./cpu/segments";
 
 export * from "./layout";
@@ -253,6 +254,10 @@ export function setTrace(on: bool): void {
   store<u32>(TRACE_ENABLED, on ? 1 : 0);
   store<u32>(TRACE_POS, 0);
 }
+
+/** Let REP MOVS/STOS/LODS copy whole runs at once (default), or force them element by element with the full
+ *  checks (the reference the string tests compare with). */
+export function stringFastPathEnable(on: bool): void { setStringFastPath(on); }
 
 /** Recompute derived state after the host wrote registers directly (tests, snapshot restore). */
 export function stateChanged(): void {

@@ -56,6 +56,8 @@ interface CoreExports {
   raiseNmi(): void;
   attachTestDevices(debugPort: number, exitPort: number, post: number): void;
   setTrace(on: number): void;
+  /** 1 (default): REP MOVS/STOS/LODS copy runs of elements at once; 0: element by element (test reference). */
+  stringFastPathEnable(on: number): void;
   stateChanged(): void;
   flushCaches(): void;
   releasePorts(first: number, count: number): void;

@@ -1,6 +1,8 @@
 // String instructions: MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS with REP/REPE/REPNE, 16- or 32-bit addressing
 // and EFLAGS.DF. A repeated instruction runs at most STRING_CHUNK iterations per execution, then leaves EIP
 // on itself (as when an interrupt arrives mid-way), so long copies stay interruptible and budgets exact.
+// REP MOVS / STOS / LODS do runs of elements at once where string_bulk.ts allows it (same effect, same count
+// of iterations per execution), else one element here with the full checks.
 import { REGS, I_FLAGS, IF_A32, IF_REP, IF_REPNE, I_LEN, EFLAGS } from "../../layout";
 import { R_ESI, R_EDI, R_ECX, R_EAX, R_EDX, ES, F_DF, F_TF, getEip, setEip, getReg, setReg } from "../state";
 import { faulted, stopBlock, requestStop } from "../fault";
@@ -8,6 +10,7 @@ import { readMem, writeMem } from "../memory";
 import { alu, ALU_CMP } from "./alu";
 import { eaSeg } from "./common";
 import { ioPermitted, ioRead, ioWrite } from "./io";
+import { stringFastPath, movsRun, stosRun, lodsRun } from "./string_bulk";
 
 export const STRING_CHUNK: u32 = 16384;
 
@@ -53,13 +56,17 @@ export const STRING_CHUNK: u32 = 16384;
   let n = count(a32);
   let budget = repBudget();
   while (n != 0) {
-    const v = readMem<T>(src, idx(R_ESI, a32));
-    if (faulted) return;
-    writeMem<T>(ES, idx(R_EDI, a32), v);
-    if (faulted) return;
-    advance(R_ESI, a32, d); advance(R_EDI, a32, d);
-    n--; setCount(a32, n);
-    if (n != 0 && (--budget == 0 || stopBlock)) { restart(p); return; }
+    let k: u32 = stringFastPath ? movsRun(src, a32, sizeof<T>(), n < budget ? n : budget) : 0;
+    if (k == 0) {
+      const v = readMem<T>(src, idx(R_ESI, a32));
+      if (faulted) return;
+      writeMem<T>(ES, idx(R_EDI, a32), v);
+      if (faulted) return;
+      advance(R_ESI, a32, d); advance(R_EDI, a32, d);
+      k = 1;
+    }
+    n -= k; budget -= k; setCount(a32, n);
+    if (n != 0 && (budget == 0 || stopBlock)) { restart(p); return; }
   }
 }
 
@@ -76,11 +83,15 @@ export const STRING_CHUNK: u32 = 16384;
   let n = count(a32);
   let budget = repBudget();
   while (n != 0) {
-    writeMem<T>(ES, idx(R_EDI, a32), v);
-    if (faulted) return;
-    advance(R_EDI, a32, d);
-    n--; setCount(a32, n);
-    if (n != 0 && (--budget == 0 || stopBlock)) { restart(p); return; }
+    let k: u32 = stringFastPath ? stosRun(a32, sizeof<T>(), n < budget ? n : budget, <u32>v) : 0;
+    if (k == 0) {
+      writeMem<T>(ES, idx(R_EDI, a32), v);
+      if (faulted) return;
+      advance(R_EDI, a32, d);
+      k = 1;
+    }
+    n -= k; budget -= k; setCount(a32, n);
+    if (n != 0 && (budget == 0 || stopBlock)) { restart(p); return; }
   }
 }
 
@@ -97,12 +108,16 @@ export const STRING_CHUNK: u32 = 16384;
   let n = count(a32);
   let budget = repBudget();
   while (n != 0) {
-    const v = readMem<T>(src, idx(R_ESI, a32));
-    if (faulted) return;
-    setReg<T>(R_EAX, v);
-    advance(R_ESI, a32, d);
-    n--; setCount(a32, n);
-    if (n != 0 && (--budget == 0 || stopBlock)) { restart(p); return; }
+    let k: u32 = stringFastPath ? lodsRun(src, a32, sizeof<T>(), n < budget ? n : budget) : 0;
+    if (k == 0) {
+      const v = readMem<T>(src, idx(R_ESI, a32));
+      if (faulted) return;
+      setReg<T>(R_EAX, v);
+      advance(R_ESI, a32, d);
+      k = 1;
+    }
+    n -= k; budget -= k; setCount(a32, n);
+    if (n != 0 && (budget == 0 || stopBlock)) { restart(p); return; }
   }
 }
 
