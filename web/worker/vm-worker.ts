@@ -10,6 +10,7 @@ import { openDisks, type OpenedDisk } from "./disks.ts";
 import { fetchBytes, FetchError } from "./fetch-bytes.ts";
 import { DebugService } from "./debug-service.ts";
 import wasmUrl from "../../build/machine.release.wasm?url";
+import { exportDisk as exportDiskChunks } from "../storage/disk-export.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -222,9 +223,9 @@ async function exportDisk(drive: string, id: number): Promise<void> {
   if (!d) { post({ type: "reply", id, ok: false, error: `no disk in drive ${drive}` }); return; }
   try {
     const size = d.spec.backend.size;
-    const CHUNK = 1 << 20;
-    for (let at = 0; at < size; at += CHUNK) {
-      const bytes = await d.spec.backend.read(at, Math.min(CHUNK, size - at));
+    for await (const chunk of exportDiskChunks(d.spec.backend)) {
+      // transfer only a buffer the chunk owns whole (a backend may hand out views of its cache)
+      const bytes = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice();
       post({ type: "export-chunk", id, bytes, size }, [bytes.buffer as ArrayBuffer]);
     }
     post({ type: "export-chunk", id, bytes: null, size });
