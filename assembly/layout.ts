@@ -9,6 +9,8 @@
 //   0x0013_0000  TRACE_RING    last executed instructions (for --trace and the debugger)
 //   0x0014_0000  DISK_BUFFERS  one sector buffer per drive (disk request/complete with the host)
 //   0x0020_0000  BLOCK_HASH    block cache hash buckets
+//   0x0024_0000  JIT_BUFFER    the JIT writes each module here before the host compiles it (jit/cache.ts)
+//   0x0028_0000  JIT_SLOTS     per slot of the JIT's part of the function table: the block it runs
 //   0x0040_0000  TLB           one i32 per virtual page (1 Mi entries)
 //   0x0080_0000  TLB_LIST      virtual pages currently filled in the TLB (for fast flushes)
 //   0x0090_0000  BLOCKS        block descriptors
@@ -35,6 +37,11 @@ export const DISK_BUFFERS: u32 = 0x0014_0000;
 export const DISK_BUFFER_SIZE: u32 = 0x0002_0000; // 128 KiB per drive: DISK_DRIVES (6) x this ends at BLOCK_HASH
 export const BLOCK_HASH: u32 = 0x0020_0000;
 export const BLOCK_HASH_BITS: u32 = 16; // 64 Ki buckets x 4 bytes
+export const JIT_BUFFER: u32 = 0x0024_0000;
+export const JIT_BUFFER_SIZE: u32 = 0x0004_0000;
+export const JIT_SLOTS: u32 = 0x0028_0000; // JIT_SLOTS_MAX x u32: block index + 1 (0 = free)
+export const JIT_SLOT_USED: u32 = 0x0029_0000; // JIT_SLOTS_MAX x u8: ran since the clock hand last passed
+export const JIT_SLOTS_MAX: u32 = 0x4000;
 export const TLB: u32 = 0x0040_0000;
 export const TLB_LIST: u32 = 0x0080_0000;
 export const TLB_LIST_MAX: u32 = 0x0004_0000 / 4 - 1; // entries before a full clear is cheaper
@@ -174,6 +181,13 @@ export const CNT_EXCEPTIONS: u32 = STATE_BASE + 0x628;
 export const CNT_INTERRUPTS: u32 = STATE_BASE + 0x630;
 export const CNT_UNCACHED_INSNS: u32 = STATE_BASE + 0x638;
 export const CNT_STRING_RUNS: u32 = STATE_BASE + 0x640; // runs of REP MOVS/STOS/LODS done at once (string_bulk.ts)
+// The JIT tier (jit/cache.ts)
+export const CNT_JIT_COMPILED: u32 = STATE_BASE + 0x648; // blocks compiled to wasm
+export const CNT_JIT_BYTES: u32 = STATE_BASE + 0x650; // bytes of wasm emitted
+export const CNT_JIT_EVICTIONS: u32 = STATE_BASE + 0x658; // compiled blocks dropped to make room
+export const CNT_JIT_FAILURES: u32 = STATE_BASE + 0x660; // modules the host could not compile (a core bug)
+export const CNT_JIT_RUNS: u32 = STATE_BASE + 0x668; // entries into compiled blocks
+export const CNT_JIT_INSNS: u32 = STATE_BASE + 0x670; // instructions executed by compiled blocks
 
 // Block cache bookkeeping
 export const BLK_COUNT: u32 = STATE_BASE + 0x680; // descriptors in use
@@ -181,6 +195,13 @@ export const BLK_INSN_TOP: u32 = STATE_BASE + 0x684; // next free instruction re
 export const TLB_LIST_COUNT: u32 = STATE_BASE + 0x688;
 export const TRACE_POS: u32 = STATE_BASE + 0x68c;
 export const TRACE_ENABLED: u32 = STATE_BASE + 0x690;
+// JIT settings and bookkeeping (jit/cache.ts)
+export const JIT_THRESHOLD: u32 = STATE_BASE + 0x694; // executions before a block is compiled; 0xFFFFFFFF = off
+export const JIT_TABLE_BASE: u32 = STATE_BASE + 0x698; // function-table index of slot 0 (set by the host)
+export const JIT_SLOT_COUNT: u32 = STATE_BASE + 0x69c; // slots the host made room for (0 = no JIT)
+export const JIT_CLOCK_HAND: u32 = STATE_BASE + 0x6a0; // next slot the eviction clock looks at
+export const JIT_TOKENS: u32 = STATE_BASE + 0x6a8; // i64: bytes of wasm the compile budget still allows
+export const JIT_TOKENS_AT: u32 = STATE_BASE + 0x6b0; // u64: ICOUNT when the budget was last refilled
 // Copy of STATE_BASE..+0x1a0 (registers, segments, tables, CR0-CR4; EFLAGS materialised) taken just before the
 // reset that follows a triple fault, so the host can print the state that caused it.
 export const TRIPLE_FAULT_STATE: u32 = STATE_BASE + 0x800;

@@ -57,6 +57,16 @@ import { updateMode, updateAllSegChecks, setSegment, setCpl } from "./cpu/segmen
 
 export * from "./layout";
 
+// ---- the JIT tier (jit/cache.ts): what the host and the compiled modules use ------------------------------------
+export { jitInit, jitSetThreshold } from "./jit/cache";
+export { stopBlock as jitStopBlock, faulted as jitFaulted } from "./cpu/fault";
+export { codeEpoch as jitCodeEpoch } from "./translate/blocks";
+import { testCC, getCF } from "./cpu/flags";
+/** Condition `cc` on the current flags (compiled blocks call this when they cannot evaluate it inline). */
+export function jitTestCC(cc: u32): u32 { return testCC(cc) ? 1 : 0; }
+/** CF of the current flags (compiled INC/DEC keep it). */
+export function jitGetCF(): u32 { return getCF(); }
+
 /** Errors init() can report. */
 export const INIT_OK: i32 = 0;
 export const INIT_STATIC_DATA_TOO_BIG: i32 = 1;

@@ -27,7 +27,7 @@ generateOpcodeCode(root);
 // 2. compile both flavours
 const common = [
   "assembly/machine.ts", "assembly/abort/index.ts", "--runtime", "stub", "--importMemory", "--exportTable",
-  "--noExportMemory", "--initialMemory", "1", "--memoryBase", "0", "--use", "abort=assembly/abort/index/coreAbort",
+  "--noExportMemory", "--initialMemory", "4", "--memoryBase", "0", "--use", "abort=assembly/abort/index/coreAbort",
 ];
 const flavours: Record<string, string[]> = {
   release: ["-O3", "--noAssert", "--uncheckedBehavior", "always"],

@@ -5,6 +5,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ALL_ROWS } from "./opcodes/table.ts";
 import { expandRows, concreteImpl, Form } from "./opcodes/expand.ts";
+import { jitWord } from "./opcodes/jit.ts";
 
 // FORMS entry bits (must match assembly/cpu/decoder.ts)
 const FB_LOCK = 1 << 20, FB_END = 1 << 21, FB_STR = 1 << 22, FB_RR = 1 << 23, FB_BYTE = 1 << 24, FB_EBYTE = 1 << 25;
@@ -14,6 +15,7 @@ export function generateOpcodeCode(root: string): void {
   const handlerIds = new Map<string, number>(); // concrete impl -> id
   const handlerDefs: string[] = [];
   const handlerNames: string[] = [];
+  const jitWords: number[] = [];
   const used = new Set<string>();
 
   function handlerFor(f: Form | null, osize: 16 | 32, mem: boolean): number {
@@ -31,11 +33,13 @@ export function generateOpcodeCode(root: string): void {
     handlerIds.set(call, id);
     handlerNames.push(unique);
     handlerDefs.push(`function ${unique}(p: u32): void { ops.${call}; }`);
+    jitWords.push(jitWord(f, osize, mem));
     return id;
   }
   // id 0: undefined opcode -> #UD
   handlerNames.push("h_undefined");
   handlerDefs.push("function h_undefined(p: u32): void { ops.ud(p); }");
+  jitWords.push(0);
   used.add("h_undefined");
 
   const forms: number[] = [0, 0]; // forms 0,1: undefined opcode without ModRM
@@ -92,6 +96,11 @@ ${handlerDefs.join("\n")}
 /** Handler functions by handler id; the decoder stores their function-table index in each record. */
 export const HANDLERS: StaticArray<(p: u32) => void> = [
 ${handlerNames.map(n => "  " + n + ",").join("\n")}
+];
+
+/** Per handler id: what the JIT does with it (tools/opcodes/jit.ts jitWord: inline kind, sizes, flags). */
+export const JIT_FORMS: StaticArray<u32> = [
+${chunk(jitWords, 8)}
 ];
 
 /** Per opcode (0x000-0x0FF one-byte, 0x100-0x1FF after 0F): bit 0 has ModRM, bit 1 forms split by ModRM.reg,

@@ -10,6 +10,7 @@ import {
 } from "../layout";
 import { tlbMarkCode, tlbFlushAll } from "../cpu/paging";
 import { requestStop } from "../cpu/fault";
+import { jitDropBlock, jitFlush, B_JIT } from "../jit/cache";
 
 // Block descriptor fields
 export const B_HOST: u32 = 0; // host address of the first byte; 0xFFFFFFFF when invalidated
@@ -19,7 +20,7 @@ export const B_COUNT: u32 = 12; // u16 number of instructions
 export const B_BYTES: u32 = 14; // u16 length in bytes
 export const B_HASH_NEXT: u32 = 16; // next block (index + 1) in the hash bucket
 export const B_PAGE_NEXT: u32 = 20; // next block (index + 1) on the same page
-export const B_EXECS: u32 = 24; // times entered through a full lookup (for the JIT tier)
+export const B_EXECS: u32 = 24; // runs counted towards the JIT threshold (0xFFFFFFFF: never compile)
 // Links to the last two successor blocks: where EIP went after this block, and which block runs there. A
 // link is used only while B_LINK_EPOCH equals `codeEpoch`, which moves whenever a successor could change:
 // TLB contents, CS, CPL, the mode, or the block cache itself.
@@ -29,6 +30,7 @@ export const B_LINK0_BLOCK: u32 = 36;
 export const B_LINK1_EIP: u32 = 40;
 export const B_LINK1_BLOCK: u32 = 44;
 export const B_LINK_NEXT: u32 = 48; // which slot the next new link replaces (0 or 1)
+// 52: B_JIT, the block's compiled function (jit/cache.ts)
 
 export const MAX_BLOCK_INSNS: u32 = 64;
 
@@ -76,6 +78,7 @@ export function commitBlock(host: u32, mode: u32, count: u32, bytes: u32): u32 {
   store<u16>(d, <u16>count, B_COUNT);
   store<u16>(d, <u16>bytes, B_BYTES);
   store<u32>(d, 0, B_EXECS);
+  store<u32>(d, 0, B_JIT);
   store<u32>(d, 0, B_LINK_EPOCH);
   const bucket = bucketOf(host, mode);
   store<u32>(d, load<u32>(bucket), B_HASH_NEXT);
@@ -134,6 +137,7 @@ function invalidatePage(page: u32, start: u32, end: u32): void {
     const be = bs + load<u16>(d, B_BYTES);
     if (bs < end && start < be) {
       unlinkFromHash(b);
+      jitDropBlock(d);
       store<u32>(d, 0xFFFFFFFF, B_HOST);
       if (prev == 0) store<u32>(slot, next); else store<u32>(blockAddr(prev - 1), next, B_PAGE_NEXT);
       store<u64>(CNT_INVALIDATIONS, load<u64>(CNT_INVALIDATIONS) + 1);
@@ -157,6 +161,7 @@ export function flushBlockCache(): void {
   memory.fill(BLOCK_HASH, 0, (<u32>1 << BLOCK_HASH_BITS) << 2);
   store<u32>(BLK_COUNT, 0);
   store<u32>(BLK_INSN_TOP, 0);
+  jitFlush();
   store<u64>(CNT_CACHE_FLUSHES, load<u64>(CNT_CACHE_FLUSHES) + 1);
   codeEpoch++;
   if (currentBlock != 0) requestStop();

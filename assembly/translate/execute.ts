@@ -5,6 +5,7 @@ import {
   EIP, EFLAGS, MODE_FLAGS, MODE_CS32, INSNS, INSN_SIZE, I_LEN, I_HANDLER, EXIT_REQUEST, EXIT_BUDGET, EXIT_HLT,
   EXIT_HLT_CLI, HALTED, INT_SHADOW, NMI_PENDING, NMI_MASKED, ICOUNT, CNT_BLOCK_HITS, CNT_UNCACHED_INSNS,
   TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, INTR_LINE, TLB, TLB_READ_MASK, DEBUG_PENDING,
+  JIT_THRESHOLD, CNT_JIT_RUNS, CNT_JIT_INSNS,
 } from "../layout";
 import { CS, F_IF, F_TF, F_RF, EX_DB, SHADOW_DEBUG, segBase, segLimit, segSel } from "../cpu/state";
 import { faulted, stopBlock, clearFault, raiseGP } from "../cpu/fault";
@@ -23,7 +24,9 @@ import { intrPending, intrAcknowledge } from "../bus/intc";
 import {
   lookupBlock, reserveRecords, commitBlock, blockAddr, setCurrentBlock, B_COUNT, B_FIRST, B_BYTES, B_HOST,
   MAX_BLOCK_INSNS, codeEpoch, B_LINK_EPOCH, B_LINK0_EIP, B_LINK0_BLOCK, B_LINK1_EIP, B_LINK1_BLOCK, B_LINK_NEXT,
+  B_EXECS,
 } from "./blocks";
+import { jitActive, jitCompile, jitTouch, jitTableIndex, B_JIT } from "../jit/cache";
 
 // Scratch for instructions that are not cached (they cross a page or the CS limit, or run from MMIO)
 const uncachedBytes = <u32>memory.data(32);
@@ -125,9 +128,9 @@ function runBlocks(limit: u32): u32 {
       if (m == 0) break;
       if (m < n) { n = m; limit = done + m; }
     }
-    const ran = runBlock(d, b, n);
+    // a block may loop on itself in compiled code while within the limit, but not past an instruction breakpoint
+    const ran = runBlock(d, b, n, codeBreakpoints ? n : limit - done);
     done += ran;
-    store<u64>(ICOUNT, load<u64>(ICOUNT) + <u64>ran);
     // stop for the outer loop: a fault or exit, the budget (or a breakpoint ahead), events, or single-stepping
     // (POPF may set TF) or RF set by IRET or a task switch
     if (stopBlock || done >= limit || attention() || (load<u32>(EFLAGS) & (F_TF | F_RF)) != 0) break;
@@ -205,8 +208,7 @@ function slowStart(): u32 {
     const b = findBlock(eip);
     if (b != 0) {
       const d = blockAddr(b - 1);
-      const ran = runBlock(d, b, 1);
-      return countSlow(ran);
+      return runBlock(d, b, 1, 1);
     }
   }
   return countSlow(runUncached(lin, eip, cs32, csLimit, e));
@@ -215,13 +217,48 @@ function slowStart(): u32 {
 // @ts-ignore: decorator
 @inline function countSlow(n: u32): u32 { store<u64>(ICOUNT, load<u64>(ICOUNT) + <u64>n); return n; }
 
-/** Run the first `n` records of block `b` (descriptor `d`); returns how many instructions ran. */
-function runBlock(d: u32, b: u32, n: u32): u32 {
+/**
+ * Run the first `n` records of block `b` (descriptor `d`): compiled code when the block is hot (and whole), else
+ * the records. `room`: how many instructions a compiled block may run by looping on itself. Returns how many
+ * instructions ran; ICOUNT is updated.
+ */
+function runBlock(d: u32, b: u32, n: u32, room: u32): u32 {
   const eip = load<u32>(EIP);
   const cs32 = (load<i32>(MODE_FLAGS) & MODE_CS32) != 0;
-  const start = INSNS + load<u32>(d, B_FIRST) * INSN_SIZE;
-  if (load<u32>(TRACE_ENABLED) != 0) return execRecords(start, n, eip, cs32, b, true, load<u32>(d, B_HOST));
-  return execRecords(start, n, eip, cs32, b, false, 0);
+  const first = load<u32>(d, B_FIRST);
+  const start = INSNS + first * INSN_SIZE;
+  let ran: u32;
+  if (load<u32>(TRACE_ENABLED) != 0) {
+    ran = execRecords(start, n, eip, cs32, b, true, load<u32>(d, B_HOST));
+  } else {
+    const count = <u32>load<u16>(d, B_COUNT);
+    if (n == count && jitActive()) {
+      let s = load<u32>(d, B_JIT);
+      if (s == 0) {
+        const execs = load<u32>(d, B_EXECS);
+        if (execs != 0xFFFFFFFF) {
+          if (execs + 1 >= load<u32>(JIT_THRESHOLD)) s = jitCompile(d, b, cs32, first, count, <u32>load<u16>(d, B_BYTES));
+          else store<u32>(d, execs + 1, B_EXECS);
+        }
+      }
+      if (s != 0) return runCompiled(b, s, eip, room);
+    }
+    ran = execRecords(start, n, eip, cs32, b, false, 0);
+  }
+  store<u64>(ICOUNT, load<u64>(ICOUNT) + <u64>ran);
+  return ran;
+}
+
+/** Run block `b`'s compiled function (slot + 1 `s`) from `eip`; it updates ICOUNT itself (jit/compile.ts). */
+function runCompiled(b: u32, s: u32, eip: u32, room: u32): u32 {
+  setCurrentBlock(b);
+  jitTouch(s);
+  const done = call_indirect<u32>(jitTableIndex(s), eip, room);
+  setCurrentBlock(0);
+  store<u64>(CNT_JIT_RUNS, load<u64>(CNT_JIT_RUNS) + 1);
+  store<u64>(CNT_JIT_INSNS, load<u64>(CNT_JIT_INSNS) + <u64>done);
+  if (faulted) deliverPendingException(); // EIP is at the faulting instruction
+  return done;
 }
 
 /**

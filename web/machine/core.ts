@@ -2,6 +2,8 @@
 // its exports, state and buffers. Shared by the browser worker, the Node CLI, tests and benchmarks; it
 // never touches a browser or Node API (the caller supplies the wasm bytes).
 
+import { JitHost, type JitSetting } from "./jit-host.ts";
+
 /** Exit reasons of run() (assembly/layout.ts EXIT_*). */
 export const Exit = {
   BUDGET: 0, HLT: 1, HLT_CLI: 2, TRIPLE_FAULT: 3, OUTPUT: 4, DEBUG_EXIT: 5, HOST_REQUEST: 6, RESET: 7, BREAKPOINT: 8,
@@ -134,6 +136,11 @@ const INIT_ERRORS: Record<number, string> = {
   3: "the RAM size must be a non-zero multiple of 4 KiB below 2 GiB",
 };
 
+export interface CoreOptions {
+  /** The JIT tier: "on" (default), "off", "force" (compile every block at once) or a threshold. */
+  jit?: JitSetting;
+}
+
 /** Thrown when the core reports a bug (an AssemblyScript abort): never a guest error. */
 export class CoreBug extends Error {}
 
@@ -144,7 +151,13 @@ export class Core {
   /** Addresses from assembly/layout.ts (exported globals). */
   readonly L: Record<string, number>;
 
-  private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, ramSize: number) {
+  /** The JIT tier's host side (compile statistics, setting). */
+  readonly jit: JitHost;
+  /** The JIT setting of cores created without one (tests that run a suite with the JIT forced on change it). */
+  static defaultJit: JitSetting = "on";
+
+  private constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, ramSize: number, jit: JitHost) {
+    this.jit = jit;
     this.exports = instance.exports as unknown as CoreExports;
     this.memory = memory;
     this.ramSize = ramSize;
@@ -157,14 +170,16 @@ export class Core {
 
   /** Instantiate the core from its wasm bytes with `ramSize` bytes of guest RAM, plus `extraBytes` of linear
    *  memory after RAM for the host's fw_cfg items (kernel, initrd, tables: see web/machine/pc.ts). */
-  static async create(wasm: BufferSource | WebAssembly.Module, ramSize: number, extraBytes = 0): Promise<Core> {
+  static async create(wasm: BufferSource | WebAssembly.Module, ramSize: number, extraBytes = 0, options: CoreOptions = {}): Promise<Core> {
     const RAM_BASE = 0x0400_0000;
     const pages = Math.ceil((RAM_BASE + ramSize + extraBytes) / 65536);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: 65536 });
     let core: Core | undefined;
+    const jit = new JitHost(memory);
     const imports = {
       env: { memory },
       host: {
+        jitInstall: jit.install,
         coreBug(msg: number, file: number, line: number, col: number) {
           const text = core ? `${core.readAsString(msg)} at ${core.readAsString(file)}:${line}:${col}` : `at line ${line}`;
           throw new CoreBug(`machine core bug: ${text}`);
@@ -173,9 +188,10 @@ export class Core {
     };
     const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
     const instance = await WebAssembly.instantiate(module, imports);
-    core = new Core(instance, memory, ramSize);
+    core = new Core(instance, memory, ramSize, jit);
     const rc = core.exports.init(ramSize);
     if (rc !== 0) throw new Error(`machine init failed: ${INIT_ERRORS[rc] ?? `code ${rc}`}`);
+    jit.attach(instance.exports, options.jit ?? Core.defaultJit);
     return core;
   }
 

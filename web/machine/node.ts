@@ -4,6 +4,10 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Core } from "./core.ts";
 
+// WEBPC_JIT=on|off|force|<threshold> sets the JIT tier of every core made in this process (tests, CLI, benchmarks)
+const jitEnv = process.env.WEBPC_JIT;
+if (jitEnv) Core.defaultJit = /^\d+$/.test(jitEnv) ? Number(jitEnv) : jitEnv === "off" || jitEnv === "force" ? jitEnv : "on";
+
 export type Flavour = "release" | "debug" | "profile";
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const modules = new Map<Flavour, WebAssembly.Module>();

@@ -1,0 +1,128 @@
+// The JIT tier's policy and bookkeeping (DESIGN.md §3): when a block is compiled, where its function lives,
+// and what is dropped when room runs out.
+//
+// - Tiering: a block is interpreted until it has run JIT_THRESHOLD times, then compiled (threshold 0: at its
+//   first run; 0xFFFFFFFF: never). The host sets it (jitSetThreshold export).
+// - Installing: compileBlock writes a module into JIT_BUFFER; the host's jitInstall import compiles it and puts
+//   its function into the core's function table at JIT_TABLE_BASE + slot. The same path serves Node and a
+//   browser worker (synchronous compilation is allowed in workers).
+// - Room: JIT_SLOT_COUNT slots. When all are taken, a clock hand evicts a block that has not run since the hand
+//   last passed it (second chance), never the whole cache.
+// - Cost: compiling spends a budget of emitted bytes that refills with guest instructions (JIT_BYTES_PER_KINSN
+//   per thousand), so a guest that keeps making new code cannot spend its time compiling.
+// - Validity: a compiled block lives exactly as long as its block: invalidation (self-modifying code, DMA) and
+//   cache flushes drop it (translate/blocks.ts calls jitDropBlock / jitFlush).
+import {
+  JIT_BUFFER, JIT_BUFFER_SIZE, JIT_SLOTS, JIT_SLOT_USED, JIT_SLOTS_MAX, JIT_THRESHOLD, JIT_TABLE_BASE,
+  JIT_SLOT_COUNT, JIT_CLOCK_HAND, JIT_TOKENS, JIT_TOKENS_AT, ICOUNT, INSNS, INSN_SIZE, CNT_JIT_COMPILED,
+  CNT_JIT_BYTES, CNT_JIT_EVICTIONS, CNT_JIT_FAILURES,
+} from "../layout";
+import { compileBlock } from "./compile";
+import { blockAddr, B_EXECS } from "../translate/blocks";
+import { emitInit } from "./emit";
+
+// @ts-ignore: decorator
+@external("host", "jitInstall")
+declare function hostJitInstall(buf: u32, len: u32, tableIndex: u32): i32;
+
+// Block descriptor fields this file owns (translate/blocks.ts defines the rest)
+export const B_JIT: u32 = 52; // slot + 1 of the block's compiled function, 0 = interpreted
+
+/** Default threshold: blocks that run this often are compiled. */
+export const JIT_DEFAULT_THRESHOLD: u32 = 200;
+/** Compile budget: bytes of wasm per thousand guest instructions, and the most that can be saved up. */
+const JIT_BYTES_PER_KINSN: u64 = 64;
+const JIT_TOKENS_MAX: i64 = 4 << 20;
+
+/** Is the tier usable (the host made room in the table and did not switch it off)? */
+// @ts-ignore: decorator
+@inline export function jitActive(): bool {
+  return load<u32>(JIT_SLOT_COUNT) != 0 && load<u32>(JIT_THRESHOLD) != 0xFFFFFFFF;
+}
+
+/** Host: `count` table entries from `tableBase` are the JIT's. */
+export function jitInit(tableBase: u32, count: u32): void {
+  emitInit();
+  store<u32>(JIT_TABLE_BASE, tableBase);
+  store<u32>(JIT_SLOT_COUNT, count < JIT_SLOTS_MAX ? count : JIT_SLOTS_MAX);
+  store<u32>(JIT_THRESHOLD, JIT_DEFAULT_THRESHOLD);
+  store<i64>(JIT_TOKENS, JIT_TOKENS_MAX);
+  store<u64>(JIT_TOKENS_AT, load<u64>(ICOUNT));
+  jitFlush();
+}
+
+export function jitSetThreshold(n: u32): void { store<u32>(JIT_THRESHOLD, n); }
+
+/** Drop every compiled block (the block cache was flushed: their blocks are gone). */
+export function jitFlush(): void {
+  memory.fill(JIT_SLOTS, 0, JIT_SLOTS_MAX * 4);
+  memory.fill(JIT_SLOT_USED, 0, JIT_SLOTS_MAX);
+  store<u32>(JIT_CLOCK_HAND, 0);
+}
+
+/** The block at descriptor `d` is being dropped: free its slot. */
+// @ts-ignore: decorator
+@inline export function jitDropBlock(d: u32): void {
+  const s = load<u32>(d, B_JIT);
+  if (s != 0) { store<u32>(JIT_SLOTS + ((s - 1) << 2), 0); store<u32>(d, 0, B_JIT); }
+}
+
+/** Function-table index of slot + 1 `s`. */
+// @ts-ignore: decorator
+@inline export function jitTableIndex(s: u32): u32 { return load<u32>(JIT_TABLE_BASE) + s - 1; }
+
+/** Mark slot + 1 `s` as recently run (for the eviction clock). */
+// @ts-ignore: decorator
+@inline export function jitTouch(s: u32): void { store<u8>(JIT_SLOT_USED + s - 1, 1); }
+
+/**
+ * Compile block `b` (descriptor `d`, decoded as 32-bit code when `cs32`); returns its slot + 1, or 0 when it
+ * stays interpreted for now (no budget) or for good (the module does not fit, the host failed).
+ */
+export function jitCompile(d: u32, b: u32, cs32: bool, firstRecord: u32, count: u32, bytes: u32): u32 {
+  // refill the budget with the instructions run since the last compile
+  const now = load<u64>(ICOUNT);
+  let tokens = load<i64>(JIT_TOKENS) + <i64>((now - load<u64>(JIT_TOKENS_AT)) * JIT_BYTES_PER_KINSN / 1000);
+  if (tokens > JIT_TOKENS_MAX) tokens = JIT_TOKENS_MAX;
+  store<u64>(JIT_TOKENS_AT, now);
+  store<i64>(JIT_TOKENS, tokens);
+  if (tokens <= 0) return 0;
+
+  const recs = INSNS + firstRecord * INSN_SIZE;
+  const len = compileBlock(recs, count, bytes, cs32, JIT_BUFFER, JIT_BUFFER_SIZE);
+  if (len == 0) { store<u32>(d, 0xFFFFFFFF, B_EXECS); return 0; } // too big: never again
+  const slot = freeSlot();
+  if (hostJitInstall(JIT_BUFFER, len, load<u32>(JIT_TABLE_BASE) + slot) == 0) {
+    store<u64>(CNT_JIT_FAILURES, load<u64>(CNT_JIT_FAILURES) + 1);
+    store<u32>(d, 0xFFFFFFFF, B_EXECS);
+    return 0;
+  }
+  store<i64>(JIT_TOKENS, tokens - <i64>len);
+  store<u32>(JIT_SLOTS + (slot << 2), b);
+  store<u8>(JIT_SLOT_USED + slot, 1);
+  store<u32>(d, slot + 1, B_JIT);
+  store<u64>(CNT_JIT_COMPILED, load<u64>(CNT_JIT_COMPILED) + 1);
+  store<u64>(CNT_JIT_BYTES, load<u64>(CNT_JIT_BYTES) + <u64>len);
+  return slot + 1;
+}
+
+/** A free slot, evicting the first block the clock hand finds not run since its last pass. */
+function freeSlot(): u32 {
+  const n = load<u32>(JIT_SLOT_COUNT);
+  let hand = load<u32>(JIT_CLOCK_HAND);
+  while (true) {
+    const s = hand;
+    hand = hand + 1 == n ? 0 : hand + 1;
+    const owner = load<u32>(JIT_SLOTS + (s << 2));
+    if (owner == 0) { store<u32>(JIT_CLOCK_HAND, hand); return s; }
+    if (load<u8>(JIT_SLOT_USED + s) != 0) { store<u8>(JIT_SLOT_USED + s, 0); continue; }
+    // evict: the block goes back to the interpreter (and may be compiled again when it gets hot again)
+    const d = blockAddr(owner - 1);
+    store<u32>(d, 0, B_JIT);
+    store<u32>(d, 0, B_EXECS);
+    store<u32>(JIT_SLOTS + (s << 2), 0);
+    store<u64>(CNT_JIT_EVICTIONS, load<u64>(CNT_JIT_EVICTIONS) + 1);
+    store<u32>(JIT_CLOCK_HAND, hand);
+    return s;
+  }
+}

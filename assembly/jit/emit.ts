@@ -1,0 +1,430 @@
+// Inline code for the hot instruction forms (the rows tools/opcodes/jit.ts names), and the generic form: a
+// call to the interpreter handler. Each inline emitter does exactly what its handler does (assembly/cpu/ops/),
+// on the same state in memory; where the handler would take a slow path (segment checks that need more than
+// the limit compare, TLB misses, MMIO, page-crossing, code pages, a jump past the CS limit) the emitted code
+// calls the handler instead, so faults and their state are the interpreter's by construction.
+import {
+  REGS, ZERO_OFF, EIP, EFLAGS, LF_OP, LF_RES, LF_A, LF_B, LF_MASK, SEG_BASE, SEG_RLIMIT, SEG_WLIMIT, SEG_LIMIT,
+  TLB, TLB_READ_MASK, TLB_WRITE_MASK, I_HANDLER, I_FLAGS, I_REG, I_RM, I_INDEX, I_SIB, I_DISP, I_IMM, I_LEN,
+  IF_A32, IF_MEM,
+} from "../layout";
+import { CS, F_ARITH, F_CF } from "../cpu/state";
+import { TLB_VALID } from "../cpu/paging";
+import { LF_LOGIC, LF_ADD, LF_SUB, LF_INC, LF_DEC } from "../cpu/flags";
+import { JIT_FORMS, HANDLERS } from "../cpu/generated/decode_tables";
+import * as w from "./wasm";
+import { TYPE_HANDLER, G_STOP, G_FAULTED, FN_TESTCC, FN_GETCF } from "./module";
+
+// Inline kinds (tools/opcodes/jit.ts JIT_KINDS)
+export const K_NONE: u32 = 0;
+const K_MOV_EG: u32 = 1, K_MOV_GE: u32 = 2, K_MOV_EI: u32 = 3, K_MOV_ZI: u32 = 4, K_LEA: u32 = 5;
+const K_ALU_EG: u32 = 6, K_ALU_GE: u32 = 7, K_ALU_AI: u32 = 8, K_ALU_EI: u32 = 9;
+const K_TEST_EG: u32 = 10, K_TEST_AI: u32 = 11, K_TEST_EI: u32 = 12;
+const K_INC_Z: u32 = 13, K_DEC_Z: u32 = 14;
+export const K_JCC: u32 = 15;
+export const K_JMP: u32 = 16;
+const K_MOVZX: u32 = 17, K_MOVSX: u32 = 18, K_NOP: u32 = 19;
+
+// ALU operations (the opcode encoding, ops/alu.ts)
+const ALU_ADD: u32 = 0, ALU_OR: u32 = 1, ALU_ADC: u32 = 2, ALU_SBB: u32 = 3, ALU_AND: u32 = 4, ALU_SUB: u32 = 5,
+  ALU_XOR: u32 = 6, ALU_CMP: u32 = 7;
+
+// Locals (after the parameters eip0 = 0 and limit = 1)
+export const L_DONE: u32 = 2; // instructions of earlier passes (self-loops)
+export const L_N: u32 = 3; // instructions of this pass when leaving
+const L_EA: u32 = 4;
+const L_LIN: u32 = 5;
+const L_E: u32 = 6;
+const L_A: u32 = 7; // operands and result of the last flag-setting instruction (for conditions)
+const L_B: u32 = 8;
+const L_R: u32 = 9;
+export const L_EPOCH: u32 = 10;
+const L_T: u32 = 11;
+const L_HOST: u32 = 12;
+
+// ---- handler-id lookup -------------------------------------------------------------------------------------
+const MAX_TABLE: u32 = 4096;
+const wordByIndex = <u32>memory.data(MAX_TABLE * 4);
+
+/** Build the function-table index -> JIT word map (once, after decoderInit). */
+export function emitInit(): void {
+  memory.fill(wordByIndex, 0, MAX_TABLE * 4);
+  for (let i = 0; i < HANDLERS.length; i++) {
+    const idx = unchecked(HANDLERS[i]).index;
+    if (idx < MAX_TABLE) store<u32>(wordByIndex + (idx << 2), unchecked(JIT_FORMS[i]));
+  }
+}
+
+/** The JIT word (tools/opcodes/jit.ts) of the handler at function-table index `idx`. */
+export function jitWordOf(idx: u32): u32 { return idx < MAX_TABLE ? load<u32>(wordByIndex + (idx << 2)) : 0; }
+
+// @ts-ignore: decorator
+@inline function kindOf(word: u32): u32 { return word & 0xFF; }
+// @ts-ignore: decorator
+@inline function sizeOf(word: u32): u32 { return <u32>1 << ((word >> 8) & 3); }
+// @ts-ignore: decorator
+@inline function srcSizeOf(word: u32): u32 { return <u32>1 << ((word >> 10) & 3); }
+// @ts-ignore: decorator
+@inline function argOf(word: u32): u32 { return (word >> 13) & 15; }
+// @ts-ignore: decorator
+@inline function sizeMask(size: u32): u32 { return size == 4 ? 0xFFFFFFFF : (<u32>1 << (size * 8)) - 1; }
+// @ts-ignore: decorator
+@inline function sizeIndex(size: u32): u32 { return size == 1 ? 0 : size == 2 ? 1 : 2; }
+// @ts-ignore: decorator
+@inline function isMem(p: u32): bool { return (load<u8>(p, I_FLAGS) & IF_MEM) != 0; }
+
+/** Does the inline emitter take this record? */
+export function inlineHandled(p: u32, word: u32): bool {
+  const kind = kindOf(word);
+  if (kind == K_NONE) return false;
+  if (load<u8>(p, I_LEN) == 0) return false; // a fault record the decoder made
+  // ADC/SBB read CF: their handlers are called
+  if (kind >= K_ALU_EG && kind <= K_ALU_EI) { const op = argOf(word); if (op == ALU_ADC || op == ALU_SBB) return false; }
+  return true;
+}
+
+/** Can the inline form raise an exception (which observes EFLAGS)? */
+export function inlineCanFault(p: u32, word: u32): bool {
+  const kind = kindOf(word);
+  if (kind == K_JCC || kind == K_JMP) return true; // #GP past the CS limit
+  if (kind == K_LEA || kind == K_MOV_ZI || kind == K_ALU_AI || kind == K_TEST_AI || kind == K_INC_Z
+      || kind == K_DEC_Z || kind == K_NOP) return false;
+  return isMem(p);
+}
+
+/** Does the inline form read flags the table does not list (conditions)? */
+export function inlineReadsFlags(word: u32): bool { return kindOf(word) == K_JCC; }
+
+// ---- nesting of labels inside the function's $exit block --------------------------------------------------
+let depth: u32 = 0;
+export function resetDepth(): void { depth = 0; }
+function open(): void { w.blockVoid(); depth++; }
+function openIf(): void { w.ifVoid(); depth++; }
+function close(): void { w.end_(); depth--; }
+
+// ---- what the emitted code knows about the flags: the last flag-setting inline instruction -----------------
+let knownKind: i32 = -1; // LF_* kind whose operands are in L_A/L_B/L_R, -1 = unknown
+let knownSize: u32 = 4;
+export function flagsKnownReset(): void { knownKind = -1; }
+
+// ---- EIP and handler calls ---------------------------------------------------------------------------------
+/** EIP = (eip0 + off) masked to the code size, as a value on the stack. */
+function emitEipValue(off: u32, ipMask: u32): void {
+  w.get(0);
+  if (off != 0) { w.i32c(off); w.op(w.OP_I32_ADD); }
+  if (ipMask != 0xFFFFFFFF) { w.i32c(ipMask); w.op(w.OP_I32_AND); }
+}
+
+export function emitStoreEip(off: u32, ipMask: u32): void {
+  w.i32c(0); emitEipValue(off, ipMask); w.memOp(w.OP_I32_STORE, 2, EIP);
+}
+
+/**
+ * Instruction `i` (record `p` at block offset `off`, the next one at `next`) run by its interpreter handler, as
+ * execRecords does: EIP = next, call, and leave if it stopped the block (EIP back at the instruction on a fault).
+ * `keepsFlags`: the handler leaves the flags alone (an inline form's slow path for MOV-like forms).
+ */
+export function emitHandlerCall(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFlags: bool): void {
+  emitStoreEip(next, ipMask);
+  w.i32c(p);
+  w.i32c(<u32>load<u16>(p, I_HANDLER));
+  w.op(w.OP_CALL_INDIRECT); w.u32leb(TYPE_HANDLER); w.u32leb(0);
+  w.gget(G_STOP);
+  openIf();
+  w.gget(G_FAULTED);
+  w.ifVoid(); emitStoreEip(off, ipMask); w.end_();
+  w.i32c(i + 1); w.set(L_N);
+  w.br(depth); // to $exit
+  close();
+  if (!keepsFlags) flagsKnownReset();
+}
+
+// ---- registers -----------------------------------------------------------------------------------------------
+function regGet(off: u32, size: u32): void { w.i32c(0); w.loadU(size, REGS + off); }
+/** Register = local `l` (low `size` bytes). */
+function regSetFrom(off: u32, size: u32, l: u32): void { w.i32c(0); w.get(l); w.storeN(size, REGS + off); }
+
+// ---- memory operands -----------------------------------------------------------------------------------------
+/** L_EA = the effective address of the record's memory operand (common.ts ea()). */
+function emitEA(p: u32): void {
+  const base = <u32>load<u8>(p, I_RM), index = <u32>load<u8>(p, I_INDEX);
+  const scale = <u32>load<u8>(p, I_SIB) & 3;
+  w.i32c(load<u32>(p, I_DISP));
+  if (base != ZERO_OFF) { regGet(base, 4); w.op(w.OP_I32_ADD); }
+  if (index != ZERO_OFF) {
+    regGet(index, 4);
+    if (scale != 0) { w.i32c(scale); w.op(w.OP_I32_SHL); }
+    w.op(w.OP_I32_ADD);
+  }
+  if ((load<u8>(p, I_FLAGS) & IF_A32) == 0) { w.i32c(0xFFFF); w.op(w.OP_I32_AND); }
+  w.set(L_EA);
+}
+
+/**
+ * The TLB fast path of memory.ts (segReadOk/segWriteOk + readLin/writeLin/readMemRMW): L_HOST = the host address
+ * of a `size`-byte access at L_EA, or a branch to the enclosing label (depth 0) when the fast path does not apply.
+ */
+function emitFastAddress(p: u32, size: u32, write: bool): void {
+  const seg = (<u32>load<u8>(p, I_SIB) >> 4) & 7;
+  // i64(ea + size - 1) <= segment's fast limit
+  w.get(L_EA); w.op(w.OP_I64_EXTEND_I32_U);
+  if (size > 1) { w.i64c(<i64>(size - 1)); w.op(w.OP_I64_ADD); }
+  w.i32c(0); w.memOp(w.OP_I64_LOAD, 3, (write ? SEG_WLIMIT : SEG_RLIMIT) + (seg << 3));
+  w.op(w.OP_I64_GT_S); w.brIf(0);
+  // the TLB entry allows the access and the access stays in the page
+  w.get(L_EA); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_BASE + (seg << 2)); w.op(w.OP_I32_ADD); w.tee(L_LIN);
+  w.i32c(12); w.op(w.OP_I32_SHR_U); w.i32c(2); w.op(w.OP_I32_SHL); w.memOp(w.OP_I32_LOAD, 2, TLB); w.tee(L_E);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, write ? TLB_WRITE_MASK : TLB_READ_MASK); w.op(w.OP_I32_AND);
+  w.i32c(<u32>TLB_VALID); w.op(w.OP_I32_NE); w.brIf(0);
+  if (size > 1) {
+    w.get(L_LIN); w.i32c(0xFFF); w.op(w.OP_I32_AND); w.i32c(0x1000 - size); w.op(w.OP_I32_GT_U); w.brIf(0);
+  }
+  w.get(L_E); w.i32c(~<u32>0xFFF); w.op(w.OP_I32_AND); w.get(L_LIN); w.op(w.OP_I32_ADD); w.set(L_HOST);
+}
+
+// ---- flags -----------------------------------------------------------------------------------------------------
+/** Store the lazy-flags record (flags.ts setLazy) from L_A, L_B, L_R. */
+function emitSetLazy(kind: u32, size: u32): void {
+  w.i32c(0); w.i32c(kind << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
+  w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
+  if (kind == LF_LOGIC) {
+    w.i32c(0); w.i32c(0); w.memOp(w.OP_I32_STORE, 2, LF_A);
+    w.i32c(0); w.i32c(0); w.memOp(w.OP_I32_STORE, 2, LF_B);
+  } else {
+    w.i32c(0); w.get(L_A); w.memOp(w.OP_I32_STORE, 2, LF_A);
+    w.i32c(0); w.get(L_B); w.memOp(w.OP_I32_STORE, 2, LF_B);
+  }
+  w.i32c(0); w.i32c(F_ARITH); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
+}
+
+/** After a producer's handler ran instead of its inline code: its operands from the lazy record. */
+function reloadKnown(): void {
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_A); w.set(L_A);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_B); w.set(L_B);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_RES); w.set(L_R);
+}
+
+/** L_R = L_A op L_B (masked to the size); the flags record if `live`. */
+function emitAluOp(aop: u32, size: u32, live: bool): void {
+  w.get(L_A); w.get(L_B);
+  let kind = LF_LOGIC;
+  switch (aop) {
+    case ALU_ADD: w.op(w.OP_I32_ADD); kind = LF_ADD; break;
+    case ALU_OR: w.op(w.OP_I32_OR); break;
+    case ALU_AND: w.op(w.OP_I32_AND); break;
+    case ALU_XOR: w.op(w.OP_I32_XOR); break;
+    default: w.op(w.OP_I32_SUB); kind = LF_SUB; break; // SUB, CMP
+  }
+  if (size < 4) { w.i32c(sizeMask(size)); w.op(w.OP_I32_AND); }
+  w.set(L_R);
+  if (live) emitSetLazy(kind, size);
+  knownKind = <i32>kind; knownSize = size;
+}
+
+/** The sign bit of L_R (size `size`) as 0/1... as a non-zero test value. */
+function emitSign(size: u32): void { w.get(L_R); w.i32c(<u32>1 << (size * 8 - 1)); w.op(w.OP_I32_AND); }
+
+/** L_A / L_B shifted so that their sign is bit 31 (signed compares of 8/16-bit operands). */
+function emitSigned(l: u32, size: u32): void {
+  w.get(l);
+  if (size < 4) { w.i32c(32 - size * 8); w.op(w.OP_I32_SHL); }
+}
+
+/** Condition `cc` (Jcc encoding) as an i32 0/1, from the known producer when possible, else testCC(). */
+function emitCondition(cc: u32): void {
+  const c = cc >> 1;
+  let done = true;
+  const k = knownKind, s = knownSize;
+  if (k == <i32>LF_SUB) {
+    switch (c) {
+      case 1: w.get(L_A); w.get(L_B); w.op(w.OP_I32_LT_U); break;
+      case 2: w.get(L_R); w.op(w.OP_I32_EQZ); break;
+      case 3: w.get(L_A); w.get(L_B); w.op(w.OP_I32_LE_U); break;
+      case 4: emitSign(s); w.i32c(0); w.op(w.OP_I32_NE); break;
+      case 6: emitSigned(L_A, s); emitSigned(L_B, s); w.op(w.OP_I32_LT_S); break;
+      case 7: emitSigned(L_A, s); emitSigned(L_B, s); w.op(w.OP_I32_LE_S); break;
+      default: done = false;
+    }
+  } else if (k == <i32>LF_LOGIC) {
+    switch (c) {
+      case 0: case 1: w.i32c(0); break; // OF = CF = 0
+      case 2: case 3: w.get(L_R); w.op(w.OP_I32_EQZ); break;
+      case 4: case 6: emitSign(s); w.i32c(0); w.op(w.OP_I32_NE); break; // L: SF != OF = SF
+      case 7: w.get(L_R); w.op(w.OP_I32_EQZ); emitSign(s); w.i32c(0); w.op(w.OP_I32_NE); w.op(w.OP_I32_OR); break;
+      default: done = false;
+    }
+  } else if (k == <i32>LF_ADD) {
+    switch (c) {
+      case 1: w.get(L_R); w.get(L_A); w.op(w.OP_I32_LT_U); break;
+      case 2: w.get(L_R); w.op(w.OP_I32_EQZ); break;
+      case 3: w.get(L_R); w.get(L_A); w.op(w.OP_I32_LT_U); w.get(L_R); w.op(w.OP_I32_EQZ); w.op(w.OP_I32_OR); break;
+      case 4: emitSign(s); w.i32c(0); w.op(w.OP_I32_NE); break;
+      default: done = false;
+    }
+  } else if (k == <i32>LF_INC || k == <i32>LF_DEC) {
+    switch (c) {
+      case 2: w.get(L_R); w.op(w.OP_I32_EQZ); break;
+      case 4: emitSign(s); w.i32c(0); w.op(w.OP_I32_NE); break;
+      default: done = false;
+    }
+  } else {
+    done = false;
+  }
+  if (!done) { w.i32c(cc); w.op(w.OP_CALL); w.u32leb(FN_TESTCC); return; } // testCC applies the negation itself
+  if ((cc & 1) != 0) w.op(w.OP_I32_EQZ);
+}
+
+// ---- the emitters ------------------------------------------------------------------------------------------
+/**
+ * Emit instruction `i` (record `p`, JIT word `word`) inline. `off`/`next`: its offset and the next one's in the
+ * block; `flagsLive`: its flag results can be observed. Returns false if it must be a handler call after all.
+ */
+export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMask: u32, flagsLive: bool): bool {
+  const kind = kindOf(word);
+  const size = sizeOf(word);
+  const reg = <u32>load<u8>(p, I_REG), rm = <u32>load<u8>(p, I_RM);
+  const imm = load<u32>(p, I_IMM);
+  const mem = isMem(p);
+  switch (kind) {
+    case K_NOP: return true;
+    case K_MOV_ZI: w.i32c(0); w.i32c(imm); w.storeN(size, REGS + reg); return true;
+    case K_LEA: emitEA(p); regSetFrom(reg, size, L_EA); return true;
+    case K_MOV_EG: case K_MOV_GE: case K_MOV_EI: case K_MOVZX: case K_MOVSX:
+      return emitMove(p, kind, word, size, reg, rm, imm, mem, i, off, next, ipMask);
+    case K_ALU_EG: case K_ALU_GE: case K_ALU_AI: case K_ALU_EI:
+    case K_TEST_EG: case K_TEST_AI: case K_TEST_EI:
+      return emitAlu(p, kind, argOf(word), size, reg, rm, imm, mem, i, off, next, ipMask, flagsLive);
+    case K_INC_Z: case K_DEC_Z: {
+      regGet(reg, size); w.set(L_A);
+      w.get(L_A); w.i32c(1); w.op(kind == K_INC_Z ? w.OP_I32_ADD : w.OP_I32_SUB);
+      if (size < 4) { w.i32c(sizeMask(size)); w.op(w.OP_I32_AND); }
+      w.set(L_R);
+      regSetFrom(reg, size, L_R);
+      const lk = kind == K_INC_Z ? LF_INC : LF_DEC;
+      if (flagsLive) {
+        // flags.ts setLazyKeepCF: CF keeps its value (computed before the record changes)
+        w.i32c(0);
+        w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~F_CF); w.op(w.OP_I32_AND);
+        w.op(w.OP_CALL); w.u32leb(FN_GETCF); w.op(w.OP_I32_OR);
+        w.memOp(w.OP_I32_STORE, 2, EFLAGS);
+        w.i32c(0); w.i32c(lk << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
+        w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
+        w.i32c(0); w.get(L_A); w.memOp(w.OP_I32_STORE, 2, LF_A);
+        w.i32c(0); w.i32c(1); w.memOp(w.OP_I32_STORE, 2, LF_B);
+        w.i32c(0); w.i32c(F_ARITH & ~F_CF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
+      }
+      knownKind = <i32>lk; knownSize = size;
+      return true;
+    }
+    case K_JCC: case K_JMP:
+      emitJump(p, kind, argOf(word), size, imm, i, off, next, ipMask);
+      return true;
+  }
+  return false;
+}
+
+/** MOV E,G / G,E / E,imm, MOVZX, MOVSX (ops/mov.ts). */
+function emitMove(p: u32, kind: u32, word: u32, size: u32, reg: u32, rm: u32, imm: u32, mem: bool,
+                  i: u32, off: u32, next: u32, ipMask: u32): bool {
+  const src = kind == K_MOVZX || kind == K_MOVSX ? srcSizeOf(word) : size;
+  if (!mem) {
+    switch (kind) {
+      case K_MOV_EG: regGet(reg, size); w.set(L_T); regSetFrom(rm, size, L_T); break;
+      case K_MOV_EI: w.i32c(0); w.i32c(imm); w.storeN(size, REGS + rm); break;
+      default: // G = E (extended)
+        regGet(rm, src); emitExtend(kind, src); w.set(L_T); regSetFrom(reg, size, L_T); break;
+    }
+    return true;
+  }
+  const write = kind == K_MOV_EG || kind == K_MOV_EI;
+  open(); // $done
+  open(); // $slow
+  emitEA(p);
+  emitFastAddress(p, write ? size : src, write);
+  if (kind == K_MOV_EG) { w.get(L_HOST); regGet(reg, size); w.storeN(size, 0); }
+  else if (kind == K_MOV_EI) { w.get(L_HOST); w.i32c(imm); w.storeN(size, 0); }
+  else { w.get(L_HOST); w.loadU(src, 0); emitExtend(kind, src); w.set(L_T); regSetFrom(reg, size, L_T); }
+  w.br(1);
+  close();
+  emitHandlerCall(p, i, off, next, ipMask, true);
+  close();
+  return true;
+}
+
+function emitExtend(kind: u32, src: u32): void {
+  if (kind != K_MOVSX) return;
+  w.op(src == 1 ? w.OP_I32_EXTEND8_S : w.OP_I32_EXTEND16_S);
+}
+
+/** ALU operations, CMP and TEST (ops/alu.ts) in their E,G / G,E / A,imm / E,imm forms. */
+function emitAlu(p: u32, kind: u32, aop: u32, size: u32, reg: u32, rm: u32, imm: u32, mem: bool,
+                 i: u32, off: u32, next: u32, ipMask: u32, live: bool): bool {
+  const isTest = kind >= K_TEST_EG;
+  const op = isTest ? ALU_AND : aop;
+  const writes = !isTest && aop != ALU_CMP;
+  const mask = sizeMask(size);
+  if (kind == K_ALU_AI || kind == K_TEST_AI) {
+    regGet(0, size); w.set(L_A); w.i32c(imm & mask); w.set(L_B);
+    emitAluOp(op, size, live);
+    if (writes) regSetFrom(0, size, L_R);
+    return true;
+  }
+  const fromImm = kind == K_ALU_EI || kind == K_TEST_EI;
+  // destination / first operand: E (G for the G,E form)
+  if (!mem) {
+    const dst = kind == K_ALU_GE ? reg : rm;
+    const other = kind == K_ALU_GE ? rm : reg;
+    regGet(dst, size); w.set(L_A);
+    if (fromImm) w.i32c(imm & mask); else regGet(other, size);
+    w.set(L_B);
+    emitAluOp(op, size, live);
+    if (writes) regSetFrom(dst, size, L_R);
+    return true;
+  }
+  // a memory operand: read-modify-write for E destinations, a read otherwise
+  const rmw = writes && kind != K_ALU_GE;
+  open(); // $done
+  open(); // $slow
+  emitEA(p);
+  emitFastAddress(p, size, rmw);
+  if (kind == K_ALU_GE) {
+    regGet(reg, size); w.set(L_A);
+    w.get(L_HOST); w.loadU(size, 0); w.set(L_B);
+  } else {
+    w.get(L_HOST); w.loadU(size, 0); w.set(L_A);
+    if (fromImm) w.i32c(imm & mask); else regGet(reg, size);
+    w.set(L_B);
+  }
+  emitAluOp(op, size, live);
+  if (writes) {
+    if (kind == K_ALU_GE) regSetFrom(reg, size, L_R);
+    else { w.get(L_HOST); w.get(L_R); w.storeN(size, 0); }
+  }
+  w.br(1);
+  close();
+  const k = knownKind, s = knownSize;
+  emitHandlerCall(p, i, off, next, ipMask, false);
+  reloadKnown(); // the handler stored the same record the inline code would have
+  knownKind = k; knownSize = s;
+  close();
+  return true;
+}
+
+/** Jcc / JMP rel (ops/control.ts): EIP = target if taken and inside CS, else the handler raises #GP. */
+function emitJump(p: u32, kind: u32, cc: u32, size: u32, imm: u32, i: u32, off: u32, next: u32, ipMask: u32): void {
+  if (kind == K_JCC) { emitCondition(cc); openIf(); }
+  emitEipValue(next, ipMask); w.i32c(imm); w.op(w.OP_I32_ADD);
+  if (size == 2) { w.i32c(0xFFFF); w.op(w.OP_I32_AND); }
+  w.tee(L_T);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I32_GT_U);
+  openIf();
+  emitHandlerCall(p, i, off, next, ipMask, true);
+  w.op(w.OP_ELSE);
+  w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE, 2, EIP);
+  close();
+  if (kind == K_JCC) {
+    w.op(w.OP_ELSE);
+    emitStoreEip(next, ipMask);
+    close();
+  }
+}

@@ -1,0 +1,46 @@
+// Which rows of the opcode table the JIT compiles inline (assembly/jit/emit.ts), and the per-handler word the
+// generator writes for it (assembly/cpu/generated/jit_tables.ts). Every other row is compiled as a call to its
+// interpreter handler, so the JIT covers every instruction; a row gets an inline emitter only here.
+import { Form, concreteImpl } from "./expand.ts";
+
+/** Inline kinds: the impl function's name -> kind number (assembly/jit/emit.ts K_*). 0 = call the handler. */
+export const JIT_KINDS: Record<string, number> = {
+  mov_EG: 1, mov_GE: 2, mov_EI: 3, mov_ZI: 4, lea: 5,
+  alu_EG: 6, alu_GE: 7, alu_AI: 8, alu_EI: 9,
+  test_EG: 10, test_AI: 11, test_EI: 12,
+  inc_Z: 13, dec_Z: 14,
+  jcc: 15, jmp_J: 16,
+  movzx: 17, movsx: 18,
+  nop: 19,
+};
+
+// Arithmetic flag bits in JIT words (letters of the table's fr=/fw=/fu=): CF PF AF ZF SF OF
+const FLAG_LETTERS = "cpazso";
+function flagBits(attrs: Set<string>, keys: string[]): number {
+  let bits = 0;
+  for (const a of attrs) {
+    const eq = a.indexOf("=");
+    if (eq < 0 || !keys.includes(a.slice(0, eq))) continue;
+    for (const ch of a.slice(eq + 1)) { const i = FLAG_LETTERS.indexOf(ch); if (i >= 0) bits |= 1 << i; }
+  }
+  return bits;
+}
+
+/**
+ * The JIT word of one handler: bits 0-7 kind, 8-9 operand size (0: 8, 1: 16, 2: 32 bits), 10-11 source size of
+ * MOVZX/MOVSX, 12 memory form, 13-16 the impl's first numeric argument (ALU operation, condition code),
+ * 17-22 arithmetic flags read, 23-28 arithmetic flags written (fw= and fu=).
+ */
+export function jitWord(f: Form, osize: 16 | 32, mem: boolean): number {
+  const call = concreteImpl(f, osize, mem);
+  const m = /^(\w+)(?:<([^>]*)>)?\(p(?:,\s*([^)]*))?\)$/.exec(call);
+  if (!m) return 0;
+  const kind = JIT_KINDS[m[1]] ?? 0;
+  const size = f.byteOp ? 0 : osize === 16 ? 1 : 2;
+  const generics = (m[2] ?? "").split(",").map(s => s.trim());
+  const src = generics[1] === "u8" ? 0 : generics[1] === "u16" ? 1 : 2;
+  const arg = m[3] !== undefined && /^\d+$/.test(m[3].trim()) ? +m[3].trim() & 15 : 0;
+  const read = flagBits(f.attrs, ["fr"]);
+  const written = flagBits(f.attrs, ["fw", "fu"]);
+  return (kind | size << 8 | src << 10 | (mem ? 1 << 12 : 0) | arg << 13 | read << 17 | written << 23) >>> 0;
+}
