@@ -202,6 +202,8 @@ export const JIT_SLOT_COUNT: u32 = STATE_BASE + 0x69c; // slots the host made ro
 export const JIT_CLOCK_HAND: u32 = STATE_BASE + 0x6a0; // next slot the eviction clock looks at
 export const JIT_TOKENS: u32 = STATE_BASE + 0x6a8; // i64: bytes of wasm the compile budget still allows
 export const JIT_TOKENS_AT: u32 = STATE_BASE + 0x6b0; // u64: ICOUNT when the budget was last refilled
+// Most instructions per block, 1..64 (0 = 64). Tests set 1 so that single-instruction suites run compiled blocks.
+export const BLOCK_INSN_LIMIT: u32 = STATE_BASE + 0x6b8;
 // Copy of STATE_BASE..+0x1a0 (registers, segments, tables, CR0-CR4; EFLAGS materialised) taken just before the
 // reset that follows a triple fault, so the host can print the state that caused it.
 export const TRIPLE_FAULT_STATE: u32 = STATE_BASE + 0x800;

@@ -2,7 +2,7 @@
 // Addresses of state and buffers are exported too (from layout.ts) so the host reads them without copies.
 import {
   RAM, EXIT_BUDGET, EXIT_HLT, EXIT_RESET, EXIT_TRIPLE_FAULT, STATE_BASE, ICOUNT, IO_BUFFERS, CHANNELS, OUTPUT_MAX, INTR_LINE, INTR_VECTOR, INTR_TEST, NMI_PENDING, EXIT_REQUEST,
-  EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, TRACE_POS, A20_MASK, CR0, CR2, CR3, CR4, SEG_SEL,
+  EXIT_HOST_REQUEST, ROM, ROM_SIZE, TRACE_ENABLED, BLOCK_INSN_LIMIT, TRACE_POS, A20_MASK, CR0, CR2, CR3, CR4, SEG_SEL,
 } from "./layout";
 import { decoderInit } from "./cpu/decoder";
 import { physmemInit, mapRom, dmaWrite, physRead32, physWrite32 } from "./bus/physmem";
@@ -64,6 +64,9 @@ export { codeEpoch as jitCodeEpoch } from "./translate/blocks";
 import { testCC, getCF } from "./cpu/flags";
 /** Condition `cc` on the current flags (compiled blocks call this when they cannot evaluate it inline). */
 export function jitTestCC(cc: u32): u32 { return testCC(cc) ? 1 : 0; }
+/** At most `n` instructions per cached block (1..64; 0 = 64): tests of single instructions use 1, so that every
+ *  instruction runs as a whole (compiled) block. Drops the cache. */
+export function setBlockLimit(n: u32): void { store<u32>(BLOCK_INSN_LIMIT, n); flushBlockCache(); }
 /** CF of the current flags (compiled INC/DEC keep it). */
 export function jitGetCF(): u32 { return getCF(); }
 

@@ -5,7 +5,7 @@ import {
   EIP, EFLAGS, MODE_FLAGS, MODE_CS32, INSNS, INSN_SIZE, I_LEN, I_HANDLER, EXIT_REQUEST, EXIT_BUDGET, EXIT_HLT,
   EXIT_HLT_CLI, HALTED, INT_SHADOW, NMI_PENDING, NMI_MASKED, ICOUNT, CNT_BLOCK_HITS, CNT_UNCACHED_INSNS,
   TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, INTR_LINE, TLB, TLB_READ_MASK, DEBUG_PENDING,
-  JIT_THRESHOLD, CNT_JIT_RUNS, CNT_JIT_INSNS,
+  JIT_THRESHOLD, CNT_JIT_RUNS, CNT_JIT_INSNS, BLOCK_INSN_LIMIT,
 } from "../layout";
 import { CS, F_IF, F_TF, F_RF, EX_DB, SHADOW_DEBUG, segBase, segLimit, segSel } from "../cpu/state";
 import { faulted, stopBlock, clearFault, raiseGP } from "../cpu/fault";
@@ -302,7 +302,9 @@ function translate(host: u32, eip: u32, cs32: bool, csLimit: u32, key: u32): u32
   const avail: u32 = limitLeft < <u64>pageLeft ? <u32>limitLeft : pageLeft;
   const recs = reserveRecords();
   let off: u32 = 0, count: u32 = 0;
-  while (count < MAX_BLOCK_INSNS && off < avail) {
+  const most = load<u32>(BLOCK_INSN_LIMIT);
+  const max = most == 0 || most > MAX_BLOCK_INSNS ? MAX_BLOCK_INSNS : most;
+  while (count < max && off < avail) {
     const len = decode(host + off, avail - off, cs32, recs + count * INSN_SIZE);
     if (len == NEED_MORE) break;
     count++;
