@@ -5,6 +5,7 @@
 // The host's jobs here, and nothing else (DESIGN.md 1.2): put the firmware and the machine's configuration in
 // (ROM, CMOS, fw_cfg items), run the core in slices, keep its clock in step with the wall clock (or not, for
 // deterministic runs), answer disk requests, carry serial bytes, keys and the screen in and out.
+import type { JitSetting } from "./jit-host.ts";
 import { Core, Exit, Channel, EXIT_NAMES } from "./core.ts";
 import { planLinuxBoot, isBzImage, KernelError } from "./linux-boot.ts";
 import { ScancodeEncoder, scancodes, textToKeys, KeyEvent } from "./keyboard.ts";
@@ -20,6 +21,8 @@ export type { DiskBackend };
 export interface DiskSpec { drive: DriveName; media: "floppy" | "hd" | "cdrom"; backend: DiskBackend }
 
 export interface PCOptions {
+  /** The JIT tier: "on" (default: Core.defaultJit), "off", "force" or a threshold (web/machine/jit-host.ts). */
+  jit?: JitSetting;
   /** Guest RAM in MiB (default 128). */
   memoryMiB?: number;
   /** SeaBIOS (bios.bin): 64 KiB multiple, at most 1 MiB. */
@@ -119,7 +122,7 @@ export class PC {
     }
     const items = PC.configItems(opts, ramSize);
     const blobBytes = items.reduce((n, it) => n + ((it.bytes.length + 15) & ~15), 0);
-    const core = await Core.create(opts.wasm, ramSize, blobBytes);
+    const core = await Core.create(opts.wasm, ramSize, blobBytes, { jit: opts.jit });
     const pc = new PC(core, opts, ramSize);
     pc.install(items);
     return pc;
