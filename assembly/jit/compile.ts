@@ -23,7 +23,7 @@ import { F_TF, F_RF } from "../cpu/state";
 import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH } from "./module";
 import {
-  jitWordOf, K_NONE, K_JCC, K_JMP, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
+  jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
   emitHandlerCall, emitStoreEip, L_DONE, L_N, L_EPOCH, resetDepth,
 } from "./emit";
 
@@ -83,8 +83,8 @@ export function compileBlock(recs: u32, count: u32, bytes: u32, cs32: bool, buf:
     const kind = word & 0xFF;
     const flagsLive = (liveAfter & (<u64>1 << <u64>i)) != 0;
     if (inlineHandled(p, word) && emitInline(p, word, i, off, next, ipMask, flagsLive)) {
-      lastStoresEip = kind == K_JCC || kind == K_JMP;
-      if (lastStoresEip && i == count - 1) {
+      lastStoresEip = kind == K_JCC || kind == K_JMP || kind == K_CALL || kind == K_RET;
+      if ((kind == K_JCC || kind == K_JMP) && i == count - 1) {
         // a jump back to the block's own start (EIP at runtime is checked too)
         const target = (next + load<u32>(p, I_IMM)) & (((word >> 8) & 3) == 1 ? 0xFFFF : ipMask);
         selfLoop = target == 0;

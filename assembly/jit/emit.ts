@@ -4,11 +4,11 @@
 // the limit compare, TLB misses, MMIO, page-crossing, code pages, a jump past the CS limit) the emitted code
 // calls the handler instead, so faults and their state are the interpreter's by construction.
 import {
-  REGS, ZERO_OFF, EIP, EFLAGS, LF_OP, LF_RES, LF_A, LF_B, LF_MASK, SEG_BASE, SEG_RLIMIT, SEG_WLIMIT, SEG_LIMIT,
+  REGS, ZERO_OFF, EIP, EFLAGS, MODE_FLAGS, MODE_SS32, LF_OP, LF_RES, LF_A, LF_B, LF_MASK, SEG_BASE, SEG_RLIMIT, SEG_WLIMIT, SEG_LIMIT,
   TLB, TLB_READ_MASK, TLB_WRITE_MASK, I_HANDLER, I_FLAGS, I_REG, I_RM, I_INDEX, I_SIB, I_DISP, I_IMM, I_LEN,
   IF_A32, IF_MEM,
 } from "../layout";
-import { CS, F_ARITH, F_CF } from "../cpu/state";
+import { CS, SS, R_ESP, F_ARITH, F_CF } from "../cpu/state";
 import { TLB_VALID } from "../cpu/paging";
 import { LF_LOGIC, LF_ADD, LF_SUB, LF_INC, LF_DEC } from "../cpu/flags";
 import { JIT_FORMS, HANDLERS } from "../cpu/generated/decode_tables";
@@ -24,6 +24,9 @@ const K_INC_Z: u32 = 13, K_DEC_Z: u32 = 14;
 export const K_JCC: u32 = 15;
 export const K_JMP: u32 = 16;
 const K_MOVZX: u32 = 17, K_MOVSX: u32 = 18, K_NOP: u32 = 19;
+const K_PUSH_Z: u32 = 20, K_POP_Z: u32 = 21, K_PUSH_I: u32 = 22;
+export const K_CALL: u32 = 23;
+export const K_RET: u32 = 24;
 
 // ALU operations (the opcode encoding, ops/alu.ts)
 const ALU_ADD: u32 = 0, ALU_OR: u32 = 1, ALU_ADC: u32 = 2, ALU_SBB: u32 = 3, ALU_AND: u32 = 4, ALU_SUB: u32 = 5,
@@ -41,6 +44,7 @@ const L_R: u32 = 9;
 export const L_EPOCH: u32 = 10;
 const L_T: u32 = 11;
 const L_HOST: u32 = 12;
+const L_V: u32 = 13;
 
 // ---- handler-id lookup -------------------------------------------------------------------------------------
 const MAX_TABLE: u32 = 4096;
@@ -87,6 +91,7 @@ export function inlineHandled(p: u32, word: u32): bool {
 export function inlineCanFault(p: u32, word: u32): bool {
   const kind = kindOf(word);
   if (kind == K_JCC || kind == K_JMP) return true; // #GP past the CS limit
+  if (kind >= K_PUSH_Z && kind <= K_RET) return true; // the stack
   if (kind == K_LEA || kind == K_MOV_ZI || kind == K_ALU_AI || kind == K_TEST_AI || kind == K_INC_Z
       || kind == K_DEC_Z || kind == K_NOP) return false;
   return isMem(p);
@@ -165,7 +170,10 @@ function emitEA(p: u32): void {
  * of a `size`-byte access at L_EA, or a branch to the enclosing label (depth 0) when the fast path does not apply.
  */
 function emitFastAddress(p: u32, size: u32, write: bool): void {
-  const seg = (<u32>load<u8>(p, I_SIB) >> 4) & 7;
+  emitFastAddressIn((<u32>load<u8>(p, I_SIB) >> 4) & 7, size, write);
+}
+
+function emitFastAddressIn(seg: u32, size: u32, write: bool): void {
   // i64(ea + size - 1) <= segment's fast limit
   w.get(L_EA); w.op(w.OP_I64_EXTEND_I32_U);
   if (size > 1) { w.i64c(<i64>(size - 1)); w.op(w.OP_I64_ADD); }
@@ -319,8 +327,56 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
     case K_JCC: case K_JMP:
       emitJump(p, kind, argOf(word), size, imm, i, off, next, ipMask);
       return true;
+    case K_PUSH_Z: case K_PUSH_I: case K_POP_Z: case K_CALL: case K_RET:
+      emitStack(p, kind, size, reg, imm, i, off, next, ipMask);
+      return true;
   }
   return false;
+}
+
+/**
+ * PUSH r / PUSH imm / POP r / CALL rel / RET [imm] (ops/pushpop.ts, ops/control.ts) on a 32-bit stack through
+ * the fast path; a 16-bit stack, a target past the CS limit or any slow memory case runs the handler.
+ */
+function emitStack(p: u32, kind: u32, size: u32, reg: u32, imm: u32, i: u32, off: u32, next: u32, ipMask: u32): void {
+  open(); // $done
+  open(); // $slow
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, MODE_FLAGS); w.i32c(<u32>MODE_SS32); w.op(w.OP_I32_AND); w.op(w.OP_I32_EQZ);
+  w.brIf(0);
+  if (kind == K_POP_Z || kind == K_RET) {
+    regGet(R_ESP, 4); w.set(L_EA);
+    emitFastAddressIn(SS, size, false);
+    w.get(L_HOST); w.loadU(size, 0); w.set(L_T);
+    if (kind == K_RET) {
+      w.get(L_T); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I32_GT_U); w.brIf(0);
+    }
+    // ESP += size (+ RET's immediate)
+    w.i32c(0); w.get(L_EA); w.i32c(size + (kind == K_RET ? imm : 0)); w.op(w.OP_I32_ADD);
+    w.memOp(w.OP_I32_STORE, 2, REGS + R_ESP);
+    if (kind == K_POP_Z) regSetFrom(reg, size, L_T); // POP ESP: the popped value wins
+    else { w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE, 2, EIP); }
+  } else {
+    // the value: register (read before ESP moves), immediate, or the return address
+    if (kind == K_PUSH_Z) { regGet(reg, size); w.set(L_T); }
+    else if (kind == K_PUSH_I) { w.i32c(imm); w.set(L_T); }
+    else {
+      emitEipValue(next, ipMask); w.set(L_T);
+      // the target must be inside CS before anything is pushed
+      w.get(L_T); w.i32c(imm); w.op(w.OP_I32_ADD);
+      if (size == 2) { w.i32c(0xFFFF); w.op(w.OP_I32_AND); }
+      w.tee(L_V);
+      w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I32_GT_U); w.brIf(0);
+    }
+    regGet(R_ESP, 4); w.i32c(size); w.op(w.OP_I32_SUB); w.set(L_EA);
+    emitFastAddressIn(SS, size, true);
+    w.get(L_HOST); w.get(L_T); w.storeN(size, 0);
+    w.i32c(0); w.get(L_EA); w.memOp(w.OP_I32_STORE, 2, REGS + R_ESP);
+    if (kind == K_CALL) { w.i32c(0); w.get(L_V); w.memOp(w.OP_I32_STORE, 2, EIP); }
+  }
+  w.br(1);
+  close();
+  emitHandlerCall(p, i, off, next, ipMask, true);
+  close();
 }
 
 /** MOV E,G / G,E / E,imm, MOVZX, MOVSX (ops/mov.ts). */

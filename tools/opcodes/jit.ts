@@ -12,6 +12,7 @@ export const JIT_KINDS: Record<string, number> = {
   jcc: 15, jmp_J: 16,
   movzx: 17, movsx: 18,
   nop: 19,
+  push_Z: 20, pop_Z: 21, push_I: 22, call_J: 23, ret_near: 24,
 };
 
 // Arithmetic flag bits in JIT words (letters of the table's fr=/fw=/fu=): CF PF AF ZF SF OF
