@@ -8,9 +8,9 @@ import {
   TLB, TLB_READ_MASK, TLB_WRITE_MASK, I_HANDLER, I_FLAGS, I_REG, I_RM, I_INDEX, I_SIB, I_DISP, I_IMM, I_LEN,
   IF_A32, IF_MEM,
 } from "../layout";
-import { CS, SS, R_ESP, F_ARITH, F_CF } from "../cpu/state";
+import { CS, SS, R_ESP, F_ARITH, F_CF, F_OF, F_AF, F_SF, F_ZF, F_PF } from "../cpu/state";
 import { TLB_VALID } from "../cpu/paging";
-import { LF_LOGIC, LF_ADD, LF_SUB, LF_INC, LF_DEC } from "../cpu/flags";
+import { LF_LOGIC, LF_ADD, LF_SUB, LF_INC, LF_DEC, LF_RESULT } from "../cpu/flags";
 import { JIT_FORMS, HANDLERS } from "../cpu/generated/decode_tables";
 import * as w from "./wasm";
 import { TYPE_HANDLER, G_STOP, G_FAULTED, FN_TESTCC, FN_GETCF } from "./module";
@@ -27,6 +27,11 @@ const K_MOVZX: u32 = 17, K_MOVSX: u32 = 18, K_NOP: u32 = 19;
 const K_PUSH_Z: u32 = 20, K_POP_Z: u32 = 21, K_PUSH_I: u32 = 22;
 export const K_CALL: u32 = 23;
 export const K_RET: u32 = 24;
+const K_SHIFT: u32 = 25;
+
+// Shift operations (ops/shift.ts)
+const SH_ROL: u32 = 0, SH_ROR: u32 = 1, SH_RCL: u32 = 2, SH_RCR: u32 = 3, SH_SHL: u32 = 4, SH_SHR: u32 = 5,
+  SH_SAL: u32 = 6;
 
 // ALU operations (the opcode encoding, ops/alu.ts)
 const ALU_ADD: u32 = 0, ALU_OR: u32 = 1, ALU_ADC: u32 = 2, ALU_SBB: u32 = 3, ALU_AND: u32 = 4, ALU_SUB: u32 = 5,
@@ -84,6 +89,13 @@ export function inlineHandled(p: u32, word: u32): bool {
   if (load<u8>(p, I_LEN) == 0) return false; // a fault record the decoder made
   // ADC/SBB read CF: their handlers are called
   if (kind >= K_ALU_EG && kind <= K_ALU_EI) { const op = argOf(word); if (op == ALU_ADC || op == ALU_SBB) return false; }
+  if (kind == K_SHIFT) {
+    // register forms by 1 or imm8, not through carry; a zero count changes nothing (not even the flags), so
+    // it stays with the handler where the liveness pass treats it as reading every flag
+    const op = argOf(word), countKind = word >>> 29;
+    if (isMem(p) || countKind == 1 || op == SH_RCL || op == SH_RCR) return false;
+    if (countKind == 2 && (load<u32>(p, I_IMM) & 31) == 0) return false;
+  }
   return true;
 }
 
@@ -327,11 +339,80 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
     case K_JCC: case K_JMP:
       emitJump(p, kind, argOf(word), size, imm, i, off, next, ipMask);
       return true;
+    case K_SHIFT:
+      emitShift(argOf(word), (word >>> 29) == 0 ? 1 : imm & 31, size, rm, flagsLive);
+      return true;
     case K_PUSH_Z: case K_PUSH_I: case K_POP_Z: case K_CALL: case K_RET:
       emitStack(p, kind, size, reg, imm, i, off, next, ipMask);
       return true;
   }
   return false;
+}
+
+/**
+ * ROL ROR SHL SHR SAL SAR of a register by a constant count 1..31 (ops/shift.ts shiftOp): result in L_R; the
+ * flags as the handler sets them when they can be observed.
+ */
+function emitShift(op: u32, c: u32, size: u32, rm: u32, live: bool): void {
+  const n = size * 8, mask = sizeMask(size);
+  regGet(rm, size); w.set(L_A);
+  // L_R = result
+  if (op == SH_ROL || op == SH_ROR) {
+    const k = c & (n - 1);
+    if (k == 0) { w.get(L_A); }
+    else {
+      w.get(L_A); w.i32c(op == SH_ROL ? k : n - k); w.op(w.OP_I32_SHL);
+      w.get(L_A); w.i32c(op == SH_ROL ? n - k : k); w.op(w.OP_I32_SHR_U);
+      w.op(w.OP_I32_OR);
+      if (size < 4) { w.i32c(mask); w.op(w.OP_I32_AND); }
+    }
+  } else if (op == SH_SHL || op == SH_SAL) {
+    w.get(L_A); w.i32c(c); w.op(w.OP_I32_SHL); if (size < 4) { w.i32c(mask); w.op(w.OP_I32_AND); }
+  } else if (op == SH_SHR) {
+    w.get(L_A); w.i32c(c); w.op(w.OP_I32_SHR_U);
+  } else { // SAR: on the sign-extended value
+    emitSigned(L_A, size); w.i32c(32 - n); w.op(w.OP_I32_SHR_S);
+    w.i32c(c > 31 ? 31 : c); w.op(w.OP_I32_SHR_S); if (size < 4) { w.i32c(mask); w.op(w.OP_I32_AND); }
+  }
+  w.set(L_R);
+  regSetFrom(rm, size, L_R);
+  flagsKnownReset();
+  if (!live) return;
+  // L_B = CF
+  if (op == SH_ROL) { w.get(L_R); w.i32c(1); w.op(w.OP_I32_AND); }
+  else if (op == SH_ROR) { w.get(L_R); w.i32c(n - 1); w.op(w.OP_I32_SHR_U); w.i32c(1); w.op(w.OP_I32_AND); }
+  else if (op == SH_SHL || op == SH_SAL) {
+    if (c > n) w.i32c(0); else { w.get(L_A); w.i32c(n - c); w.op(w.OP_I32_SHR_U); w.i32c(1); w.op(w.OP_I32_AND); }
+  } else if (op == SH_SHR) { w.get(L_A); w.i32c(c - 1); w.op(w.OP_I32_SHR_U); w.i32c(1); w.op(w.OP_I32_AND); }
+  else {
+    emitSigned(L_A, size); w.i32c(32 - n); w.op(w.OP_I32_SHR_S);
+    w.i32c(c - 1 > 31 ? 31 : c - 1); w.op(w.OP_I32_SHR_S); w.i32c(1); w.op(w.OP_I32_AND);
+  }
+  w.set(L_B);
+  // L_T = OF (bit 0)
+  if (op == SH_ROL || op == SH_SHL || op == SH_SAL) { // msb(r) ^ cf
+    w.get(L_R); w.i32c(n - 1); w.op(w.OP_I32_SHR_U); w.i32c(1); w.op(w.OP_I32_AND); w.get(L_B); w.op(w.OP_I32_XOR);
+  } else if (op == SH_ROR) { // cf ^ bit n-2 of r
+    w.get(L_B); w.get(L_R); w.i32c(n - 2); w.op(w.OP_I32_SHR_U); w.i32c(1); w.op(w.OP_I32_AND); w.op(w.OP_I32_XOR);
+  } else if (op == SH_SHR && c == 1) { w.get(L_A); w.i32c(n - 1); w.op(w.OP_I32_SHR_U); w.i32c(1); w.op(w.OP_I32_AND); }
+  else w.i32c(0);
+  w.set(L_T);
+  const explicit = op == SH_ROL || op == SH_ROR ? F_CF | F_OF : F_CF | F_OF | F_AF;
+  // EFLAGS = (EFLAGS & ~explicit) | CF | OF << 11
+  w.i32c(0);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~explicit); w.op(w.OP_I32_AND);
+  w.get(L_B); w.op(w.OP_I32_OR); w.get(L_T); w.i32c(11); w.op(w.OP_I32_SHL); w.op(w.OP_I32_OR);
+  w.memOp(w.OP_I32_STORE, 2, EFLAGS);
+  if (op == SH_ROL || op == SH_ROR) {
+    // flags.ts setArithFlags: the other flags keep their (possibly lazy) state
+    w.i32c(0); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_MASK); w.i32c(~(F_CF | F_OF)); w.op(w.OP_I32_AND);
+    w.memOp(w.OP_I32_STORE, 2, LF_MASK);
+  } else {
+    // flags.ts setResultFlags: SF ZF PF from the result
+    w.i32c(0); w.i32c(LF_RESULT << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
+    w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
+    w.i32c(0); w.i32c(F_SF | F_ZF | F_PF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
+  }
 }
 
 /**

@@ -116,20 +116,35 @@ function runBlocks(limit: u32): u32 {
   if (b == 0) return slowStart();
   let done: u32 = 0;
   let hits: u64 = 0;
+  let jitRuns: u64 = 0, jitInsns: u64 = 0;
+  // compiled blocks run straight from here (the common case once code is hot); tracing needs the records
+  const jitOn = jitActive() && load<u32>(TRACE_ENABLED) == 0;
   while (true) {
     const d = blockAddr(b - 1);
-    let n = <u32>load<u16>(d, B_COUNT);
-    if (n > limit - done) n = limit - done;
-    if (codeBreakpoints) {
-      // stop short of an instruction breakpoint inside the block (the limit ends the loop there; runCpu raises
-      // it). runCpu has already looked at the first instruction of the first block.
-      const m = instructionsBeforeBreakpoint(segBase(CS) + load<u32>(EIP), <u32>load<u16>(d, B_BYTES),
-        INSNS + load<u32>(d, B_FIRST) * INSN_SIZE, n, done == 0 ? 1 : 0);
-      if (m == 0) break;
-      if (m < n) { n = m; limit = done + m; }
+    const s = load<u32>(d, B_JIT);
+    let ran: u32;
+    if (s != 0 && jitOn && !codeBreakpoints && <u32>load<u16>(d, B_COUNT) <= limit - done) {
+      setCurrentBlock(b);
+      jitTouch(s);
+      ran = call_indirect<u32>(jitTableIndex(s), load<u32>(EIP), limit - done);
+      setCurrentBlock(0);
+      jitRuns++;
+      jitInsns += ran;
+      if (faulted) deliverPendingException(); // EIP is at the faulting instruction
+    } else {
+      let n = <u32>load<u16>(d, B_COUNT);
+      if (n > limit - done) n = limit - done;
+      if (codeBreakpoints) {
+        // stop short of an instruction breakpoint inside the block (the limit ends the loop there; runCpu raises
+        // it). runCpu has already looked at the first instruction of the first block.
+        const m = instructionsBeforeBreakpoint(segBase(CS) + load<u32>(EIP), <u32>load<u16>(d, B_BYTES),
+          INSNS + load<u32>(d, B_FIRST) * INSN_SIZE, n, done == 0 ? 1 : 0);
+        if (m == 0) break;
+        if (m < n) { n = m; limit = done + m; }
+      }
+      // a block may loop on itself in compiled code while within the limit, but not past an instruction breakpoint
+      ran = runBlock(d, b, n, codeBreakpoints ? n : limit - done);
     }
-    // a block may loop on itself in compiled code while within the limit, but not past an instruction breakpoint
-    const ran = runBlock(d, b, n, codeBreakpoints ? n : limit - done);
     done += ran;
     // stop for the outer loop: a fault or exit, the budget (or a breakpoint ahead), events, or single-stepping
     // (POPF may set TF) or RF set by IRET or a task switch
@@ -152,6 +167,8 @@ function runBlocks(limit: u32): u32 {
     b = next;
   }
   store<u64>(CNT_BLOCK_HITS, load<u64>(CNT_BLOCK_HITS) + hits);
+  store<u64>(CNT_JIT_RUNS, load<u64>(CNT_JIT_RUNS) + jitRuns);
+  store<u64>(CNT_JIT_INSNS, load<u64>(CNT_JIT_INSNS) + jitInsns);
   return done;
 }
 

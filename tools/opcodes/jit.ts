@@ -13,6 +13,7 @@ export const JIT_KINDS: Record<string, number> = {
   movzx: 17, movsx: 18,
   nop: 19,
   push_Z: 20, pop_Z: 21, push_I: 22, call_J: 23, ret_near: 24,
+  shift_E: 25,
 };
 
 // Arithmetic flag bits in JIT words (letters of the table's fr=/fw=/fu=): CF PF AF ZF SF OF
@@ -30,7 +31,8 @@ function flagBits(attrs: Set<string>, keys: string[]): number {
 /**
  * The JIT word of one handler: bits 0-7 kind, 8-9 operand size (0: 8, 1: 16, 2: 32 bits), 10-11 source size of
  * MOVZX/MOVSX, 12 memory form, 13-16 the impl's first numeric argument (ALU operation, condition code),
- * 17-22 arithmetic flags read, 23-28 arithmetic flags written (fw= and fu=).
+ * 17-22 arithmetic flags read, 23-28 arithmetic flags written (fw= and fu=), 29-30 the second numeric argument
+ * (the count kind of shifts).
  */
 export function jitWord(f: Form, osize: 16 | 32, mem: boolean): number {
   const call = concreteImpl(f, osize, mem);
@@ -40,8 +42,9 @@ export function jitWord(f: Form, osize: 16 | 32, mem: boolean): number {
   const size = f.byteOp ? 0 : osize === 16 ? 1 : 2;
   const generics = (m[2] ?? "").split(",").map(s => s.trim());
   const src = generics[1] === "u8" ? 0 : generics[1] === "u16" ? 1 : 2;
-  const arg = m[3] !== undefined && /^\d+$/.test(m[3].trim()) ? +m[3].trim() & 15 : 0;
+  const nums = (m[3] ?? "").split(",").map(x => x.trim()).filter(x => /^\d+$/.test(x)).map(Number);
+  const arg = (nums[0] ?? 0) & 15, arg2 = (nums[1] ?? 0) & 3;
   const read = flagBits(f.attrs, ["fr"]);
   const written = flagBits(f.attrs, ["fw", "fu"]);
-  return (kind | size << 8 | src << 10 | (mem ? 1 << 12 : 0) | arg << 13 | read << 17 | written << 23) >>> 0;
+  return (kind | size << 8 | src << 10 | (mem ? 1 << 12 : 0) | arg << 13 | read << 17 | written << 23 | arg2 << 29) >>> 0;
 }
