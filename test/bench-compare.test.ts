@@ -1,6 +1,6 @@
-// The side-by-side benchmark's harness (bench/compare.ts and its parts): reading cpubench output, statistics,
-// the interleaved order, failing and hanging contenders reported, the JSON record. Fake contenders only: the
-// benchmark itself is not a test.
+// The side-by-side benchmark's harness (bench/compare.ts and its parts): reading cpubench output (the one parser
+// of every contender, v86's included), statistics, the interleaved order, failing and hanging contenders
+// reported, the JSON record. Fake contenders only: the benchmark itself is not a test.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseCpubench, runExitStatus } from "../bench/contenders/cpubench-output.ts";
@@ -47,6 +47,88 @@ test("bench: garbage, truncated and repeated cpubench output are errors that say
   assert.ok(!twice.ok);
   assert.match(twice.error, /"sieve" twice/);
   assert.ok(!parseCpubench("").ok);
+});
+
+// The same run as the v86 contender's console shows it: CRLF line ends, a kernel message between results,
+// upper-case hex and a scale other than 1.
+const CONSOLE = [
+  "WEBPC-GUEST-READY Linux 6.1.0-50-686 (i686), BusyBox v1.35.0",
+  "cpubench scale 2",
+  "cpubench int         285.1 ms  checksum 105357e9",
+  "[   13.401234] random: crng init done",
+  "cpubench mem        1662.4 ms  checksum 30A33B8F",
+  "cpubench fpu          17.0 ms  checksum 00000001",
+  "cpubench total      1964.5 ms",
+  "WEBPC-RUN-EXIT 0",
+].join("\r\n") + "\r\n";
+
+test("bench: cpubench output from a console gives kernels, checksums (lower case), total and scale", () => {
+  const r = parseCpubench(CONSOLE);
+  assert.ok(r.ok, !r.ok ? r.error : "");
+  assert.deepEqual(r.kernels, {
+    int: { ms: 285.1, checksum: "105357e9" },
+    mem: { ms: 1662.4, checksum: "30a33b8f" },
+    fpu: { ms: 17, checksum: "00000001" },
+  });
+  assert.equal(r.totalMs, 1964.5);
+  assert.equal(r.scale, 2);
+  const noScale = parseCpubench(RUN.replace("cpubench scale 1\n", ""));
+  assert.equal(noScale.ok && noScale.scale, null);
+});
+
+test("bench: console output cut before the total line is an error naming the truncation and the last kernel", () => {
+  const cut = CONSOLE.slice(0, CONSOLE.indexOf("cpubench fpu") + 15); // mid-line, total missing
+  const r = parseCpubench(cut);
+  assert.equal(r.ok, false);
+  assert.match(!r.ok ? r.error : "", /truncated/);
+  assert.match(!r.ok ? r.error : "", /"mem"/); // the last complete kernel
+});
+
+test("bench: garbage and empty console output are errors that give the expected form and quote the end", () => {
+  for (const text of ["Kernel panic - not syncing: VFS\r\n", "", "cpubench int fast checksum zz\n"]) {
+    const r = parseCpubench(text);
+    assert.equal(r.ok, false, text);
+    assert.match(!r.ok ? r.error : "", /no cpubench result lines \("cpubench NAME TIME ms checksum XXXXXXXX"\)/);
+  }
+  const panic = parseCpubench("Kernel panic - not syncing: VFS\r\n");
+  assert.match(!panic.ok ? panic.error : "", /it ends: "Kernel panic - not syncing: VFS"$/);
+  const empty = parseCpubench("");
+  assert.match(!empty.ok ? empty.error : "", /\(no output at all\)/);
+});
+
+test("bench: a kernel named twice is refused rather than silently overwritten, whatever its name", () => {
+  const r = parseCpubench("cpubench int 1.0 ms checksum 1\ncpubench int 2.0 ms checksum 2\ncpubench total 3.0 ms\n");
+  assert.equal(r.ok, false);
+  assert.match(!r.ok ? r.error : "", /"int" twice/);
+  const members = parseCpubench("cpubench toString 1.0 ms checksum 1\ncpubench __proto__ 2.0 ms checksum 2\ncpubench total 3.0 ms\n");
+  assert.ok(members.ok, !members.ok ? members.error : "");
+  assert.deepEqual(members.kernels, Object.fromEntries([["toString", { ms: 1, checksum: "1" }], ["__proto__", { ms: 2, checksum: "2" }]]));
+  assert.deepEqual(Object.keys(members.kernels), ["toString", "__proto__"]); // own members, not the prototype's
+});
+
+test("bench: a kernel after the total line is refused (the total is cpubench's last line)", () => {
+  const r = parseCpubench(RUN + "cpubench late 1.0 ms  checksum 00000001\n");
+  assert.equal(r.ok, false);
+  assert.match(!r.ok ? r.error : "", /kernel "late" after its total line/);
+});
+
+test("bench: cpubench results are read in every form a console gives them", () => {
+  const one = (line: string) => {
+    const r = parseCpubench(`${line}\ncpubench total 1.0 ms\n`);
+    assert.ok(r.ok, `${JSON.stringify(line)}: ${!r.ok ? r.error : ""}`);
+    return Object.entries(r.kernels).map(([name, k]) => `${name} ${k.ms} ${k.checksum}`).join("; ");
+  };
+  assert.equal(one("cpubench\tint\t1.5\tms\tchecksum\t0000000a"), "int 1.5 0000000a"); // tabs
+  assert.equal(one("  cpubench int 1 ms checksum 0000000A  "), "int 1 0000000a"); // blanks around, upper case
+  assert.equal(one("cpubench int 1.0 ms checksum 1"), "int 1 1"); // fewer than 8 digits
+  assert.equal(one("cpubench sse-2 1.0 ms checksum 00000001"), "sse-2 1 00000001"); // not only word characters
+  // a kernel message printed over the line, before or after the result
+  assert.equal(one("[    4.2] ata1: SATA link downcpubench int 1.0 ms  checksum 00000001"), "int 1 00000001");
+  assert.equal(one("cpubench int 1.0 ms  checksum 00000001ata1: SATA link down"), "int 1 00000001");
+  assert.equal(one("cpubench a 1.0 ms  checksum 00000001cpubench b 2.0 ms  checksum 00000002"), "a 1 00000001; b 2 00000002");
+  // the first total line is the run's
+  const twice = parseCpubench(RUN + "cpubench total 9.0 ms\n");
+  assert.equal(twice.ok && twice.totalMs, 326.4);
 });
 
 test("bench: median, min-max and ratios", () => {

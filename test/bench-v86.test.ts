@@ -1,6 +1,7 @@
-// The v86 contender of the side-by-side benchmark (bench/contenders/v86.ts): its cpubench output parser, the
-// machine it asks v86 for (kernel command line, memory, files), and how it reports a missing package. The real
-// runs (boot, cpubench) belong to `npm run bench`, not to tests.
+// The v86 contender of the side-by-side benchmark (bench/contenders/v86.ts): the machine it asks v86 for (kernel
+// command line, memory, files), and how it reports a missing package. Its cpubench output is read by the parser
+// every contender shares (bench/contenders/cpubench-output.ts), tested in bench-compare.test.ts. The real runs
+// (boot, cpubench) belong to `npm run bench`, not to tests.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -8,55 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { available, boot, cpu, peakRssMiB, version, type Resolver } from "../bench/contenders/v86.ts";
 import { childConfig, kernelCommandLine, MEMORY_MIB, RUN_EXIT } from "../bench/contenders/v86/config.ts";
-import { parseCpubench } from "../bench/contenders/v86/cpubench-output.ts";
-
-// What the guest's console shows: CRLF line ends, kernel messages interleaved.
-const GOOD = [
-  "WEBPC-GUEST-READY Linux 6.1.0-50-686 (i686), BusyBox v1.35.0",
-  "cpubench scale 2",
-  "cpubench int         285.1 ms  checksum 105357e9",
-  "[   13.401234] random: crng init done",
-  "cpubench mem        1662.4 ms  checksum 30A33B8F",
-  "cpubench fpu          17.0 ms  checksum 00000001",
-  "cpubench total      1964.5 ms",
-  "WEBPC-RUN-EXIT 0",
-].join("\r\n") + "\r\n";
-
-test("parser: kernels, checksums (lower case), total and scale from console output", () => {
-  const r = parseCpubench(GOOD);
-  assert.ok(r.ok, !r.ok ? r.error : "");
-  assert.deepEqual(r.kernels, {
-    int: { ms: 285.1, checksum: "105357e9" },
-    mem: { ms: 1662.4, checksum: "30a33b8f" },
-    fpu: { ms: 17, checksum: "00000001" },
-  });
-  assert.equal(r.totalMs, 1964.5);
-  assert.equal(r.scale, 2);
-});
-
-test("parser: output cut before the total line is an error naming the truncation", () => {
-  const cut = GOOD.slice(0, GOOD.indexOf("cpubench fpu") + 15); // mid-line, total missing
-  const r = parseCpubench(cut);
-  assert.equal(r.ok, false);
-  assert.match(!r.ok ? r.error : "", /truncated/);
-  assert.match(!r.ok ? r.error : "", /mem/); // the last complete kernel
-});
-
-test("parser: garbage and empty output are errors that quote the last line", () => {
-  for (const text of ["Kernel panic - not syncing: VFS\r\n", "", "cpubench int fast checksum zz\n"]) {
-    const r = parseCpubench(text);
-    assert.equal(r.ok, false, text);
-    assert.match(!r.ok ? r.error : "", /no "cpubench NAME TIME ms checksum X" lines/);
-  }
-  const panic = parseCpubench("Kernel panic - not syncing: VFS\r\n");
-  assert.match(!panic.ok ? panic.error : "", /Kernel panic/);
-});
-
-test("parser: a kernel named twice is refused rather than silently overwritten", () => {
-  const r = parseCpubench("cpubench int 1.0 ms checksum 1\ncpubench int 2.0 ms checksum 2\ncpubench total 3.0 ms\n");
-  assert.equal(r.ok, false);
-  assert.match(!r.ok ? r.error : "", /twice/);
-});
 
 test("RUN_EXIT matches the init's exit line only once it is complete", () => {
   assert.equal(RUN_EXIT.test("WEBPC-RUN-EXIT 1"), false); // more digits may follow

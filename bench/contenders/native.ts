@@ -23,7 +23,7 @@ const native: Contender = {
     const w = await watchProcess(exe, [String(opts.scale)], { timeoutMs: opts.timeoutMs, waitExit: true }).finally(() => rmSync(dir, { recursive: true, force: true }));
     if (w.exitCode !== 0) return { ok: false, error: whyFailed(w, "cpubench", opts.timeoutMs) };
     const r = parseCpubench(w.output);
-    return r.ok ? { ...r, peakRssMiB: w.peakRssMiB } : r;
+    return r.ok ? { ok: true, kernels: r.kernels, totalMs: r.totalMs, peakRssMiB: w.peakRssMiB } : r;
   },
   async boot(_opts: RunOptions): Promise<BootResult> {
     return { ok: false, error: "not applicable (the host does not boot the guest)" };

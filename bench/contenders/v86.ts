@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { childConfig, CPUBENCH_START, IMAGE_FILES, kernelCommandLine, PROMPT, RUN_EXIT } from "./v86/config.ts";
-import { describe, parseCpubench } from "./v86/cpubench-output.ts";
+import { parseCpubench, tail } from "./cpubench-output.ts";
 
 export const name = "v86";
 
@@ -78,7 +78,7 @@ export async function cpu(opts: { images: string; runs?: number; timeoutMs: numb
   if (!run.ok) return run;
   const status = Number(run.serial.match(RUN_EXIT)![1]);
   const output = run.serial.slice(run.serial.indexOf("WEBPC-GUEST-READY"));
-  if (status !== 0) return { ok: false, error: `v86: ${opts.program} exited with status ${status} (${describe(output.replace(RUN_EXIT, ""))})` };
+  if (status !== 0) return { ok: false, error: `v86: ${opts.program} exited with status ${status}; its output ends: ${tail(output.replace(RUN_EXIT, ""))}` };
   const parsed = parseCpubench(output);
   if (!parsed.ok) return { ok: false, error: `v86: ${parsed.error}` };
   const wantScale = opts.args?.trim().split(/\s+/)[0];
@@ -115,7 +115,7 @@ async function runGuest(opts: { images: string; timeoutMs: number; cmdline: stri
   const result = await new Promise<GuestRun>((resolve) => {
     let settled = false;
     const finish = (r: GuestRun) => { if (settled) return; settled = true; clearTimeout(timer); resolve(r); };
-    const timer = setTimeout(() => finish({ ok: false, error: `v86: timed out after ${opts.timeoutMs} ms waiting for ${opts.waitingFor} (${describe(serial)})` }), opts.timeoutMs);
+    const timer = setTimeout(() => finish({ ok: false, error: `v86: timed out after ${opts.timeoutMs} ms waiting for ${opts.waitingFor}; serial ends: ${tail(serial)}` }), opts.timeoutMs);
     child.stdio[3]!.on("data", (chunk: Buffer) => {
       serial += chunk.toString("latin1");
       if (!settled && opts.done(serial)) finish({ ok: true, serial, ms: performance.now() - t0, peakRssMiB: peakRssMiB(child.pid), marks });
@@ -127,7 +127,7 @@ async function runGuest(opts: { images: string; timeoutMs: number; cmdline: stri
       else if (msg.type === "error") finish({ ok: false, error: `v86 failed to start: ${msg.message}` });
     });
     child.on("error", (e) => finish({ ok: false, error: `v86: could not start the child process: ${e.message}` }));
-    child.on("exit", (code, signal) => finish({ ok: false, error: `v86: the child process ended (${signal ?? `exit code ${code}`}) before ${opts.waitingFor} (${describe(serial)})${stderr ? `; stderr: ${stderr.trim().split("\n").slice(-3).join(" | ")}` : ""}` }));
+    child.on("exit", (code, signal) => finish({ ok: false, error: `v86: the child process ended (${signal ?? `exit code ${code}`}) before ${opts.waitingFor}; serial ends: ${tail(serial)}${stderr ? `; stderr: ${stderr.trim().split("\n").slice(-3).join(" | ")}` : ""}` }));
   });
   if (child.pid !== undefined) {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

@@ -34,7 +34,7 @@ const webpc: Contender = {
     const status = runExitStatus(w.output);
     if (status !== 0) return { ok: false, error: `cpubench in the guest ${status === undefined ? "did not finish" : `exited with status ${status}`}; serial ends: ${tail(w.output)}` };
     const r = parseCpubench(w.output);
-    return r.ok ? { ...r, peakRssMiB: s.peakRssMiB, mips: s.mips, counters: s.counters } : r;
+    return r.ok ? { ok: true, kernels: r.kernels, totalMs: r.totalMs, peakRssMiB: s.peakRssMiB, mips: s.mips, counters: s.counters } : r;
   },
   async boot(opts: BootOptions): Promise<BootResult> {
     const w = await child("boot", opts, opts.cmdline);
