@@ -61,6 +61,7 @@ export * from "./layout";
 export { jitInit, jitSetThreshold } from "./jit/cache";
 export { stopBlock as jitStopBlock, faulted as jitFaulted } from "./cpu/fault";
 export { codeEpoch as jitCodeEpoch } from "./translate/blocks";
+export { codeBreakpoints as jitCodeBreakpoints } from "./cpu/debug";
 import { testCC, getCF } from "./cpu/flags";
 /** Condition `cc` on the current flags (compiled blocks call this when they cannot evaluate it inline). */
 export function jitTestCC(cc: u32): u32 { return testCC(cc) ? 1 : 0; }

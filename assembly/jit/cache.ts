@@ -11,13 +11,14 @@
 // - Cost: compiling spends a budget of emitted bytes that refills with guest instructions (JIT_BYTES_PER_KINSN
 //   per thousand), so a guest that keeps making new code cannot spend its time compiling.
 // - Validity: a compiled block lives exactly as long as its block: invalidation (self-modifying code, DMA) and
-//   cache flushes drop it (translate/blocks.ts calls jitDropBlock / jitFlush).
+//   cache flushes drop it (translate/blocks.ts calls jitDropBlock / jitFlush). A region's code also runs the
+//   other blocks of its page, so invalidating any block of a page drops the compiled code of all its blocks.
 import {
   JIT_BUFFER, JIT_BUFFER_SIZE, JIT_SLOTS, JIT_SLOT_USED, JIT_SLOTS_MAX, JIT_THRESHOLD, JIT_TABLE_BASE,
-  JIT_SLOT_COUNT, JIT_CLOCK_HAND, JIT_TOKENS, JIT_TOKENS_AT, ICOUNT, INSNS, INSN_SIZE, CNT_JIT_COMPILED,
+  JIT_SLOT_COUNT, JIT_CLOCK_HAND, JIT_TOKENS, JIT_TOKENS_AT, ICOUNT, CNT_JIT_COMPILED,
   CNT_JIT_BYTES, CNT_JIT_EVICTIONS, CNT_JIT_FAILURES,
 } from "../layout";
-import { compileBlock } from "./compile";
+import { compileRegion } from "./compile";
 import { blockAddr, B_EXECS } from "../translate/blocks";
 import { emitInit } from "./emit";
 
@@ -76,10 +77,11 @@ export function jitFlush(): void {
 @inline export function jitTouch(s: u32): void { store<u8>(JIT_SLOT_USED + s - 1, 1); }
 
 /**
- * Compile block `b` (descriptor `d`, decoded as 32-bit code when `cs32`); returns its slot + 1, or 0 when it
+ * Compile the region rooted at block `b` (descriptor `d`, decoded as 32-bit code when `cs32`: jit/compile.ts);
+ * returns its slot + 1, or 0 when it
  * stays interpreted for now (no budget) or for good (the module does not fit, the host failed).
  */
-export function jitCompile(d: u32, b: u32, cs32: bool, firstRecord: u32, count: u32, bytes: u32): u32 {
+export function jitCompile(d: u32, b: u32, cs32: bool): u32 {
   // refill the budget with the instructions run since the last compile
   const now = load<u64>(ICOUNT);
   let tokens = load<i64>(JIT_TOKENS) + <i64>((now - load<u64>(JIT_TOKENS_AT)) * JIT_BYTES_PER_KINSN / 1000);
@@ -88,8 +90,7 @@ export function jitCompile(d: u32, b: u32, cs32: bool, firstRecord: u32, count: 
   store<i64>(JIT_TOKENS, tokens);
   if (tokens <= 0) return 0;
 
-  const recs = INSNS + firstRecord * INSN_SIZE;
-  const len = compileBlock(recs, count, bytes, cs32, JIT_BUFFER, JIT_BUFFER_SIZE);
+  const len = compileRegion(b, cs32, cs32 ? 1 : 0, JIT_BUFFER, JIT_BUFFER_SIZE);
   if (len == 0) { store<u32>(d, 0xFFFFFFFF, B_EXECS); return 0; } // too big: never again
   const slot = freeSlot();
   if (hostJitInstall(JIT_BUFFER, len, load<u32>(JIT_TABLE_BASE) + slot) == 0) {

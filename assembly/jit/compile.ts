@@ -16,16 +16,17 @@
 // pending events (the interpreter's attention()), TF/RF and the code epoch allow: the back edge is where
 // interrupts and the budget are checked, as between blocks in the interpreter.
 import {
-  INSN_SIZE, I_HANDLER, I_LEN, I_IMM, EIP, EFLAGS, ICOUNT, EXIT_REQUEST, INT_SHADOW, NMI_PENDING, HALTED,
+  INSN_SIZE, INSNS, SEG_LIMIT, I_HANDLER, I_LEN, I_IMM, EIP, EFLAGS, ICOUNT, EXIT_REQUEST, INT_SHADOW, NMI_PENDING, HALTED,
   INTR_LINE,
 } from "../layout";
-import { F_TF, F_RF } from "../cpu/state";
+import { F_TF, F_RF, CS } from "../cpu/state";
 import * as w from "./wasm";
-import { moduleBegin, moduleEnd, G_STOP, G_EPOCH } from "./module";
+import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS } from "./module";
 import {
-  jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
-  emitHandlerCall, emitStoreEip, L_DONE, L_N, L_EPOCH, resetDepth,
+  jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
+  emitHandlerCall, emitStoreEip, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
 } from "./emit";
+import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST } from "../translate/blocks";
 
 /** Instructions the block can observe flags after (bit per instruction index; blocks have at most 64). */
 let liveAfter: u64 = 0;
@@ -56,24 +57,116 @@ function flagLiveness(recs: u32, count: u32): void {
   }
 }
 
+// ---- regions ------------------------------------------------------------------------------------------------
+// A region is the hot block (its root) plus the cached blocks of the same host page it can reach by direct
+// jumps and fall-through, found breadth-first. Control passes between them inside the function (a br_table on
+// the member index), so loops that span several blocks run without returning to the dispatcher. The function
+// is entered only at the root. Every transfer makes the checks the dispatcher makes between blocks.
+// A region's code depends on every block of its page: invalidating any block of a page drops the compiled code
+// of all blocks there (translate/blocks.ts).
+const MAX_MEMBERS: u32 = 32;
+const MAX_REGION_INSNS: u32 = 640;
+const memberBlock = <u32>memory.data(MAX_MEMBERS * 4); // block index + 1
+const memberDelta = <u32>memory.data(MAX_MEMBERS * 4); // host address - the root's host address
+
+function memberOf(b: u32, n: u32): i32 {
+  for (let k: u32 = 0; k < n; k++) if (load<u32>(memberBlock + (k << 2)) == b) return <i32>k;
+  return -1;
+}
+
+/** Offsets (from the block's start, negative backwards) of the places control can go after block `d`: up to 2,
+ *  NONE = none known. */
+const NONE: i32 = 0x7FFFFFFF;
+let succA: i32 = NONE;
+let succB: i32 = NONE;
+function successors(d: u32): void {
+  succA = NONE; succB = NONE;
+  const count = <u32>load<u16>(d, B_COUNT);
+  const bytes = <u32>load<u16>(d, B_BYTES);
+  const last = INSNS + (load<u32>(d, B_FIRST) + count - 1) * INSN_SIZE;
+  const word = jitWordOf(<u32>load<u16>(last, I_HANDLER));
+  const kind = word & 0xFF;
+  if (!inlineHandled(last, word)) {
+    // a block cut by its length limit or the page end falls through; other handler calls end it anywhere
+    if (!decodedEnds(last)) succA = <i32>bytes;
+    return;
+  }
+  if (kind == K_JCC) { succA = <i32>(bytes + load<u32>(last, I_IMM)); succB = <i32>bytes; }
+  else if (kind == K_JMP || kind == K_CALL) succA = <i32>(bytes + load<u32>(last, I_IMM));
+  else if (kind != K_RET) succA = <i32>bytes;
+}
+
+/** Collect the region of root block `root` (index + 1) into memberBlock/memberDelta; returns the member count. */
+function collectRegion(root: u32, key: u32): u32 {
+  const rootHost = load<u32>(blockAddr(root - 1), B_HOST);
+  const page = rootHost & ~<u32>0xFFF;
+  store<u32>(memberBlock, root);
+  store<u32>(memberDelta, 0);
+  let n: u32 = 1, insns = <u32>load<u16>(blockAddr(root - 1), B_COUNT);
+  for (let k: u32 = 0; k < n; k++) {
+    const d = blockAddr(load<u32>(memberBlock + (k << 2)) - 1);
+    const base = load<u32>(memberDelta + (k << 2));
+    successors(d);
+    for (let j = 0; j < 2; j++) {
+      const s = j == 0 ? succA : succB;
+      if (s == NONE) continue;
+      const host = rootHost + base + <u32>s;
+      if ((host & ~<u32>0xFFF) != page) continue;
+      const b = lookupBlock(host, key);
+      if (b == 0 || memberOf(b, n) >= 0) continue;
+      const c = <u32>load<u16>(blockAddr(b - 1), B_COUNT);
+      if (n == MAX_MEMBERS || insns + c > MAX_REGION_INSNS) return n;
+      store<u32>(memberBlock + (n << 2), b);
+      store<u32>(memberDelta + (n << 2), host - rootHost);
+      insns += c;
+      n++;
+    }
+  }
+  return n;
+}
+
 /**
- * Emit the module for `count` records at `recs` (decoded with 32-bit code when `cs32`), `bytes` long, into
- * [buf, buf+size). Returns the module's length, or 0 if it did not fit.
+ * Emit the module for the region rooted at block `root` (index + 1, decoded with 32-bit code when `cs32`, mode
+ * key `key`) into [buf, buf+size). Returns the module's length, or 0 if it did not fit.
  */
-export function compileBlock(recs: u32, count: u32, bytes: u32, cs32: bool, buf: u32, size: u32): u32 {
+export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u32): u32 {
+  const n = collectRegion(root, key);
   w.wasmBegin(buf, size);
   moduleBegin();
-  flagLiveness(recs, count);
   const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
 
   w.gget(G_EPOCH); w.set(L_EPOCH);
-  w.loopVoid(); // $top: the block's start, for blocks that jump back to themselves
-  w.blockVoid(); // $exit: L_N holds the instructions of this pass
-  resetDepth();
-  flagsKnownReset();
+  w.loopVoid(); // $dispatch: run member L_IDX
+  w.blockVoid(); // $exit: L_N holds the instructions of the current member's pass
+  for (let k: u32 = 0; k < n; k++) w.blockVoid(); // $m(n-1) .. $m0
+  w.get(L_IDX);
+  w.op(w.OP_BR_TABLE); w.u32leb(n); for (let k: u32 = 0; k < n; k++) w.u32leb(k); w.u32leb(0);
+  for (let k: u32 = 0; k < n; k++) {
+    w.end_(); // $mk: member k's code follows, inside $m(k+1) .. $m(n-1), $exit, $dispatch
+    const d = blockAddr(load<u32>(memberBlock + (k << 2)) - 1);
+    setDepth(n - 1 - k);
+    emitMember(d, load<u32>(memberDelta + (k << 2)), ipMask, n);
+    w.br(n - 1 - k); // to $exit
+  }
+  w.end_(); // $exit
+  // ICOUNT += L_N; return L_DONE + L_N
+  emitIcountAdd();
+  w.get(L_DONE); w.get(L_N); w.op(w.OP_I32_ADD);
+  w.op(w.OP_RETURN);
+  w.end_(); // $dispatch
+  w.op(w.OP_UNREACHABLE);
+  moduleEnd();
+  if (w.overflow) return 0;
+  return w.wasmPos() - buf;
+}
 
-  let off: u32 = 0;
-  let selfLoop = false;
+/** One member's instructions (EIP = eip0 + `delta` + offset), then the transfers to its successors. */
+function emitMember(d: u32, delta: u32, ipMask: u32, n: u32): void {
+  const recs = INSNS + load<u32>(d, B_FIRST) * INSN_SIZE;
+  const count = <u32>load<u16>(d, B_COUNT);
+  flagLiveness(recs, count);
+  flagsKnownReset();
+  let off: u32 = delta;
   let lastStoresEip = false;
   for (let i: u32 = 0; i < count; i++) {
     const p = recs + i * INSN_SIZE;
@@ -84,11 +177,6 @@ export function compileBlock(recs: u32, count: u32, bytes: u32, cs32: bool, buf:
     const flagsLive = (liveAfter & (<u64>1 << <u64>i)) != 0;
     if (inlineHandled(p, word) && emitInline(p, word, i, off, next, ipMask, flagsLive)) {
       lastStoresEip = kind == K_JCC || kind == K_JMP || kind == K_CALL || kind == K_RET;
-      if ((kind == K_JCC || kind == K_JMP) && i == count - 1) {
-        // a jump back to the block's own start (EIP at runtime is checked too)
-        const target = (next + load<u32>(p, I_IMM)) & (((word >> 8) & 3) == 1 ? 0xFFFF : ipMask);
-        selfLoop = target == 0;
-      }
     } else {
       emitHandlerCall(p, i, off, next, ipMask, false);
       lastStoresEip = true;
@@ -97,17 +185,52 @@ export function compileBlock(recs: u32, count: u32, bytes: u32, cs32: bool, buf:
   }
   if (!lastStoresEip) emitStoreEip(off, ipMask);
   w.i32c(count); w.set(L_N);
-  if (selfLoop) emitBackEdge(count);
-  w.end_(); // $exit
-  // ICOUNT += L_N; return L_DONE + L_N
+  // transfers: to each member this block can reach directly; after a handler call that may have jumped
+  // anywhere (RET, indirect jumps), to any member
+  successors(d);
+  const anywhere = succA == NONE && succB == NONE;
+  for (let j: u32 = 0; j < n; j++) {
+    const target = load<u32>(memberDelta + (j << 2));
+    if (!anywhere && <u32>(succA + <i32>delta) != target && (succB == NONE || <u32>(succB + <i32>delta) != target)) continue;
+    emitTransfer(j, target, <u32>load<u16>(blockAddr(load<u32>(memberBlock + (j << 2)) - 1), B_BYTES), count, n, d);
+  }
+}
+
+/**
+ * If EIP is member `j`'s start (eip0 + `target`) and the dispatcher would run the next block now (no events,
+ * TF/RF clear, no breakpoints, the limit allows member j's `count` instructions, the code epoch unchanged, the
+ * block inside CS), count this member's pass and continue with member j.
+ */
+function emitTransfer(j: u32, target: u32, bytes: u32, count: u32, n: u32, d: u32): void {
+  const dj = blockAddr(load<u32>(memberBlock + (j << 2)) - 1);
+  const countJ = <u32>load<u16>(dj, B_COUNT);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EIP); w.get(0); if (target != 0) { w.i32c(target); w.op(w.OP_I32_ADD); }
+  w.op(w.OP_I32_EQ);
+  w.ifVoid();
+  // L_DONE + count + countJ <= limit
+  w.get(L_DONE); w.i32c(count + countJ); w.op(w.OP_I32_ADD); w.get(1); w.op(w.OP_I32_LE_U);
+  // EIP + bytes - 1 <= CS limit (as the dispatcher's findBlock checks)
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EIP); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(<i64>(bytes - 1)); w.op(w.OP_I64_ADD);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I64_EXTEND_I32_U);
+  w.op(w.OP_I64_LE_U); w.op(w.OP_I32_AND);
+  // no events (attention()), TF/RF clear, stopBlock clear, no code breakpoints, same code epoch
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EXIT_REQUEST);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, INT_SHADOW); w.op(w.OP_I32_OR);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, NMI_PENDING); w.op(w.OP_I32_OR);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, HALTED); w.op(w.OP_I32_OR);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, INTR_LINE); w.op(w.OP_I32_OR);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(F_TF | F_RF); w.op(w.OP_I32_AND); w.op(w.OP_I32_OR);
+  w.gget(G_STOP); w.op(w.OP_I32_OR);
+  w.gget(G_BREAKPOINTS); w.op(w.OP_I32_OR);
+  w.op(w.OP_I32_EQZ); w.op(w.OP_I32_AND);
+  w.gget(G_EPOCH); w.get(L_EPOCH); w.op(w.OP_I32_EQ); w.op(w.OP_I32_AND);
+  w.ifVoid();
   emitIcountAdd();
-  w.get(L_DONE); w.get(L_N); w.op(w.OP_I32_ADD);
-  w.op(w.OP_RETURN);
-  w.end_(); // $top
-  w.op(w.OP_UNREACHABLE);
-  moduleEnd();
-  if (w.overflow) return 0;
-  return w.wasmPos() - buf;
+  w.get(L_DONE); w.i32c(count); w.op(w.OP_I32_ADD); w.set(L_DONE);
+  w.i32c(j); w.set(L_IDX);
+  w.br(depthToDispatch() + 2); // out of both ifs
+  w.end_();
+  w.end_();
 }
 
 /** ICOUNT += L_N (u64 at a fixed address). */
@@ -117,29 +240,4 @@ function emitIcountAdd(): void {
   w.get(L_N); w.op(w.OP_I64_EXTEND_I32_U);
   w.op(w.OP_I64_ADD);
   w.memOp(w.OP_I64_STORE, 3, ICOUNT);
-}
-
-/**
- * At the end of a block that jumped to its own start: run it again if EIP is back at the start, another pass
- * fits the limit, nothing needs the dispatcher (runBlocks's checks) and no code or mapping changed.
- */
-function emitBackEdge(count: u32): void {
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EIP); w.get(0); w.op(w.OP_I32_EQ);
-  // L_DONE + 2 * count <= limit
-  w.get(L_DONE); w.i32c(2 * count); w.op(w.OP_I32_ADD); w.get(1); w.op(w.OP_I32_LE_U); w.op(w.OP_I32_AND);
-  // no events (attention()), TF/RF clear, stopBlock clear, same code epoch
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EXIT_REQUEST);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, INT_SHADOW); w.op(w.OP_I32_OR);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, NMI_PENDING); w.op(w.OP_I32_OR);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, HALTED); w.op(w.OP_I32_OR);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, INTR_LINE); w.op(w.OP_I32_OR);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(F_TF | F_RF); w.op(w.OP_I32_AND); w.op(w.OP_I32_OR);
-  w.gget(G_STOP); w.op(w.OP_I32_OR);
-  w.op(w.OP_I32_EQZ); w.op(w.OP_I32_AND);
-  w.gget(G_EPOCH); w.get(L_EPOCH); w.op(w.OP_I32_EQ); w.op(w.OP_I32_AND);
-  w.ifVoid();
-  emitIcountAdd();
-  w.get(L_DONE); w.i32c(count); w.op(w.OP_I32_ADD); w.set(L_DONE);
-  w.br(2); // $top (if, $exit, $top)
-  w.end_();
 }

@@ -50,6 +50,7 @@ export const L_EPOCH: u32 = 10;
 const L_T: u32 = 11;
 const L_HOST: u32 = 12;
 const L_V: u32 = 13;
+export const L_IDX: u32 = 14; // the region member to run (jit/compile.ts)
 
 // ---- handler-id lookup -------------------------------------------------------------------------------------
 const MAX_TABLE: u32 = 4096;
@@ -92,12 +93,16 @@ export function inlineHandled(p: u32, word: u32): bool {
   if (kind == K_SHIFT) {
     // register forms by 1 or imm8, not through carry; a zero count changes nothing (not even the flags), so
     // it stays with the handler where the liveness pass treats it as reading every flag
-    const op = argOf(word), countKind = word >>> 29;
+    const op = argOf(word), countKind = (word >>> 29) & 3;
     if (isMem(p) || countKind == 1 || op == SH_RCL || op == SH_RCR) return false;
     if (countKind == 2 && (load<u32>(p, I_IMM) & 31) == 0) return false;
   }
   return true;
 }
+
+/** Does the record's row end a block (a control transfer or a mode change), rather than the length limit or
+ *  the page end cutting the block after it? */
+export function decodedEnds(p: u32): bool { return (jitWordOf(<u32>load<u16>(p, I_HANDLER)) >>> 31) != 0; }
 
 /** Can the inline form raise an exception (which observes EFLAGS)? */
 export function inlineCanFault(p: u32, word: u32): bool {
@@ -115,6 +120,10 @@ export function inlineReadsFlags(word: u32): bool { return kindOf(word) == K_JCC
 // ---- nesting of labels inside the function's $exit block --------------------------------------------------
 let depth: u32 = 0;
 export function resetDepth(): void { depth = 0; }
+/** The label depth of the region's $dispatch loop from the current position. */
+export function depthToDispatch(): u32 { return depth + 1; }
+/** Labels between the code about to be emitted and the function's $exit block. */
+export function setDepth(d: u32): void { depth = d; }
 function open(): void { w.blockVoid(); depth++; }
 function openIf(): void { w.ifVoid(); depth++; }
 function close(): void { w.end_(); depth--; }
@@ -340,7 +349,7 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
       emitJump(p, kind, argOf(word), size, imm, i, off, next, ipMask);
       return true;
     case K_SHIFT:
-      emitShift(argOf(word), (word >>> 29) == 0 ? 1 : imm & 31, size, rm, flagsLive);
+      emitShift(argOf(word), ((word >>> 29) & 3) == 0 ? 1 : imm & 31, size, rm, flagsLive);
       return true;
     case K_PUSH_Z: case K_PUSH_I: case K_POP_Z: case K_CALL: case K_RET:
       emitStack(p, kind, size, reg, imm, i, off, next, ipMask);

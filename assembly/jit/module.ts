@@ -4,6 +4,7 @@
 // What a compiled block imports (web/machine/jit-host.ts supplies these from the core's own exports):
 //   e.m   the core's memory          e.t   the core's function table (handlers are called through it)
 //   e.s   `stopBlock` (mut i32)      e.f   `faulted` (mut i32)       e.c   `codeEpoch` (mut i32)
+//   e.b   `codeBreakpoints` (mut i32: instruction breakpoints are armed)
 //   e.cc  testCC(cc): i32            e.cf  getCF(): i32
 // and exports "f": (eip0: i32, limit: i32) -> i32, the instructions it executed (jit/compile.ts).
 import {
@@ -22,6 +23,7 @@ export const FN_GETCF: u32 = 1;
 export const G_STOP: u32 = 0;
 export const G_FAULTED: u32 = 1;
 export const G_EPOCH: u32 = 2;
+export const G_BREAKPOINTS: u32 = 3;
 
 /** Locals of the block function after its two parameters (all i32). */
 export const LOCALS: u32 = 16;
@@ -48,7 +50,7 @@ export function moduleBegin(): void {
   patchSize(at);
 
   byte(2); at = sizeField(); // import section
-  u32leb(7);
+  u32leb(8);
   importHeader("cc", 0); u32leb(TYPE_I32_I32);
   importHeader("cf", 0); u32leb(TYPE_VOID_I32);
   importHeader("m", 2); byte(0); u32leb(1); // memory, min 1 page, no maximum
@@ -56,6 +58,7 @@ export function moduleBegin(): void {
   importHeader("s", 3); byte(T_I32); byte(1); // mutable global
   importHeader("f", 3); byte(T_I32); byte(1);
   importHeader("c", 3); byte(T_I32); byte(1);
+  importHeader("b", 3); byte(T_I32); byte(1);
   patchSize(at);
 
   byte(3); at = sizeField(); u32leb(1); u32leb(TYPE_BLOCK); patchSize(at); // function section

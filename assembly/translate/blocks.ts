@@ -129,6 +129,7 @@ export function invalidateCodeRange(host: u32, len: u32): void {
 function invalidatePage(page: u32, start: u32, end: u32): void {
   const slot = PAGE_BLOCKS + (page << 2);
   let prev: u32 = 0;
+  let dropped = false;
   let b = load<u32>(slot);
   while (b != 0) {
     const d = blockAddr(b - 1);
@@ -142,11 +143,17 @@ function invalidatePage(page: u32, start: u32, end: u32): void {
       if (prev == 0) store<u32>(slot, next); else store<u32>(blockAddr(prev - 1), next, B_PAGE_NEXT);
       store<u64>(CNT_INVALIDATIONS, load<u64>(CNT_INVALIDATIONS) + 1);
       codeEpoch++; // links to this block are stale
+      dropped = true;
       if (b == currentBlock) requestStop();
     } else {
       prev = b;
     }
     b = next;
+  }
+  // compiled regions run several blocks of their page: none may outlive a block it contains (jit/compile.ts)
+  if (dropped) {
+    b = load<u32>(slot);
+    while (b != 0) { const d = blockAddr(b - 1); jitDropBlock(d); b = load<u32>(d, B_PAGE_NEXT); }
   }
   if (load<u32>(slot) == 0) tlbMarkCode(page << 12, false);
 }

@@ -254,7 +254,7 @@ function runBlock(d: u32, b: u32, n: u32, room: u32): u32 {
       if (s == 0) {
         const execs = load<u32>(d, B_EXECS);
         if (execs != 0xFFFFFFFF) {
-          if (execs + 1 >= load<u32>(JIT_THRESHOLD)) s = jitCompile(d, b, cs32, first, count, <u32>load<u16>(d, B_BYTES));
+          if (execs + 1 >= load<u32>(JIT_THRESHOLD)) s = jitCompile(d, b, cs32);
           else store<u32>(d, execs + 1, B_EXECS);
         }
       }

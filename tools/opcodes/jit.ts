@@ -32,7 +32,7 @@ function flagBits(attrs: Set<string>, keys: string[]): number {
  * The JIT word of one handler: bits 0-7 kind, 8-9 operand size (0: 8, 1: 16, 2: 32 bits), 10-11 source size of
  * MOVZX/MOVSX, 12 memory form, 13-16 the impl's first numeric argument (ALU operation, condition code),
  * 17-22 arithmetic flags read, 23-28 arithmetic flags written (fw= and fu=), 29-30 the second numeric argument
- * (the count kind of shifts).
+ * (the count kind of shifts), 31 the row ends a block ("end": a control transfer or a mode change).
  */
 export function jitWord(f: Form, osize: 16 | 32, mem: boolean): number {
   const call = concreteImpl(f, osize, mem);
@@ -46,5 +46,5 @@ export function jitWord(f: Form, osize: 16 | 32, mem: boolean): number {
   const arg = (nums[0] ?? 0) & 15, arg2 = (nums[1] ?? 0) & 3;
   const read = flagBits(f.attrs, ["fr"]);
   const written = flagBits(f.attrs, ["fw", "fu"]);
-  return (kind | size << 8 | src << 10 | (mem ? 1 << 12 : 0) | arg << 13 | read << 17 | written << 23 | arg2 << 29) >>> 0;
+  return (kind | size << 8 | src << 10 | (mem ? 1 << 12 : 0) | arg << 13 | read << 17 | written << 23 | arg2 << 29 | (f.attrs.has("end") ? 1 << 31 : 0)) >>> 0;
 }

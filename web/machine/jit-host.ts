@@ -26,6 +26,7 @@ interface JitExports {
   jitStopBlock: WebAssembly.Global;
   jitFaulted: WebAssembly.Global;
   jitCodeEpoch: WebAssembly.Global;
+  jitCodeBreakpoints: WebAssembly.Global;
   jitTestCC: (cc: number) => number;
   jitGetCF: () => number;
 }
@@ -65,7 +66,7 @@ export class JitHost {
     this.exports = x;
     this.imports = {
       e: {
-        m: this.memory, t: x.table, s: x.jitStopBlock, f: x.jitFaulted, c: x.jitCodeEpoch,
+        m: this.memory, t: x.table, s: x.jitStopBlock, f: x.jitFaulted, c: x.jitCodeEpoch, b: x.jitCodeBreakpoints,
         cc: x.jitTestCC, cf: x.jitGetCF,
       },
     };
