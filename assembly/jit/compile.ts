@@ -24,7 +24,7 @@ import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
-  emitHandlerCall, emitStoreEip, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
+  emitHandlerCall, emitStoreEip, regsReset, regsSpill, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
 } from "./emit";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST } from "../translate/blocks";
 
@@ -131,8 +131,16 @@ function collectRegion(root: u32, key: u32): u32 {
  */
 export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u32): u32 {
   const n = collectRegion(root, key);
+  // every instruction may run its handler (directly or on a slow path): import them all, once each
+  importsReset();
+  for (let k: u32 = 0; k < n; k++) {
+    const d = blockAddr(load<u32>(memberBlock + (k << 2)) - 1);
+    const recs = INSNS + load<u32>(d, B_FIRST) * INSN_SIZE;
+    const count = <u32>load<u16>(d, B_COUNT);
+    for (let i: u32 = 0; i < count; i++) importHandler(<u32>load<u16>(recs + i * INSN_SIZE, I_HANDLER));
+  }
   w.wasmBegin(buf, size);
-  moduleBegin();
+  moduleBegin(importList, importCount);
   const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
 
   w.gget(G_EPOCH); w.set(L_EPOCH);
@@ -166,6 +174,7 @@ function emitMember(d: u32, delta: u32, ipMask: u32, n: u32): void {
   const count = <u32>load<u16>(d, B_COUNT);
   flagLiveness(recs, count);
   flagsKnownReset();
+  regsReset();
   let off: u32 = delta;
   let lastStoresEip = false;
   for (let i: u32 = 0; i < count; i++) {
@@ -184,6 +193,7 @@ function emitMember(d: u32, delta: u32, ipMask: u32, n: u32): void {
     off = next;
   }
   if (!lastStoresEip) emitStoreEip(off, ipMask);
+  regsSpill(); // the next member, the dispatcher and handlers read registers from memory
   w.i32c(count); w.set(L_N);
   // transfers: to each member this block can reach directly; after a handler call that may have jumped
   // anywhere (RET, indirect jumps), to any member
