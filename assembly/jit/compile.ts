@@ -21,7 +21,7 @@ import {
 } from "../layout";
 import { F_TF, F_RF, CS } from "../cpu/state";
 import * as w from "./wasm";
-import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS } from "./module";
+import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
   emitHandlerCall, emitStoreEip, regsReset, regsSpill, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
@@ -238,6 +238,8 @@ function emitTransfer(j: u32, target: u32, bytes: u32, count: u32, n: u32, d: u3
   emitIcountAdd();
   w.get(L_DONE); w.i32c(count); w.op(w.OP_I32_ADD); w.set(L_DONE);
   w.i32c(j); w.set(L_IDX);
+  // the running block is member j now (stores into it stop it; RDTSC counts from its first record)
+  w.i32c(load<u32>(memberBlock + (j << 2))); w.op(w.OP_GLOBAL_SET); w.u32leb(G_CURRENT_BLOCK);
   w.br(depthToDispatch() + 2); // out of both ifs
   w.end_();
   w.end_();

@@ -7,6 +7,7 @@
 //                                          later table.set cost more with each module, in V8)
 //   e.s   `stopBlock` (mut i32)      e.f   `faulted` (mut i32)       e.c   `codeEpoch` (mut i32)
 //   e.b   `codeBreakpoints` (mut i32: instruction breakpoints are armed)
+//   e.k   `currentBlock` (mut i32: the block running, for self-modifying code and the instruction count of RDTSC)
 //   e.cc  testCC(cc): i32            e.cf  getCF(): i32
 // and exports "f": (eip0: i32, limit: i32) -> i32, the instructions it executed (jit/compile.ts).
 import {
@@ -27,6 +28,7 @@ export const G_STOP: u32 = 0;
 export const G_FAULTED: u32 = 1;
 export const G_EPOCH: u32 = 2;
 export const G_BREAKPOINTS: u32 = 3;
+export const G_CURRENT_BLOCK: u32 = 4;
 
 /** Locals of the block function after its two parameters (all i32). */
 export const LOCALS: u32 = 24;
@@ -69,7 +71,7 @@ export function moduleBegin(handlers: u32, count: u32): void {
   patchSize(at);
 
   byte(2); at = sizeField(); // import section
-  u32leb(7 + count);
+  u32leb(8 + count);
   importHeader("cc", 0); u32leb(TYPE_I32_I32);
   importHeader("cf", 0); u32leb(TYPE_VOID_I32);
   for (let k: u32 = 0; k < count; k++) { name("h"); decimal(load<u32>(handlers + (k << 2))); byte(0); u32leb(TYPE_HANDLER); }
@@ -78,6 +80,7 @@ export function moduleBegin(handlers: u32, count: u32): void {
   importHeader("f", 3); byte(T_I32); byte(1);
   importHeader("c", 3); byte(T_I32); byte(1);
   importHeader("b", 3); byte(T_I32); byte(1);
+  importHeader("k", 3); byte(T_I32); byte(1);
   patchSize(at);
 
   byte(3); at = sizeField(); u32leb(1); u32leb(TYPE_BLOCK); patchSize(at); // function section

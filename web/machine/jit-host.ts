@@ -27,6 +27,7 @@ interface JitExports {
   jitFaulted: WebAssembly.Global;
   jitCodeEpoch: WebAssembly.Global;
   jitCodeBreakpoints: WebAssembly.Global;
+  jitCurrentBlock: WebAssembly.Global;
   jitTestCC: (cc: number) => number;
   jitGetCF: () => number;
 }
@@ -70,7 +71,7 @@ export class JitHost {
     for (let i = 0; i < x.table.length; i++) { const f = x.table.get(i); if (f) handlers[i] = f; }
     this.imports = {
       e: {
-        m: this.memory, s: x.jitStopBlock, f: x.jitFaulted, c: x.jitCodeEpoch, b: x.jitCodeBreakpoints,
+        m: this.memory, s: x.jitStopBlock, f: x.jitFaulted, c: x.jitCodeEpoch, b: x.jitCodeBreakpoints, k: x.jitCurrentBlock,
         cc: x.jitTestCC, cf: x.jitGetCF,
       },
       h: handlers as WebAssembly.ModuleImports,
