@@ -400,15 +400,17 @@ round:
     out 0xF4, al
 `;
 
-for (const { name, jit, rounds } of [{ name: "force", jit: "force" as JitSetting, rounds: 3 }, { name: "threshold 2", jit: 2 as JitSetting, rounds: 4 }]) {
-  test(`JIT eviction [${name}]: ${EVICT_BLOCKS} hot blocks evict compiled code and results stay right`, async (t) => {
-    if (!haveNasm()) { t.skip(NASM_MISSING); return; }
-    const code = assemble(evictProgram(rounds));
-    let sum = 0;
-    for (let i = 0; i < EVICT_BLOCKS; i++) sum += (i % 97) + 1;
-    const off = await runProgram("off", code);
-    const r = await runProgram(jit, code);
-    assertSame(r, off, { ebx: rounds * sum, esi: 0 });
-    assert.ok(r.counters.jit_evictions > 0n, `compiled blocks were evicted (${r.counters.jit_compiled} compiled)`);
-  });
-}
+// Opt-in (WEBPC_JIT_EVICT=1): the slot count is not settable from the host, so evicting needs more than 8192
+// compiled modules, and installing a module in V8 (Node 20) costs time that grows with the modules already
+// installed (about 1 ms each at 2000, 8 ms at 6000): this test takes about a minute and a half.
+test(`JIT eviction [force]: ${EVICT_BLOCKS} hot blocks evict compiled code and results stay right`, { skip: !process.env.WEBPC_JIT_EVICT && "opt-in: WEBPC_JIT_EVICT=1 (slow)" }, async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const rounds = 2;
+  const code = assemble(evictProgram(rounds));
+  let sum = 0;
+  for (let i = 0; i < EVICT_BLOCKS; i++) sum += (i % 97) + 1;
+  const off = await runProgram("off", code);
+  const r = await runProgram("force", code);
+  assertSame(r, off, { ebx: rounds * sum, esi: 0 });
+  assert.ok(r.counters.jit_evictions > 0n, `compiled blocks were evicted (${r.counters.jit_compiled} compiled)`);
+});
