@@ -21,7 +21,7 @@ const BASE = 0x100000;
 const PD = 0x200000, PT0 = 0x201000, PT1 = 0x202000, ALIAS = 0x800000;
 /** Loop passes (ECX counts down from N) and the passes at which the modifications happen: both leave more than
  *  the default threshold (200 runs) of passes before and after, so the "on" runs compile old and new code. */
-const N = 1000, K1 = 700, K2 = 300;
+const N = 2000, K1 = 1400, K2 = 600;
 
 const MODES: { name: string; jit: JitSetting }[] = [{ name: "force", jit: "force" }, { name: "default threshold", jit: "on" }];
 
@@ -33,6 +33,8 @@ interface Outcome {
   counters: Record<string, bigint>;
   /** The counters at each pause (a write of AL != 0 to the exit port), in order. */
   atPause: Record<string, bigint>[];
+  /** ECX and the instructions run compiled so far, after each slice of `slice` instructions. */
+  samples: { ecx: number; jitInsns: bigint }[];
   failures: number;
 }
 
@@ -71,7 +73,7 @@ const table = (label: string, k: number, target: string) => `${label}:
  * Run the program at BASE (flat 32-bit protected mode) until it writes 0 to the exit port. A write of another
  * value is a pause: `onPause(value)` runs (the host's DMA or RAM write), then the program goes on.
  */
-async function runProgram(jit: JitSetting, code: Uint8Array, opts: { paging?: boolean; setup?: (c: Core) => void; onPause?: (c: Core, n: number) => void } = {}): Promise<Outcome> {
+async function runProgram(jit: JitSetting, code: Uint8Array, opts: { paging?: boolean; setup?: (c: Core) => void; onPause?: (c: Core, n: number) => void; slice?: number } = {}): Promise<Outcome> {
   const c = await machine(jit);
   if (opts.paging) setUpPaging(c);
   opts.setup?.(c);
@@ -80,10 +82,14 @@ async function runProgram(jit: JitSetting, code: Uint8Array, opts: { paging?: bo
   c.eip = BASE;
   c.setReg("esp", 0x90000);
   let out = "";
-  const atPause: Record<string, bigint>[] = [];
-  for (let slices = 0; ; slices++) {
-    assert.ok(slices < 1000, `the program ends (EIP ${c.eip.toString(16)}, output ${JSON.stringify(out.slice(-80))})`);
-    const exit = c.run(1_000_000);
+  const atPause: Record<string, bigint>[] = [], samples: Outcome["samples"] = [];
+  const slice = opts.slice ?? 1_000_000;
+  for (let ran = 0n; ; ) {
+    assert.ok(ran < 100_000_000n, `the program ends (EIP ${c.eip.toString(16)}, output ${JSON.stringify(out.slice(-80))})`);
+    const before = c.icount;
+    const exit = c.run(slice);
+    ran += c.icount - before;
+    samples.push({ ecx: c.reg("ecx"), jitInsns: c.counter("CNT_JIT_INSNS") });
     out += new TextDecoder().decode(c.drain(Channel.DEBUGCON));
     if (exit === Exit.BUDGET || exit === Exit.OUTPUT) continue;
     assert.equal(exit, Exit.DEBUG_EXIT, `exit reason at EIP ${c.eip.toString(16)}`);
@@ -92,7 +98,7 @@ async function runProgram(jit: JitSetting, code: Uint8Array, opts: { paging?: bo
     atPause.push(c.counters());
     opts.onPause?.(c, n);
   }
-  return { out, ebx: c.reg("ebx"), esi: c.reg("esi"), icount: c.icount, counters: c.counters(), atPause, failures: c.jit.stats.failures };
+  return { out, ebx: c.reg("ebx"), esi: c.reg("esi"), icount: c.icount, counters: c.counters(), atPause, samples, failures: c.jit.stats.failures };
 }
 
 /** Sum over the passes ECX = N..1 of `imm(ecx)`. */
@@ -116,11 +122,20 @@ function assertSame(r: Outcome, off: Outcome, expected: { ebx: number; esi: numb
   assert.equal(off.counters.jit_runs, 0n, "the reference run was interpreted");
 }
 
-/** In an "on" run, the code was compiled before the modification and again after it. */
-function assertRecompiled(r: Outcome, jit: JitSetting, atLeast: number): void {
-  if (jit !== "on") return;
-  assert.ok(r.counters.jit_compiled >= BigInt(atLeast), `old and new code compiled (${r.counters.jit_compiled} blocks)`);
+/** Slices for runs that sample ECX: about 60 loop passes, so each phase of the loop gets several samples. */
+const SAMPLE_SLICE = 500;
+
+/** Compiled code ran in each phase of the loop (ECX in [lo, hi]: before, between and after the modifications),
+ *  so in an "on" run the loop was compiled before each modification and compiled again after it. */
+function assertCompiledInPhases(r: Outcome, phases: [number, number][]): void {
+  for (const [lo, hi] of phases) {
+    const inPhase = r.samples.filter((s) => s.ecx >= lo && s.ecx <= hi);
+    assert.ok(inPhase.length >= 2, `samples in passes ${hi}..${lo}`);
+    const grew = inPhase[inPhase.length - 1].jitInsns - inPhase[0].jitInsns;
+    assert.ok(grew > 0n, `compiled code ran in passes ${hi}..${lo} (ECX), not only the interpreter`);
+  }
 }
+const LOOP_PHASES: [number, number][] = [[K1 + 1, N], [K2 + 1, K1 - 1], [1, K2]];
 
 // ---- a compiled loop that rewrites its own block -----------------------------------------------------------
 
@@ -203,9 +218,9 @@ for (const { name, jit } of MODES) {
     if (!haveNasm()) { t.skip(NASM_MISSING); return; }
     const code = assemble(runningBlockProgram(0, false));
     const off = await runProgram("off", code);
-    const r = await runProgram(jit, code);
+    const r = await runProgram(jit, code, { slice: SAMPLE_SLICE });
     assertSame(r, off, runningBlockExpected);
-    assertRecompiled(r, jit, 2);
+    assertCompiledInPhases(r, LOOP_PHASES);
     assert.ok(r.counters.invalidations > 0n);
   });
 
@@ -213,9 +228,9 @@ for (const { name, jit } of MODES) {
     if (!haveNasm()) { t.skip(NASM_MISSING); return; }
     const code = assemble(nextBlockProgram(0, false));
     const off = await runProgram("off", code);
-    const r = await runProgram(jit, code);
+    const r = await runProgram(jit, code, { slice: SAMPLE_SLICE });
     assertSame(r, off, nextBlockExpected);
-    assertRecompiled(r, jit, 3);
+    assertCompiledInPhases(r, LOOP_PHASES);
   });
 
   test(`JIT SMC [${name}]: code rewritten through a second virtual mapping of its physical page`, async (t) => {
@@ -224,9 +239,9 @@ for (const { name, jit } of MODES) {
     for (const [program, expected] of [[runningBlockProgram, runningBlockExpected], [nextBlockProgram, nextBlockExpected]] as const) {
       const code = assemble(program(ALIAS, true));
       const off = await runProgram("off", code, { paging: true });
-      const r = await runProgram(jit, code, { paging: true });
+      const r = await runProgram(jit, code, { paging: true, slice: SAMPLE_SLICE });
       assertSame(r, off, expected);
-      assertRecompiled(r, jit, 2);
+      assertCompiledInPhases(r, LOOP_PHASES);
     }
   });
 }
@@ -340,12 +355,16 @@ ${PAGING_ON}
 l1: call 0x400000
     dec ecx
     jnz l1
+    mov al, 3
+    out 0xF4, al                      ; pause: phase 1 done
     xor dword [${PT1}], ${FA ^ FB}    ; frame B behind 0x400000 ...
     invlpg [0x400000]                 ; ... through INVLPG
     mov ecx, ${N}
 l2: call 0x400000
     dec ecx
     jnz l2
+    mov al, 4
+    out 0xF4, al                      ; pause: phase 2 done
     mov eax, cr3
     xor dword [${PT1}], ${FA ^ FB}    ; frame A again ...
     mov cr3, eax                      ; ... through a CR3 reload
@@ -353,6 +372,8 @@ l2: call 0x400000
 l3: call 0x400000
     dec ecx
     jnz l3
+    mov al, 5
+    out 0xF4, al                      ; pause: phase 3 done
     mov ecx, ${N}
     call 0x401000                     ; the loop that remaps its own page
     mov al, 0
@@ -374,7 +395,9 @@ for (const { name, jit } of MODES) {
     const off = await runProgram("off", code, { paging: true, setup });
     const r = await runProgram(jit, code, { paging: true, setup });
     assertSame(r, off, { ebx: N * (1 + 5 + 1), esi: passes((c) => ((N - c) % 2 === 0 ? 1 : 5)) });
-    assertRecompiled(r, jit, 3);
+    // compiled code ran in every phase: each mapping's code was compiled before the next remap
+    const runs = [0n, ...r.atPause.map((p) => p.jit_runs), r.counters.jit_runs];
+    for (let i = 1; i < runs.length; i++) assert.ok(runs[i] > runs[i - 1], `compiled code ran in phase ${i}`);
   });
 }
 
