@@ -27,7 +27,7 @@ const K_MOVZX: u32 = 17, K_MOVSX: u32 = 18, K_NOP: u32 = 19;
 const K_PUSH_Z: u32 = 20, K_POP_Z: u32 = 21, K_PUSH_I: u32 = 22;
 export const K_CALL: u32 = 23;
 export const K_RET: u32 = 24;
-const K_SHIFT: u32 = 25;
+const K_SHIFT: u32 = 25, K_IMUL_GEI: u32 = 26, K_IMUL_GE: u32 = 27;
 
 // Shift operations (ops/shift.ts)
 const SH_ROL: u32 = 0, SH_ROR: u32 = 1, SH_RCL: u32 = 2, SH_RCR: u32 = 3, SH_SHL: u32 = 4, SH_SHR: u32 = 5,
@@ -51,6 +51,7 @@ const L_T: u32 = 11;
 const L_HOST: u32 = 12;
 const L_V: u32 = 13;
 export const L_IDX: u32 = 14; // the region member to run (jit/compile.ts)
+const L_W: u32 = 26; // the one i64 local (module.ts)
 
 // ---- the handlers a module imports -----------------------------------------------------------------------------
 const MAX_IMPORTS: u32 = 1024;
@@ -447,6 +448,8 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
     case K_JCC: case K_JMP:
       emitJump(p, kind, argOf(word), size, imm, i, off, next, ipMask);
       return true;
+    case K_IMUL_GEI: case K_IMUL_GE:
+      return emitImul(p, kind, size, reg, rm, imm, mem, i, off, next, ipMask, flagsLive);
     case K_SHIFT:
       emitShift(argOf(word), ((word >>> 29) & 3) == 0 ? 1 : imm & 31, size, rm, flagsLive);
       return true;
@@ -455,6 +458,60 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
       return true;
   }
   return false;
+}
+
+/**
+ * IMUL G, E, imm and IMUL G, E (ops/muldiv.ts imulTrunc): G = the low half of the signed product; CF = OF = the
+ * product does not fit, SF ZF PF from the result, AF = 0, when the flags can be observed. 16/32-bit forms.
+ */
+function emitImul(p: u32, kind: u32, size: u32, reg: u32, rm: u32, imm: u32, mem: bool,
+                  i: u32, off: u32, next: u32, ipMask: u32, live: bool): bool {
+  let before: u32 = 0;
+  if (mem) {
+    open(); // $done
+    open(); // $slow
+    emitEA(p);
+    before = regState;
+    emitFastAddress(p, size, false);
+    w.get(L_HOST); w.loadU(size, 0); w.set(L_B);
+  } else {
+    regGet(rm, size); w.set(L_B);
+  }
+  // L_A = the other factor (sign-extended below)
+  if (kind == K_IMUL_GEI) { w.i32c(imm); w.set(L_A); } else { regGet(reg, size); w.set(L_A); }
+  if (size == 2) {
+    w.get(L_A); w.op(w.OP_I32_EXTEND16_S); w.get(L_B); w.op(w.OP_I32_EXTEND16_S); w.op(w.OP_I32_MUL); w.set(L_T);
+    if (live) { w.get(L_T); w.op(w.OP_I32_EXTEND16_S); w.get(L_T); w.op(w.OP_I32_NE); w.set(L_V); }
+    w.get(L_T); w.i32c(0xFFFF); w.op(w.OP_I32_AND); w.set(L_R);
+  } else {
+    if (live) {
+      w.get(L_A); w.op(w.OP_I64_EXTEND_I32_S); w.get(L_B); w.op(w.OP_I64_EXTEND_I32_S); w.op(w.OP_I64_MUL);
+      w.tee64(L_W);
+      w.op(w.OP_I32_WRAP_I64); w.tee(L_R);
+      w.op(w.OP_I64_EXTEND_I32_S); w.get(L_W); w.op(w.OP_I64_NE); w.set(L_V);
+    } else {
+      w.get(L_A); w.get(L_B); w.op(w.OP_I32_MUL); w.set(L_R);
+    }
+  }
+  regSetFrom(reg, size, L_R);
+  flagsKnownReset();
+  if (live) {
+    // flags.ts setResultFlags(r, CF | OF | AF, fits ? 0 : CF | OF)
+    w.i32c(0);
+    w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~(F_CF | F_OF | F_AF)); w.op(w.OP_I32_AND);
+    w.get(L_V); w.i32c(F_CF | F_OF); w.op(w.OP_I32_MUL); w.op(w.OP_I32_OR);
+    w.memOp(w.OP_I32_STORE, 2, EFLAGS);
+    w.i32c(0); w.i32c(LF_RESULT << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
+    w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
+    w.i32c(0); w.i32c(F_SF | F_ZF | F_PF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
+  }
+  if (mem) {
+    w.br(1);
+    close();
+    emitSlowPath(p, i, off, next, ipMask, false, before, regState);
+    close();
+  }
+  return true;
 }
 
 /**

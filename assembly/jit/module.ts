@@ -11,7 +11,7 @@
 //   e.cc  testCC(cc): i32            e.cf  getCF(): i32
 // and exports "f": (eip0: i32, limit: i32) -> i32, the instructions it executed (jit/compile.ts).
 import {
-  byte, u32leb, sizeField, patchSize, name, T_I32,
+  byte, u32leb, sizeField, patchSize, name, T_I32, T_I64,
 } from "./wasm";
 
 // type indices
@@ -90,7 +90,7 @@ export function moduleBegin(handlers: u32, count: u32): void {
 
   byte(10); codeSizeAt = sizeField(); u32leb(1); // code section, one body
   bodySizeAt = sizeField();
-  u32leb(1); u32leb(LOCALS); byte(T_I32); // one run of LOCALS i32 locals
+  u32leb(2); u32leb(LOCALS); byte(T_I32); u32leb(1); byte(T_I64); // LOCALS i32 locals (2..25), one i64 (26)
 }
 
 /** Close the function body and the module. */
