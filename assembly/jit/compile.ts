@@ -24,7 +24,7 @@ import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
-  emitHandlerCall, emitStoreEip, regsReset, regsSpill, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
+  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsSpill, L_BASE, L_CSOK, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
 } from "./emit";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST } from "../translate/blocks";
 
@@ -144,6 +144,12 @@ export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u
   const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
 
   w.gget(G_EPOCH); w.set(L_EPOCH);
+  w.i32c(0); w.memOp(w.OP_I64_LOAD, 3, ICOUNT); w.set(L_BASE);
+  // the whole page holds EIPs eip0 - rootOffset .. + 0xFFF: inside the CS limit, no transfer checks it again
+  const rootOffset = load<u32>(blockAddr(root - 1), B_HOST) & 0xFFF;
+  w.get(0); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(<i64>0xFFF - <i64>rootOffset); w.op(w.OP_I64_ADD);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I64_EXTEND_I32_U);
+  w.op(w.OP_I64_LE_U); w.set(L_CSOK);
   w.loopVoid(); // $dispatch: run member L_IDX
   w.blockVoid(); // $exit: L_N holds the instructions of the current member's pass
   for (let k: u32 = 0; k < n; k++) w.blockVoid(); // $m(n-1) .. $m0
@@ -157,8 +163,8 @@ export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u
     w.br(n - 1 - k); // to $exit
   }
   w.end_(); // $exit
-  // ICOUNT += L_N; return L_DONE + L_N
-  emitIcountAdd();
+  // ICOUNT = L_BASE + L_DONE + L_N; return L_DONE + L_N
+  emitIcountSync(true);
   w.get(L_DONE); w.get(L_N); w.op(w.OP_I32_ADD);
   w.op(w.OP_RETURN);
   w.end_(); // $dispatch
@@ -219,10 +225,8 @@ function emitTransfer(j: u32, target: u32, bytes: u32, count: u32, n: u32, d: u3
   w.ifVoid();
   // L_DONE + count + countJ <= limit
   w.get(L_DONE); w.i32c(count + countJ); w.op(w.OP_I32_ADD); w.get(1); w.op(w.OP_I32_LE_U);
-  // EIP + bytes - 1 <= CS limit (as the dispatcher's findBlock checks)
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EIP); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(<i64>(bytes - 1)); w.op(w.OP_I64_ADD);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I64_EXTEND_I32_U);
-  w.op(w.OP_I64_LE_U); w.op(w.OP_I32_AND);
+  // member j lies inside the CS limit (as the dispatcher's findBlock checks): the whole page does (L_CSOK)
+  w.get(L_CSOK); w.op(w.OP_I32_AND);
   // no events (attention()), TF/RF clear, stopBlock clear, no code breakpoints, same code epoch
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EXIT_REQUEST);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, INT_SHADOW); w.op(w.OP_I32_OR);
@@ -235,7 +239,6 @@ function emitTransfer(j: u32, target: u32, bytes: u32, count: u32, n: u32, d: u3
   w.op(w.OP_I32_EQZ); w.op(w.OP_I32_AND);
   w.gget(G_EPOCH); w.get(L_EPOCH); w.op(w.OP_I32_EQ); w.op(w.OP_I32_AND);
   w.ifVoid();
-  emitIcountAdd();
   w.get(L_DONE); w.i32c(count); w.op(w.OP_I32_ADD); w.set(L_DONE);
   w.i32c(j); w.set(L_IDX);
   // the running block is member j now (stores into it stop it; RDTSC counts from its first record)
@@ -245,11 +248,3 @@ function emitTransfer(j: u32, target: u32, bytes: u32, count: u32, n: u32, d: u3
   w.end_();
 }
 
-/** ICOUNT += L_N (u64 at a fixed address). */
-function emitIcountAdd(): void {
-  w.i32c(0);
-  w.i32c(0); w.memOp(w.OP_I64_LOAD, 3, ICOUNT);
-  w.get(L_N); w.op(w.OP_I64_EXTEND_I32_U);
-  w.op(w.OP_I64_ADD);
-  w.memOp(w.OP_I64_STORE, 3, ICOUNT);
-}

@@ -4,7 +4,7 @@
 // the limit compare, TLB misses, MMIO, page-crossing, code pages, a jump past the CS limit) the emitted code
 // calls the handler instead, so faults and their state are the interpreter's by construction.
 import {
-  REGS, ZERO_OFF, EIP, EFLAGS, MODE_FLAGS, MODE_SS32, LF_OP, LF_RES, LF_A, LF_B, LF_MASK, SEG_BASE, SEG_RLIMIT, SEG_WLIMIT, SEG_LIMIT,
+  REGS, ZERO_OFF, EIP, EFLAGS, ICOUNT, MODE_FLAGS, MODE_SS32, LF_OP, LF_RES, LF_A, LF_B, LF_MASK, SEG_BASE, SEG_RLIMIT, SEG_WLIMIT, SEG_LIMIT,
   TLB, TLB_READ_MASK, TLB_WRITE_MASK, I_HANDLER, I_FLAGS, I_REG, I_RM, I_INDEX, I_SIB, I_DISP, I_IMM, I_LEN,
   IF_A32, IF_MEM,
 } from "../layout";
@@ -51,7 +51,12 @@ const L_T: u32 = 11;
 const L_HOST: u32 = 12;
 const L_V: u32 = 13;
 export const L_IDX: u32 = 14; // the region member to run (jit/compile.ts)
-const L_W: u32 = 26; // the one i64 local (module.ts)
+const L_W: u32 = 26; // i64 scratch (module.ts)
+/** i64: ICOUNT when the function was entered. ICOUNT itself is brought up to date (L_BASE + L_DONE) only where
+ *  something can read it: before a handler runs and when the function returns. */
+export const L_BASE: u32 = 27;
+/** 1 when the whole page of the region is inside the CS limit (so no transfer needs to check it) */
+export const L_CSOK: u32 = 15;
 
 // ---- the handlers a module imports -----------------------------------------------------------------------------
 const MAX_IMPORTS: u32 = 1024;
@@ -177,6 +182,7 @@ export function emitStoreEip(off: u32, ipMask: u32): void {
  */
 export function emitHandlerCall(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFlags: bool): void {
   regsSpill();
+  emitIcountSync(false);
   emitStoreEip(next, ipMask);
   w.i32c(p);
   w.op(w.OP_CALL); w.u32leb(FN_HANDLER0 + handlerImport(<u32>load<u16>(p, I_HANDLER)));
@@ -189,6 +195,15 @@ export function emitHandlerCall(p: u32, i: u32, off: u32, next: u32, ipMask: u32
   close();
   regState = 0; // the handler may have changed any register
   if (!keepsFlags) flagsKnownReset();
+}
+
+/** ICOUNT = L_BASE + L_DONE (+ L_N when `withN`: the function is returning). */
+export function emitIcountSync(withN: bool): void {
+  w.i32c(0);
+  w.get(L_BASE);
+  w.get(L_DONE); if (withN) { w.get(L_N); w.op(w.OP_I32_ADD); }
+  w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_ADD);
+  w.memOp(w.OP_I64_STORE, 3, ICOUNT);
 }
 
 // ---- registers: cached in locals within a region member -------------------------------------------------------

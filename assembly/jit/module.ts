@@ -90,7 +90,7 @@ export function moduleBegin(handlers: u32, count: u32): void {
 
   byte(10); codeSizeAt = sizeField(); u32leb(1); // code section, one body
   bodySizeAt = sizeField();
-  u32leb(2); u32leb(LOCALS); byte(T_I32); u32leb(1); byte(T_I64); // LOCALS i32 locals (2..25), one i64 (26)
+  u32leb(2); u32leb(LOCALS); byte(T_I32); u32leb(2); byte(T_I64); // LOCALS i32 locals (2..25), two i64 (26, 27)
 }
 
 /** Close the function body and the module. */
