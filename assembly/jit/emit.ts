@@ -57,6 +57,8 @@ const L_W: u32 = 26; // i64 scratch (module.ts)
 export const L_BASE: u32 = 27;
 /** 1 when the whole page of the region is inside the CS limit (so no transfer needs to check it) */
 export const L_CSOK: u32 = 15;
+/** EIP - eip0 after a member that may have jumped anywhere (jit/compile.ts emitSearch) */
+export const L_OFF: u32 = 24;
 
 // ---- the handlers a module imports -----------------------------------------------------------------------------
 const MAX_IMPORTS: u32 = 1024;
