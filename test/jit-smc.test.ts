@@ -38,8 +38,8 @@ interface Outcome {
   failures: number;
 }
 
-async function machine(jit: JitSetting): Promise<Core> {
-  const c = await Core.create(loadModule("debug"), 16 << 20, 0, { jit });
+async function machine(jit: JitSetting, jitSlots?: number): Promise<Core> {
+  const c = await Core.create(loadModule("debug"), 16 << 20, 0, { jit, jitSlots });
   c.exports.attachTestDevices(0xE9, 0xF4, 0);
   return c;
 }
@@ -73,8 +73,8 @@ const table = (label: string, k: number, target: string) => `${label}:
  * Run the program at BASE (flat 32-bit protected mode) until it writes 0 to the exit port. A write of another
  * value is a pause: `onPause(value)` runs (the host's DMA or RAM write), then the program goes on.
  */
-async function runProgram(jit: JitSetting, code: Uint8Array, opts: { paging?: boolean; setup?: (c: Core) => void; onPause?: (c: Core, n: number) => void; slice?: number } = {}): Promise<Outcome> {
-  const c = await machine(jit);
+async function runProgram(jit: JitSetting, code: Uint8Array, opts: { paging?: boolean; setup?: (c: Core) => void; onPause?: (c: Core, n: number) => void; slice?: number; jitSlots?: number } = {}): Promise<Outcome> {
+  const c = await machine(jit, opts.jitSlots);
   if (opts.paging) setUpPaging(c);
   opts.setup?.(c);
   c.writePhys(BASE, code);
@@ -403,8 +403,10 @@ for (const { name, jit } of MODES) {
 
 // ---- eviction ------------------------------------------------------------------------------------------------
 
-/** More distinct blocks than the JIT has slots (8192): each adds its own immediate to EBX and jumps to the next. */
-const EVICT_BLOCKS = 9000;
+/** More distinct hot code than the JIT keeps (a core made with 32 slots): each block adds its own immediate to EBX
+ *  and jumps to the next, over several pages, so regions are compiled, evicted and compiled again. */
+const EVICT_BLOCKS = 3000;
+const EVICT_SLOTS = 32;
 const evictProgram = (rounds: number) => `
 bits 32
 org ${BASE}
@@ -423,17 +425,15 @@ round:
     out 0xF4, al
 `;
 
-// Opt-in (WEBPC_JIT_EVICT=1): the slot count is not settable from the host, so evicting needs more than 8192
-// compiled modules, and installing a module in V8 (Node 20) costs time that grows with the modules already
-// installed (about 1 ms each at 2000, 8 ms at 6000): this test takes about a minute and a half.
-test(`JIT eviction [force]: ${EVICT_BLOCKS} hot blocks evict compiled code and results stay right`, { skip: !process.env.WEBPC_JIT_EVICT && "opt-in: WEBPC_JIT_EVICT=1 (slow)" }, async (t) => {
+test(`JIT eviction [force]: ${EVICT_BLOCKS} hot blocks through ${EVICT_SLOTS} slots evict compiled code and results stay right`, async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
-  const rounds = 2;
+  const rounds = 3;
   const code = assemble(evictProgram(rounds));
   let sum = 0;
   for (let i = 0; i < EVICT_BLOCKS; i++) sum += (i % 97) + 1;
   const off = await runProgram("off", code);
-  const r = await runProgram("force", code);
+  const r = await runProgram("force", code, { jitSlots: EVICT_SLOTS });
   assertSame(r, off, { ebx: rounds * sum, esi: 0 });
   assert.ok(r.counters.jit_evictions > 0n, `compiled blocks were evicted (${r.counters.jit_compiled} compiled)`);
+  assert.ok(r.counters.jit_compiled > BigInt(EVICT_SLOTS), "more regions compiled than there are slots");
 });

@@ -139,6 +139,8 @@ const INIT_ERRORS: Record<number, string> = {
 export interface CoreOptions {
   /** The JIT tier: "on" (default), "off", "force" (compile every block at once) or a threshold. */
   jit?: JitSetting;
+  /** Compiled regions kept at once (default and most: JIT_TABLE_SLOTS, 8192); tests of eviction use a few. */
+  jitSlots?: number;
 }
 
 /** Thrown when the core reports a bug (an AssemblyScript abort): never a guest error. */
@@ -191,7 +193,7 @@ export class Core {
     core = new Core(instance, memory, ramSize, jit);
     const rc = core.exports.init(ramSize);
     if (rc !== 0) throw new Error(`machine init failed: ${INIT_ERRORS[rc] ?? `code ${rc}`}`);
-    jit.attach(instance.exports, options.jit ?? Core.defaultJit);
+    jit.attach(instance.exports, options.jit ?? Core.defaultJit, options.jitSlots);
     return core;
   }
 

@@ -61,7 +61,7 @@ export class JitHost {
   };
 
   /** After the core's init(): make room in its table and switch the tier on as `setting` says. */
-  attach(exports: Record<string, unknown>, setting: JitSetting): void {
+  attach(exports: Record<string, unknown>, setting: JitSetting, slots = JIT_TABLE_SLOTS): void {
     const x = exports as unknown as JitExports;
     if (!(x.table instanceof WebAssembly.Table) || typeof x.jitInit !== "function") return; // a core without the tier
     this.exports = x;
@@ -76,8 +76,9 @@ export class JitHost {
       },
       h: handlers as WebAssembly.ModuleImports,
     };
-    const base = x.table.grow(JIT_TABLE_SLOTS);
-    x.jitInit(base, JIT_TABLE_SLOTS);
+    const n = Math.max(1, Math.min(slots, JIT_TABLE_SLOTS));
+    const base = x.table.grow(n);
+    x.jitInit(base, n);
     this.set(setting);
   }
 
