@@ -47,3 +47,8 @@ export function formatJitWork(w: JitWork): string {
 export const MODULES_PER_CORE = 1500;
 
 export function wornOut(c: Core): boolean { return c.jit.stats.modules >= MODULES_PER_CORE; }
+
+/** At most `n` instructions per block (1..64; 0 = 64); flushes the block cache. */
+export function setBlockLimit(c: Core, n: number): void {
+  (c.exports.setBlockLimit as (n: number) => void)(n);
+}

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Flavour } from "../../web/machine/node.ts";
 import { Core, Exit, RegName, SegName } from "../../web/machine/core.ts";
 import type { JitSetting } from "../../web/machine/jit-host.ts";
-import { createJitCore, refillJitBudget, jitWork, addJitWork, wornOut, JitWork, NO_JIT_WORK, formatJitWork } from "../jit/force.ts";
+import { createJitCore, setBlockLimit, refillJitBudget, jitWork, addJitWork, wornOut, JitWork, NO_JIT_WORK, formatJitWork } from "../jit/force.ts";
 import { disassemble } from "../../web/debug/disasm.ts";
 
 export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../shared/testdata/singlestep-286");
@@ -152,7 +152,7 @@ export async function runSingleStep(opts: { filter?: RegExp; flavour?: Flavour; 
   const newCore = async () => {
     const c = await createJitCore(16 << 20, opts.flavour ?? "debug", opts.jit);
     // one instruction per block: with "force", every recorded instruction runs as a whole compiled block
-    if (opts.jit === "force") c.exports.setBlockLimit(1);
+    if (opts.jit === "force") setBlockLimit(c, 1);
     // the data wants every port to read FFh (the recording rig had no devices): unplug every device's ports
     c.exports.releasePorts(0, 0x10000);
     // VGA: the whole first MiB is RAM for these tests (the VGA window A0000h-BFFFFh goes back to RAM)
