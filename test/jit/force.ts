@@ -41,10 +41,10 @@ export function formatJitWork(w: JitWork): string {
 /**
  * Compiled modules a core should make before a suite replaces it with a fresh one. Every module imports the
  * core's function table, and V8 keeps each importing instance on the table, so each new instance costs time in
- * proportion to the instances made before it (about 1 ms at 4,000, 6-16 ms past 10,000 on this host; and a
+ * proportion to the instances made before it (about 1 ms at 4,000, 6-16 ms past 10,000 on this host, against about 0.5 ms below 1,000; and a
  * process that makes a few hundred thousand runs out of wasm code space). A fresh core starts a fresh table.
  */
-export const MODULES_PER_CORE = 1500;
+export const MODULES_PER_CORE = 1000;
 
 export function wornOut(c: Core): boolean { return c.jit.stats.modules >= MODULES_PER_CORE; }
 
