@@ -3,7 +3,7 @@
 // budget chunks; after every chunk both must agree on the registers, EIP, EFLAGS, the instructions counted, the
 // exit reason, CR2, the exceptions delivered and the memory the code can touch. Reproducible: sequence i of
 // seed S is the same everywhere.
-//   node --import tsx test/jit/pair.ts [--seed N] [--count M] [--only I] [--flavour debug|release]
+//   node --import tsx test/jit/pair.ts [--seed N] [--count M] [--first I | --only I | --list I,J,..] [--flavour debug|release]
 import { fileURLToPath } from "node:url";
 import type { Flavour } from "../../web/machine/node.ts";
 import { Core, Exit, EXIT_NAMES, REG_NAMES } from "../../web/machine/core.ts";
@@ -20,6 +20,9 @@ export type JitFuzzMode = typeof JIT_FUZZ_MODES[number];
 const RAM_SIZE = 1 << 20;
 const GDT = 0x1000, IDT = 0x2000, HANDLER = 0x3000, PD = 0x4000, PT = 0x5000;
 const CODE = 0x10000, CODE_PAGE = 0x1000;
+/** The whole code segment (64 KiB from CODE): real-mode code can write it through a CS override. */
+const CODE_SEG_LEN = 0x10000;
+const ZEROS = new Uint8Array(CODE_SEG_LEN - CODE_PAGE);
 const WIN = 0x20000, WIN_LEN = 0x20000, STACK_BASE = 0x30000;
 /** Instructions a sequence may run in all (its loops are bounded; random RET targets are not). */
 const MAX_INSNS = 4000;
@@ -93,6 +96,10 @@ function load(c: Core, s: Setup, code: Uint8Array, window: Uint8Array): void {
   const dv = c.dv, R = c.L.RAM;
   codePage.fill(0xF4); codePage.set(code);
   c.writePhys(CODE, codePage);
+  // the rest of the code segment is zeros (ADD [BX+SI],AL: where stray returns go); earlier sequences may have
+  // written it through CS
+  const rest = new Uint8Array(c.memory.buffer, R + CODE + CODE_PAGE, ZEROS.length);
+  if (Buffer.compare(rest, ZEROS) !== 0) c.writePhys(CODE + CODE_PAGE, ZEROS);
   c.u8.set(window, R + WIN);
   c.exports.ramWritten(WIN, WIN_LEN);
   c.exports.reset();
@@ -132,7 +139,7 @@ function snapshot(c: Core, exit: number, icount0: bigint, exc0: number): Record<
 
 /** The first difference of the memory the code can touch, or null. */
 function memoryDiff(a: Core, b: Core): string | null {
-  for (const [from, len] of [[WIN, WIN_LEN], [CODE, CODE_PAGE], [PT, 0x100]]) {
+  for (const [from, len] of [[WIN, WIN_LEN], [CODE, CODE_SEG_LEN], [PT, 0x100]]) {
     const x = new Uint8Array(a.memory.buffer, a.L.RAM + from, len), y = new Uint8Array(b.memory.buffer, b.L.RAM + from, len);
     if (Buffer.compare(x, y) !== 0) {
       let i = 0;
@@ -170,7 +177,7 @@ export interface JitFuzzResult {
 function sequenceRng(seed: number, i: number): Rng { return new Rng((Math.imul(seed, 0x9E3779B1) ^ Math.imul(i + 1, 0x85EBCA77)) | 0); }
 
 /** Run sequences `first`..`first+count-1` of `seed` in both cores; stops collecting after `maxFailures`. */
-export async function jitFuzz(opts: { seed: number; count: number; first?: number; flavour?: Flavour; maxFailures?: number }): Promise<JitFuzzResult> {
+export async function jitFuzz(opts: { seed: number; count: number; first?: number; indices?: number[]; flavour?: Flavour; maxFailures?: number }): Promise<JitFuzzResult> {
   const flavour = opts.flavour ?? "debug";
   const make = async (jit: "off" | "force") => { const c = await createJitCore(RAM_SIZE, flavour, jit); fixedSetup(c); return c; };
   const interp = await make("off");
@@ -181,7 +188,8 @@ export async function jitFuzz(opts: { seed: number; count: number; first?: numbe
   for (let i = 0; i < WIN_LEN; i += 4) new DataView(window.buffer).setUint32(i, wr.next(), true);
   const res: JitFuzzResult = { sequences: 0, instructions: 0n, chunks: 0, failures: [], byMode: {}, exits: {}, faults: 0, jit: NO_JIT_WORK, interpreterJitRuns: 0n };
   const first = opts.first ?? 0;
-  for (let i = first; i < first + opts.count; i++) {
+  const indices = opts.indices ?? Array.from({ length: opts.count }, (_, k) => first + k);
+  for (const i of indices) {
     const r = sequenceRng(opts.seed, i);
     const setup = makeSetup(r);
     const env: GenEnv = { bits: setup.bits, hotOffsets: setup.hot };
@@ -249,7 +257,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (n: string) => { const i = process.argv.indexOf(`--${n}`); return i > 0 ? process.argv[i + 1] : undefined; };
   const seed = Number(arg("seed") ?? 1), only = arg("only");
   const t0 = performance.now();
-  const r = await jitFuzz({ seed, count: only !== undefined ? 1 : Number(arg("count") ?? 10000), first: only !== undefined ? Number(only) : 0, flavour: (arg("flavour") ?? "debug") as Flavour, maxFailures: 5 });
+  const list = arg("list")?.split(",").map(Number);
+  const r = await jitFuzz({ seed, indices: list, count: only !== undefined ? 1 : Number(arg("count") ?? 10000), first: only !== undefined ? Number(only) : Number(arg("first") ?? 0), flavour: (arg("flavour") ?? "debug") as Flavour, maxFailures: 5 });
   console.log(formatJitFuzz(r, seed, performance.now() - t0));
   process.exit(r.failures.length ? 1 : 0);
 }
