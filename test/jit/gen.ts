@@ -58,6 +58,18 @@ export class Gen {
     this.curAsize = asize;
     return { osize, asize };
   }
+  /** An ALU instruction on registers whose flags a condition will read: equal operands (same register, or a
+   *  register and the small value it may hold) make the equal/below/less boundaries come up. */
+  private producer(): void {
+    const size = this.below(3); // 8-bit, 16/32-bit, other size (66h)
+    if (size === 2) this.emit(0x66);
+    const op = this.pick([7, 7, 5, 0, 4, 6, 1, 2, 3]); // CMP mostly, SUB, ADD, AND, XOR, OR, ADC, SBB
+    const w = size === 0 ? 0 : 1;
+    const d = w ? this.dst16or32() : this.dst8();
+    if (this.below(2)) { this.emit(op * 8 + w, 0xC0 | ((this.below(2) ? d : this.below(8)) << 3) | d); return; }
+    this.emit(w ? 0x83 : 0x80, 0xC0 | (op << 3) | d, this.pick([0, 1, 2, 0x7F, 0x80, 0xFF]));
+  }
+
   /** The address size of the instruction being emitted (set by its prefixes). */
   private curAsize: 16 | 32 = 32;
   private asize(): 16 | 32 { return this.curAsize; }
@@ -207,9 +219,10 @@ export class Gen {
         this.modrm(k ? this.dst16or32() : this.dst8(), mem, asize, k ? this.dst16or32() : this.dst8());
         return;
       }
-      case 20: { // CMP (the ALU form with op 7) on memory: a flags producer for the Jcc/SETcc/CMOVcc that follow
-        const { asize } = this.prefixes();
-        this.emit(0x83); this.modrm(7, mem, asize, this.below(8)); this.imm(1, this.value());
+      case 20: { // a flags producer (ALU on registers, often equal operands) and a SETcc or CMOVcc reading it
+        this.producer();
+        if (this.below(2)) { this.emit(0x0F, 0x90 + this.below(16), 0xC0 | this.dst8()); }
+        else { this.emit(0x0F, 0x40 + this.below(16)); this.modrm(this.dst16or32(), this.chance(0.3), this.env.bits); }
         return;
       }
       default: { // a flag reader right after a producer: ADC/SBB/RCL on registers
@@ -263,6 +276,7 @@ export class Gen {
     for (let k = 1 + this.below(4); k > 0; k--) this.plain();
     const body = this.out;
     this.out = saved;
+    if (this.below(2)) this.producer();
     const near = this.chance(0.25) || body.length > 127;
     const cc = this.below(17); // 16: JMP
     if (!near) this.emit(cc === 16 ? 0xEB : 0x70 + cc, body.length);
