@@ -60,7 +60,7 @@ export * from "./layout";
 // ---- the JIT tier (jit/cache.ts): what the host and the compiled modules use ------------------------------------
 export { jitInit, jitSetThreshold } from "./jit/cache";
 export { stopBlock as jitStopBlock, faulted as jitFaulted } from "./cpu/fault";
-export { codeEpoch as jitCodeEpoch } from "./translate/blocks";
+export { codeEpoch as jitCodeEpoch, currentBlock as jitCurrentBlock } from "./translate/blocks";
 export { codeBreakpoints as jitCodeBreakpoints } from "./cpu/debug";
 import { testCC, getCF } from "./cpu/flags";
 /** Condition `cc` on the current flags (compiled blocks call this when they cannot evaluate it inline). */

@@ -2,11 +2,15 @@
 // the same kernel from the ISOLINUX CD on the ATAPI drive and from the SYSLINUX hard disk on the ATA drive.
 // The guest itself is the oracle: what it prints about the machine (uname, /proc/cpuinfo, /proc/interrupts,
 // dmesg) and the file it reads back from the CD. Runs use the virtual clock, so they are bounded by guest
-// instructions and two runs with the same inputs must match instruction for instruction.
+// instructions and two runs with the same inputs must match instruction for instruction. The first boot runs
+// with the JIT tier on and the second with it off: they must match too (issue 9: compiled code changes nothing
+// the guest can see, down to the instruction count).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { bootPC, bootSkipReason, image, runUntil, screen, typeText, BootedPC } from "./util/pc-boot.ts";
+import { Core } from "../web/machine/core.ts";
+import type { JitSetting } from "../web/machine/jit-host.ts";
 
 const PROMPT = "webpc:/# ";
 const BANNER = "WEBPC-GUEST-READY";
@@ -14,9 +18,13 @@ const CMDLINE = "console=tty0 console=ttyS0,115200 cryptomgr.notests";
 const BOOT_LIMIT = 8_000_000_000n; // the direct boot needs about 3.1e9
 const skip = bootSkipReason(["bios.bin", "vgabios-stdvga.bin", "linuxboot.bin", "vmlinuz", "initrd.gz"]);
 
-async function bootDirect(): Promise<BootedPC> {
+/** The first boot's JIT setting: the default (WEBPC_JIT may force it), but never off, so there is something to
+ *  compare the interpreted second boot with. */
+const JIT_FIRST: JitSetting = Core.defaultJit === "off" ? "on" : Core.defaultJit;
+
+async function bootDirect(jit: JitSetting): Promise<BootedPC> {
   const b = await bootPC({
-    memoryMiB: 128, kernel: image("vmlinuz"), initrd: image("initrd.gz"), append: CMDLINE, linuxBootRom: image("linuxboot.bin"),
+    jit, memoryMiB: 128, kernel: image("vmlinuz"), initrd: image("initrd.gz"), append: CMDLINE, linuxBootRom: image("linuxboot.bin"),
   }, [BANNER, PROMPT]);
   await runUntil(b, () => b.serial().includes(PROMPT), BOOT_LIMIT, "the Linux shell prompt on COM1");
   return b;
@@ -39,11 +47,14 @@ function interruptCounts(text: string): Map<string, number> {
   return counts;
 }
 
-let first: { icount: bigint; transcript: string } | undefined;
+let first: { icount: bigint; transcript: string; counters: Record<string, bigint>; failures: number } | undefined;
+
+/** COM1 up to and including the first prompt. */
+const toPrompt = (s: string) => s.slice(0, s.indexOf(PROMPT) + PROMPT.length);
 
 test("Linux boots directly to the shell on COM1 and answers uname, /proc/cpuinfo, arithmetic and /proc/interrupts", { skip }, async () => {
-  const b = await bootDirect();
-  first = { icount: b.seenAt.get(PROMPT)!, transcript: b.serial() };
+  const b = await bootDirect(JIT_FIRST);
+  first = { icount: b.seenAt.get(PROMPT)!, transcript: b.serial(), counters: b.pc.core.counters(), failures: b.pc.core.jit.stats.failures };
   assert.match(b.serial(), /Linux version 6\.1\.\S+-686/);
   assert.match(b.debug(), /Booting from ROM/, "SeaBIOS ran our option ROM");
   const out = await shell(b, "uname -a; cat /proc/cpuinfo; echo $((6*7)); cat /proc/interrupts");
@@ -79,10 +90,15 @@ test("Linux boots directly to the shell on COM1 and answers uname, /proc/cpuinfo
   assert.ok(stopped, `the machine powered off:\n${b.serial().slice(-800)}`);
 });
 
-test("determinism: a second direct boot with the same inputs reaches the prompt at the same instruction with the same transcript", { skip }, async () => {
+test(`determinism and the JIT: a second direct boot with the JIT off reaches the prompt at the same instruction with the same transcript as the first (JIT ${JIT_FIRST})`, { skip }, async () => {
   assert.ok(first, "the first boot ran");
-  const b = await bootDirect();
+  assert.equal(first.failures, 0, "no compiled module was refused in the first boot");
+  assert.ok(first.counters.jit_runs > 0n && first.counters.jit_compiled > 0n,
+    `the first boot ran compiled code (${first.counters.jit_compiled} blocks compiled, ${first.counters.jit_runs} runs)`);
+  const b = await bootDirect("off");
+  assert.equal(b.pc.core.counters().jit_runs, 0n, "the second boot was interpreted");
   assert.equal(b.seenAt.get(PROMPT), first.icount, "instruction count at the prompt");
+  assert.equal(toPrompt(b.serial()), toPrompt(first.transcript), "serial transcript up to the prompt");
   const n = Math.min(b.serial().length, first.transcript.length);
   assert.equal(b.serial().slice(0, n), first.transcript.slice(0, n), "serial transcript");
 });

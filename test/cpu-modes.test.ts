@@ -169,20 +169,36 @@ nmi:
   assert.equal(out(c), "Ne");
 });
 
-test("block cache counters: a loop is translated once and then hits", async (t) => {
-  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
-  const c = await realMode(`
+const COUNTED_LOOP = `
     mov cx, 1000
 l:  add ax, cx
     dec cx
     jnz l
     mov al, 0
-    out 0xF4, al`);
+    out 0xF4, al`;
+
+test("block cache counters: a loop is translated once and then hits", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const c = await realMode(COUNTED_LOOP);
+  c.jit.set("off"); // the interpreter's block cache alone (the JIT would run the loop inside one function)
   assert.equal(c.run(100000), Exit.DEBUG_EXIT);
   const k = c.counters();
   assert.ok(k.blocks_translated <= 4n, `translated ${k.blocks_translated}`);
   assert.ok(k.block_hits >= 998n, `hits ${k.block_hits}`);
   assert.equal(k.instructions, 1n + 3000n + 2n);
+});
+
+test("JIT: the same 16-bit loop is compiled once hot, loops inside its function, and counts the same", async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const c = await realMode(COUNTED_LOOP);
+  c.jit.set(100);
+  assert.equal(c.run(100000), Exit.DEBUG_EXIT);
+  const k = c.counters();
+  assert.equal(k.jit_compiled, 1n, "one region compiled");
+  assert.ok(k.jit_insns >= 3n * 890n, `compiled instructions ${k.jit_insns}`);
+  assert.ok(k.jit_runs < 20n, `the loop stays inside its function (${k.jit_runs} entries)`);
+  assert.equal(k.instructions, 1n + 3000n + 2n);
+  assert.equal(c.reg("eax") & 0xFFFF, (1000 * 1001 / 2) & 0xFF00, "AX = the sum (AL then set to 0)");
 });
 
 test("single-step: TF traps after each instruction that starts with TF set", async (t) => {

@@ -4,7 +4,7 @@
 // the limit compare, TLB misses, MMIO, page-crossing, code pages, a jump past the CS limit) the emitted code
 // calls the handler instead, so faults and their state are the interpreter's by construction.
 import {
-  REGS, ZERO_OFF, EIP, EFLAGS, MODE_FLAGS, MODE_SS32, LF_OP, LF_RES, LF_A, LF_B, LF_MASK, SEG_BASE, SEG_RLIMIT, SEG_WLIMIT, SEG_LIMIT,
+  REGS, ZERO_OFF, EIP, EFLAGS, ICOUNT, MODE_FLAGS, MODE_SS32, LF_OP, LF_RES, LF_A, LF_B, LF_MASK, SEG_BASE, SEG_RLIMIT, SEG_WLIMIT, SEG_LIMIT,
   TLB, TLB_READ_MASK, TLB_WRITE_MASK, I_HANDLER, I_FLAGS, I_REG, I_RM, I_INDEX, I_SIB, I_DISP, I_IMM, I_LEN,
   IF_A32, IF_MEM,
 } from "../layout";
@@ -13,7 +13,7 @@ import { TLB_VALID } from "../cpu/paging";
 import { LF_LOGIC, LF_ADD, LF_SUB, LF_INC, LF_DEC, LF_RESULT } from "../cpu/flags";
 import { JIT_FORMS, HANDLERS } from "../cpu/generated/decode_tables";
 import * as w from "./wasm";
-import { TYPE_HANDLER, G_STOP, G_FAULTED, FN_TESTCC, FN_GETCF } from "./module";
+import { G_STOP, G_FAULTED, FN_TESTCC, FN_GETCF, FN_HANDLER0 } from "./module";
 
 // Inline kinds (tools/opcodes/jit.ts JIT_KINDS)
 export const K_NONE: u32 = 0;
@@ -27,7 +27,7 @@ const K_MOVZX: u32 = 17, K_MOVSX: u32 = 18, K_NOP: u32 = 19;
 const K_PUSH_Z: u32 = 20, K_POP_Z: u32 = 21, K_PUSH_I: u32 = 22;
 export const K_CALL: u32 = 23;
 export const K_RET: u32 = 24;
-const K_SHIFT: u32 = 25;
+const K_SHIFT: u32 = 25, K_IMUL_GEI: u32 = 26, K_IMUL_GE: u32 = 27;
 
 // Shift operations (ops/shift.ts)
 const SH_ROL: u32 = 0, SH_ROR: u32 = 1, SH_RCL: u32 = 2, SH_RCR: u32 = 3, SH_SHL: u32 = 4, SH_SHR: u32 = 5,
@@ -51,6 +51,38 @@ const L_T: u32 = 11;
 const L_HOST: u32 = 12;
 const L_V: u32 = 13;
 export const L_IDX: u32 = 14; // the region member to run (jit/compile.ts)
+const L_W: u32 = 26; // i64 scratch (module.ts)
+/** i64: ICOUNT when the function was entered. ICOUNT itself is brought up to date (L_BASE + L_DONE) only where
+ *  something can read it: before a handler runs and when the function returns. */
+export const L_BASE: u32 = 27;
+/** 1 when the whole page of the region is inside the CS limit (so no transfer needs to check it) */
+export const L_CSOK: u32 = 15;
+/** EIP - eip0 after a member that may have jumped anywhere (jit/compile.ts emitSearch) */
+export const L_OFF: u32 = 24;
+
+// ---- the handlers a module imports -----------------------------------------------------------------------------
+const MAX_IMPORTS: u32 = 1024;
+/** Table indices of the handlers the module being compiled imports, in import order. */
+export const importList = <u32>memory.data(MAX_IMPORTS * 4);
+export let importCount: u32 = 0;
+/** Per table index: import number + 1 in the module being compiled (0: not imported). */
+const importOf = <u32>memory.data(4096 * 2);
+
+/** Start a module: no handler imported yet. */
+export function importsReset(): void {
+  for (let k: u32 = 0; k < importCount; k++) store<u16>(importOf + (load<u32>(importList + (k << 2)) << 1), 0);
+  importCount = 0;
+}
+
+/** Import the handler at table index `idx` (before the module's code is emitted). */
+export function importHandler(idx: u32): void {
+  if (idx >= 4096 || load<u16>(importOf + (idx << 1)) != 0 || importCount == MAX_IMPORTS) return;
+  store<u32>(importList + (importCount << 2), idx);
+  importCount++;
+  store<u16>(importOf + (idx << 1), <u16>importCount);
+}
+
+function handlerImport(idx: u32): u32 { return <u32>load<u16>(importOf + (idx << 1)) - 1; }
 
 // ---- handler-id lookup -------------------------------------------------------------------------------------
 const MAX_TABLE: u32 = 4096;
@@ -151,10 +183,11 @@ export function emitStoreEip(off: u32, ipMask: u32): void {
  * `keepsFlags`: the handler leaves the flags alone (an inline form's slow path for MOV-like forms).
  */
 export function emitHandlerCall(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFlags: bool): void {
+  regsSpill();
+  emitIcountSync(false);
   emitStoreEip(next, ipMask);
   w.i32c(p);
-  w.i32c(<u32>load<u16>(p, I_HANDLER));
-  w.op(w.OP_CALL_INDIRECT); w.u32leb(TYPE_HANDLER); w.u32leb(0);
+  w.op(w.OP_CALL); w.u32leb(FN_HANDLER0 + handlerImport(<u32>load<u16>(p, I_HANDLER)));
   w.gget(G_STOP);
   openIf();
   w.gget(G_FAULTED);
@@ -162,13 +195,97 @@ export function emitHandlerCall(p: u32, i: u32, off: u32, next: u32, ipMask: u32
   w.i32c(i + 1); w.set(L_N);
   w.br(depth); // to $exit
   close();
+  regState = 0; // the handler may have changed any register
   if (!keepsFlags) flagsKnownReset();
 }
 
-// ---- registers -----------------------------------------------------------------------------------------------
-function regGet(off: u32, size: u32): void { w.i32c(0); w.loadU(size, REGS + off); }
-/** Register = local `l` (low `size` bytes). */
-function regSetFrom(off: u32, size: u32, l: u32): void { w.i32c(0); w.get(l); w.storeN(size, REGS + off); }
+/** ICOUNT = L_BASE + L_DONE (+ L_N when `withN`: the function is returning). */
+export function emitIcountSync(withN: bool): void {
+  w.i32c(0);
+  w.get(L_BASE);
+  w.get(L_DONE); if (withN) { w.get(L_N); w.op(w.OP_I32_ADD); }
+  w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_ADD);
+  w.memOp(w.OP_I64_STORE, 3, ICOUNT);
+}
+
+// ---- registers: cached in locals within a region member -------------------------------------------------------
+// Guest register r lives in local L_REG0 + r while the emitted code uses it. At compile time each register is
+// in memory only (R_MEM), in its local and equal to memory (R_CLEAN), or in its local and newer (R_DIRTY).
+// Handlers and the code after a member see memory: dirty registers are stored before every handler call and at
+// the end of each member; after a handler every register is read again from memory when next used.
+const L_REG0: u32 = 16;
+const R_MEM: u32 = 0, R_CLEAN: u32 = 1, R_DIRTY: u32 = 2;
+/** 2 bits per register */
+let regState: u32 = 0;
+
+// @ts-ignore: decorator
+@inline function stateOf(r: u32): u32 { return (regState >> (r * 2)) & 3; }
+// @ts-ignore: decorator
+@inline function setState(r: u32, st: u32): void { regState = (regState & ~(<u32>3 << (r * 2))) | (st << (r * 2)); }
+
+/** At the start of a member (entered from the dispatcher or another member): everything is in memory. */
+export function regsReset(): void { regState = 0; }
+
+function ensureLoaded(r: u32): void {
+  if (stateOf(r) != R_MEM) return;
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, REGS + (r << 2)); w.set(L_REG0 + r);
+  setState(r, R_CLEAN);
+}
+
+/** Store every dirty register (they stay cached). */
+export function regsSpill(): void {
+  for (let r: u32 = 0; r < 8; r++) {
+    if (stateOf(r) != R_DIRTY) continue;
+    w.i32c(0); w.get(L_REG0 + r); w.memOp(w.OP_I32_STORE, 2, REGS + (r << 2));
+    setState(r, R_CLEAN);
+  }
+}
+
+/** Read again from memory every register cached in state `f` (after a handler ran on a path where `f` holds). */
+function regsReload(f: u32): void {
+  for (let r: u32 = 0; r < 8; r++) {
+    if (((f >> (r * 2)) & 3) == R_MEM) continue;
+    w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, REGS + (r << 2)); w.set(L_REG0 + r);
+  }
+}
+
+/** The register at byte offset `off` (REGS layout: AH is 1), `size` bytes, zero-extended, on the stack. */
+function regGet(off: u32, size: u32): void {
+  const r = off >> 2, b = off & 3;
+  ensureLoaded(r);
+  w.get(L_REG0 + r);
+  if (size == 4) return;
+  if (b != 0) { w.i32c(b * 8); w.op(w.OP_I32_SHR_U); }
+  w.i32c(sizeMask(size)); w.op(w.OP_I32_AND);
+}
+
+/** Register at `off` (low `size` bytes, or AH..BH) = local `l`. */
+function regSetFrom(off: u32, size: u32, l: u32): void {
+  const r = off >> 2, b = off & 3;
+  if (size == 4) { w.get(l); w.set(L_REG0 + r); setState(r, R_DIRTY); return; }
+  ensureLoaded(r);
+  const m = sizeMask(size) << (b * 8);
+  w.get(L_REG0 + r); w.i32c(~m); w.op(w.OP_I32_AND);
+  w.get(l);
+  if (size < 4) { w.i32c(sizeMask(size)); w.op(w.OP_I32_AND); }
+  if (b != 0) { w.i32c(b * 8); w.op(w.OP_I32_SHL); }
+  w.op(w.OP_I32_OR);
+  w.set(L_REG0 + r);
+  setState(r, R_DIRTY);
+}
+
+function regSetConst(off: u32, size: u32, v: u32): void { w.i32c(v); w.set(L_V); regSetFrom(off, size, L_V); }
+
+/**
+ * The slow path of an inline form: its handler, entered with the register state `before` (the state where the
+ * fast path's first check branched away), leaving the state `after` the fast path had (so both paths meet).
+ */
+function emitSlowPath(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFlags: bool, before: u32, after: u32): void {
+  regState = before;
+  emitHandlerCall(p, i, off, next, ipMask, keepsFlags);
+  regsReload(after);
+  regState = after;
+}
 
 // ---- memory operands -----------------------------------------------------------------------------------------
 /** L_EA = the effective address of the record's memory operand (common.ts ea()). */
@@ -316,7 +433,7 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
   const mem = isMem(p);
   switch (kind) {
     case K_NOP: return true;
-    case K_MOV_ZI: w.i32c(0); w.i32c(imm); w.storeN(size, REGS + reg); return true;
+    case K_MOV_ZI: regSetConst(reg, size, imm); return true;
     case K_LEA: emitEA(p); regSetFrom(reg, size, L_EA); return true;
     case K_MOV_EG: case K_MOV_GE: case K_MOV_EI: case K_MOVZX: case K_MOVSX:
       return emitMove(p, kind, word, size, reg, rm, imm, mem, i, off, next, ipMask);
@@ -348,6 +465,8 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
     case K_JCC: case K_JMP:
       emitJump(p, kind, argOf(word), size, imm, i, off, next, ipMask);
       return true;
+    case K_IMUL_GEI: case K_IMUL_GE:
+      return emitImul(p, kind, size, reg, rm, imm, mem, i, off, next, ipMask, flagsLive);
     case K_SHIFT:
       emitShift(argOf(word), ((word >>> 29) & 3) == 0 ? 1 : imm & 31, size, rm, flagsLive);
       return true;
@@ -356,6 +475,60 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
       return true;
   }
   return false;
+}
+
+/**
+ * IMUL G, E, imm and IMUL G, E (ops/muldiv.ts imulTrunc): G = the low half of the signed product; CF = OF = the
+ * product does not fit, SF ZF PF from the result, AF = 0, when the flags can be observed. 16/32-bit forms.
+ */
+function emitImul(p: u32, kind: u32, size: u32, reg: u32, rm: u32, imm: u32, mem: bool,
+                  i: u32, off: u32, next: u32, ipMask: u32, live: bool): bool {
+  let before: u32 = 0;
+  if (mem) {
+    open(); // $done
+    open(); // $slow
+    emitEA(p);
+    before = regState;
+    emitFastAddress(p, size, false);
+    w.get(L_HOST); w.loadU(size, 0); w.set(L_B);
+  } else {
+    regGet(rm, size); w.set(L_B);
+  }
+  // L_A = the other factor (sign-extended below)
+  if (kind == K_IMUL_GEI) { w.i32c(imm); w.set(L_A); } else { regGet(reg, size); w.set(L_A); }
+  if (size == 2) {
+    w.get(L_A); w.op(w.OP_I32_EXTEND16_S); w.get(L_B); w.op(w.OP_I32_EXTEND16_S); w.op(w.OP_I32_MUL); w.set(L_T);
+    if (live) { w.get(L_T); w.op(w.OP_I32_EXTEND16_S); w.get(L_T); w.op(w.OP_I32_NE); w.set(L_V); }
+    w.get(L_T); w.i32c(0xFFFF); w.op(w.OP_I32_AND); w.set(L_R);
+  } else {
+    if (live) {
+      w.get(L_A); w.op(w.OP_I64_EXTEND_I32_S); w.get(L_B); w.op(w.OP_I64_EXTEND_I32_S); w.op(w.OP_I64_MUL);
+      w.tee64(L_W);
+      w.op(w.OP_I32_WRAP_I64); w.tee(L_R);
+      w.op(w.OP_I64_EXTEND_I32_S); w.get(L_W); w.op(w.OP_I64_NE); w.set(L_V);
+    } else {
+      w.get(L_A); w.get(L_B); w.op(w.OP_I32_MUL); w.set(L_R);
+    }
+  }
+  regSetFrom(reg, size, L_R);
+  flagsKnownReset();
+  if (live) {
+    // flags.ts setResultFlags(r, CF | OF | AF, fits ? 0 : CF | OF)
+    w.i32c(0);
+    w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~(F_CF | F_OF | F_AF)); w.op(w.OP_I32_AND);
+    w.get(L_V); w.i32c(F_CF | F_OF); w.op(w.OP_I32_MUL); w.op(w.OP_I32_OR);
+    w.memOp(w.OP_I32_STORE, 2, EFLAGS);
+    w.i32c(0); w.i32c(LF_RESULT << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
+    w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
+    w.i32c(0); w.i32c(F_SF | F_ZF | F_PF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
+  }
+  if (mem) {
+    w.br(1);
+    close();
+    emitSlowPath(p, i, off, next, ipMask, false, before, regState);
+    close();
+  }
+  return true;
 }
 
 /**
@@ -429,43 +602,44 @@ function emitShift(op: u32, c: u32, size: u32, rm: u32, live: bool): void {
  * the fast path; a 16-bit stack, a target past the CS limit or any slow memory case runs the handler.
  */
 function emitStack(p: u32, kind: u32, size: u32, reg: u32, imm: u32, i: u32, off: u32, next: u32, ipMask: u32): void {
+  // what both paths read first: ESP, and the value to push (a register read before ESP moves)
+  regGet(R_ESP, 4); w.set(L_EA);
+  if (kind == K_PUSH_Z) { regGet(reg, size); w.set(L_T); }
+  const before = regState;
   open(); // $done
   open(); // $slow
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, MODE_FLAGS); w.i32c(<u32>MODE_SS32); w.op(w.OP_I32_AND); w.op(w.OP_I32_EQZ);
   w.brIf(0);
   if (kind == K_POP_Z || kind == K_RET) {
-    regGet(R_ESP, 4); w.set(L_EA);
     emitFastAddressIn(SS, size, false);
     w.get(L_HOST); w.loadU(size, 0); w.set(L_T);
     if (kind == K_RET) {
       w.get(L_T); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I32_GT_U); w.brIf(0);
     }
     // ESP += size (+ RET's immediate)
-    w.i32c(0); w.get(L_EA); w.i32c(size + (kind == K_RET ? imm : 0)); w.op(w.OP_I32_ADD);
-    w.memOp(w.OP_I32_STORE, 2, REGS + R_ESP);
+    w.get(L_EA); w.i32c(size + (kind == K_RET ? imm : 0)); w.op(w.OP_I32_ADD); w.set(L_V);
+    regSetFrom(R_ESP, 4, L_V);
     if (kind == K_POP_Z) regSetFrom(reg, size, L_T); // POP ESP: the popped value wins
     else { w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE, 2, EIP); }
   } else {
-    // the value: register (read before ESP moves), immediate, or the return address
-    if (kind == K_PUSH_Z) { regGet(reg, size); w.set(L_T); }
-    else if (kind == K_PUSH_I) { w.i32c(imm); w.set(L_T); }
-    else {
-      emitEipValue(next, ipMask); w.set(L_T);
+    if (kind == K_PUSH_I) { w.i32c(imm); w.set(L_T); }
+    else if (kind == K_CALL) {
+      emitEipValue(next, ipMask); w.set(L_T); // the return address
       // the target must be inside CS before anything is pushed
       w.get(L_T); w.i32c(imm); w.op(w.OP_I32_ADD);
       if (size == 2) { w.i32c(0xFFFF); w.op(w.OP_I32_AND); }
-      w.tee(L_V);
+      w.tee(L_R);
       w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I32_GT_U); w.brIf(0);
     }
-    regGet(R_ESP, 4); w.i32c(size); w.op(w.OP_I32_SUB); w.set(L_EA);
+    w.get(L_EA); w.i32c(size); w.op(w.OP_I32_SUB); w.set(L_EA);
     emitFastAddressIn(SS, size, true);
     w.get(L_HOST); w.get(L_T); w.storeN(size, 0);
-    w.i32c(0); w.get(L_EA); w.memOp(w.OP_I32_STORE, 2, REGS + R_ESP);
-    if (kind == K_CALL) { w.i32c(0); w.get(L_V); w.memOp(w.OP_I32_STORE, 2, EIP); }
+    regSetFrom(R_ESP, 4, L_EA);
+    if (kind == K_CALL) { w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, EIP); }
   }
   w.br(1);
   close();
-  emitHandlerCall(p, i, off, next, ipMask, true);
+  emitSlowPath(p, i, off, next, ipMask, true, before, regState);
   close();
 }
 
@@ -476,7 +650,7 @@ function emitMove(p: u32, kind: u32, word: u32, size: u32, reg: u32, rm: u32, im
   if (!mem) {
     switch (kind) {
       case K_MOV_EG: regGet(reg, size); w.set(L_T); regSetFrom(rm, size, L_T); break;
-      case K_MOV_EI: w.i32c(0); w.i32c(imm); w.storeN(size, REGS + rm); break;
+      case K_MOV_EI: regSetConst(rm, size, imm); break;
       default: // G = E (extended)
         regGet(rm, src); emitExtend(kind, src); w.set(L_T); regSetFrom(reg, size, L_T); break;
     }
@@ -486,13 +660,14 @@ function emitMove(p: u32, kind: u32, word: u32, size: u32, reg: u32, rm: u32, im
   open(); // $done
   open(); // $slow
   emitEA(p);
+  const before = regState;
   emitFastAddress(p, write ? size : src, write);
   if (kind == K_MOV_EG) { w.get(L_HOST); regGet(reg, size); w.storeN(size, 0); }
   else if (kind == K_MOV_EI) { w.get(L_HOST); w.i32c(imm); w.storeN(size, 0); }
   else { w.get(L_HOST); w.loadU(src, 0); emitExtend(kind, src); w.set(L_T); regSetFrom(reg, size, L_T); }
   w.br(1);
   close();
-  emitHandlerCall(p, i, off, next, ipMask, true);
+  emitSlowPath(p, i, off, next, ipMask, true, before, regState);
   close();
   return true;
 }
@@ -532,6 +707,7 @@ function emitAlu(p: u32, kind: u32, aop: u32, size: u32, reg: u32, rm: u32, imm:
   open(); // $done
   open(); // $slow
   emitEA(p);
+  const before = regState;
   emitFastAddress(p, size, rmw);
   if (kind == K_ALU_GE) {
     regGet(reg, size); w.set(L_A);
@@ -549,7 +725,7 @@ function emitAlu(p: u32, kind: u32, aop: u32, size: u32, reg: u32, rm: u32, imm:
   w.br(1);
   close();
   const k = knownKind, s = knownSize;
-  emitHandlerCall(p, i, off, next, ipMask, false);
+  emitSlowPath(p, i, off, next, ipMask, false, before, regState);
   reloadKnown(); // the handler stored the same record the inline code would have
   knownKind = k; knownSize = s;
   close();
@@ -564,7 +740,8 @@ function emitJump(p: u32, kind: u32, cc: u32, size: u32, imm: u32, i: u32, off: 
   w.tee(L_T);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I32_GT_U);
   openIf();
-  emitHandlerCall(p, i, off, next, ipMask, true);
+  const st = regState;
+  emitSlowPath(p, i, off, next, ipMask, true, st, st);
   w.op(w.OP_ELSE);
   w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE, 2, EIP);
   close();

@@ -2,13 +2,16 @@
 // (written by jit/compile.ts between moduleBegin and moduleEnd).
 //
 // What a compiled block imports (web/machine/jit-host.ts supplies these from the core's own exports):
-//   e.m   the core's memory          e.t   the core's function table (handlers are called through it)
+//   e.m   the core's memory          h.<n> the handler at index n of the core's function table (one import per
+//                                          handler the module calls; importing the table itself would make every
+//                                          later table.set cost more with each module, in V8)
 //   e.s   `stopBlock` (mut i32)      e.f   `faulted` (mut i32)       e.c   `codeEpoch` (mut i32)
 //   e.b   `codeBreakpoints` (mut i32: instruction breakpoints are armed)
+//   e.k   `currentBlock` (mut i32: the block running, for self-modifying code and the instruction count of RDTSC)
 //   e.cc  testCC(cc): i32            e.cf  getCF(): i32
 // and exports "f": (eip0: i32, limit: i32) -> i32, the instructions it executed (jit/compile.ts).
 import {
-  byte, u32leb, sizeField, patchSize, name, T_I32, T_FUNCREF,
+  byte, u32leb, sizeField, patchSize, name, T_I32, T_I64,
 } from "./wasm";
 
 // type indices
@@ -19,14 +22,16 @@ export const TYPE_VOID_I32: u32 = 3; // () -> i32
 // imported functions (function index space)
 export const FN_TESTCC: u32 = 0;
 export const FN_GETCF: u32 = 1;
+export const FN_HANDLER0: u32 = 2;
 // imported globals
 export const G_STOP: u32 = 0;
 export const G_FAULTED: u32 = 1;
 export const G_EPOCH: u32 = 2;
 export const G_BREAKPOINTS: u32 = 3;
+export const G_CURRENT_BLOCK: u32 = 4;
 
 /** Locals of the block function after its two parameters (all i32). */
-export const LOCALS: u32 = 16;
+export const LOCALS: u32 = 24;
 
 let codeSizeAt: u32 = 0;
 let bodySizeAt: u32 = 0;
@@ -39,8 +44,24 @@ function funcType(params: u32, results: u32): void {
 
 function importHeader(field: string, kind: u32): void { name("e"); name(field); byte(kind); }
 
-/** Write everything up to the start of the function's instructions. */
-export function moduleBegin(): void {
+/** Function index of the block function (after the imported functions). */
+let blockFunction: u32 = 2;
+
+function decimal(v: u32): void {
+  // the import's field name: the handler's table index in decimal
+  let digits: u32 = 1;
+  for (let x = v; x >= 10; x /= 10) digits++;
+  u32leb(digits);
+  let div: u32 = 1;
+  for (let i: u32 = 1; i < digits; i++) div *= 10;
+  for (; div > 0; div /= 10) byte(0x30 + (v / div) % 10);
+}
+
+/**
+ * Write everything up to the start of the function's instructions. `handlers`: `count` u32 table indices of the
+ * handlers the function calls; handler k is function FN_HANDLER0 + k.
+ */
+export function moduleBegin(handlers: u32, count: u32): void {
   byte(0x00); byte(0x61); byte(0x73); byte(0x6D); // "\0asm"
   byte(0x01); byte(0x00); byte(0x00); byte(0x00); // version 1
 
@@ -50,24 +71,26 @@ export function moduleBegin(): void {
   patchSize(at);
 
   byte(2); at = sizeField(); // import section
-  u32leb(8);
+  u32leb(8 + count);
   importHeader("cc", 0); u32leb(TYPE_I32_I32);
   importHeader("cf", 0); u32leb(TYPE_VOID_I32);
+  for (let k: u32 = 0; k < count; k++) { name("h"); decimal(load<u32>(handlers + (k << 2))); byte(0); u32leb(TYPE_HANDLER); }
   importHeader("m", 2); byte(0); u32leb(1); // memory, min 1 page, no maximum
-  importHeader("t", 1); byte(T_FUNCREF); byte(0); u32leb(0); // table, min 0
   importHeader("s", 3); byte(T_I32); byte(1); // mutable global
   importHeader("f", 3); byte(T_I32); byte(1);
   importHeader("c", 3); byte(T_I32); byte(1);
   importHeader("b", 3); byte(T_I32); byte(1);
+  importHeader("k", 3); byte(T_I32); byte(1);
   patchSize(at);
 
   byte(3); at = sizeField(); u32leb(1); u32leb(TYPE_BLOCK); patchSize(at); // function section
 
-  byte(7); at = sizeField(); u32leb(1); name("f"); byte(0); u32leb(2); patchSize(at); // export "f" = function 2
+  blockFunction = FN_HANDLER0 + count;
+  byte(7); at = sizeField(); u32leb(1); name("f"); byte(0); u32leb(blockFunction); patchSize(at); // export "f"
 
   byte(10); codeSizeAt = sizeField(); u32leb(1); // code section, one body
   bodySizeAt = sizeField();
-  u32leb(1); u32leb(LOCALS); byte(T_I32); // one run of LOCALS i32 locals
+  u32leb(2); u32leb(LOCALS); byte(T_I32); u32leb(2); byte(T_I64); // LOCALS i32 locals (2..25), two i64 (26, 27)
 }
 
 /** Close the function body and the module. */

@@ -128,7 +128,11 @@ export const OP_I32_XOR: u32 = 0x73;
 export const OP_I32_SHL: u32 = 0x74;
 export const OP_I32_SHR_S: u32 = 0x75;
 export const OP_I32_SHR_U: u32 = 0x76;
+export const OP_I64_NE: u32 = 0x52;
 export const OP_I64_ADD: u32 = 0x7C;
+export const OP_I64_MUL: u32 = 0x7E;
+export const OP_I32_WRAP_I64: u32 = 0xA7;
+export const OP_I64_EXTEND_I32_S: u32 = 0xAC;
 export const OP_I64_EXTEND_I32_U: u32 = 0xAD;
 export const OP_I32_EXTEND8_S: u32 = 0xC0;
 export const OP_I32_EXTEND16_S: u32 = 0xC1;
@@ -141,6 +145,7 @@ export function i64c(v: i64): void { byte(OP_I64_CONST); i64leb(v); }
 export function get(l: u32): void { byte(OP_LOCAL_GET); u32leb(l); }
 export function set(l: u32): void { byte(OP_LOCAL_SET); u32leb(l); }
 export function tee(l: u32): void { byte(OP_LOCAL_TEE); u32leb(l); }
+export function tee64(l: u32): void { byte(OP_LOCAL_TEE); u32leb(l); }
 export function gget(g: u32): void { byte(OP_GLOBAL_GET); u32leb(g); }
 export function br(depth: u32): void { byte(OP_BR); u32leb(depth); }
 export function brIf(depth: u32): void { byte(OP_BR_IF); u32leb(depth); }

@@ -126,7 +126,10 @@ function runBlocks(limit: u32): u32 {
     if (s != 0 && jitOn && !codeBreakpoints && <u32>load<u16>(d, B_COUNT) <= limit - done) {
       setCurrentBlock(b);
       jitTouch(s);
-      ran = call_indirect<u32>(jitTableIndex(s), load<u32>(EIP), limit - done);
+      // a region may loop inside its function, but returns within JIT_PASS_MAX instructions: engines replace
+      // baseline code by optimized code only for later calls (V8 has no on-stack replacement for wasm)
+      const room = limit - done;
+      ran = call_indirect<u32>(jitTableIndex(s), load<u32>(EIP), room < JIT_PASS_MAX ? room : JIT_PASS_MAX);
       setCurrentBlock(0);
       jitRuns++;
       jitInsns += ran;
@@ -266,11 +269,14 @@ function runBlock(d: u32, b: u32, n: u32, room: u32): u32 {
   return ran;
 }
 
+/** Most instructions one call of a compiled region runs (see runBlocks). */
+const JIT_PASS_MAX: u32 = 8192;
+
 /** Run block `b`'s compiled function (slot + 1 `s`) from `eip`; it updates ICOUNT itself (jit/compile.ts). */
 function runCompiled(b: u32, s: u32, eip: u32, room: u32): u32 {
   setCurrentBlock(b);
   jitTouch(s);
-  const done = call_indirect<u32>(jitTableIndex(s), eip, room);
+  const done = call_indirect<u32>(jitTableIndex(s), eip, room < JIT_PASS_MAX ? room : JIT_PASS_MAX);
   setCurrentBlock(0);
   store<u64>(CNT_JIT_RUNS, load<u64>(CNT_JIT_RUNS) + 1);
   store<u64>(CNT_JIT_INSNS, load<u64>(CNT_JIT_INSNS) + <u64>done);

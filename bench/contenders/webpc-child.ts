@@ -42,13 +42,17 @@ for (;;) {
   if (r !== "running") break;
 }
 const st = pc.stats();
+const jc = pc.core.counters();
 const a = marks["cpubench scale"], b = marks["cpubench total"];
 const mips = mode === "boot"
   ? Number(st.instructions) / (promptMs ?? performance.now()) / 1000
   : a && b && b.t > a.t ? Number(b.icount - a.icount) / (b.t - a.t) / 1000 : undefined;
 const stats = {
   promptMs, mips, peakRssMiB: process.resourceUsage().maxRSS / 1024,
-  counters: { instructions: Number(st.instructions), blocksTranslated: Number(st.blocks), regionsCompiled: null, wasmBytes: null, compileMs: null, evictions: null },
+  counters: {
+    instructions: Number(st.instructions), blocksTranslated: Number(st.blocks), regionsCompiled: Number(jc.jit_compiled),
+    wasmBytes: Number(jc.jit_bytes), compileMs: pc.core.jit.stats.compileMs, evictions: Number(jc.jit_evictions),
+  },
 };
 process.stdout.write(`\nWEBPC-BENCH-STATS ${JSON.stringify(stats)}\n`);
 process.exit(0);
