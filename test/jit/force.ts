@@ -39,10 +39,11 @@ export function formatJitWork(w: JitWork): string {
 }
 
 /**
- * Compiled modules a core should make before a suite replaces it with a fresh one. Every module imports the
- * core's function table, and V8 keeps each importing instance on the table, so each new instance costs time in
- * proportion to the instances made before it (about 1 ms at 4,000, 6-16 ms past 10,000 on this host, against about 0.5 ms below 1,000; and a
- * process that makes a few hundred thousand runs out of wasm code space). A fresh core starts a fresh table.
+ * Compiled modules a core should make before a suite replaces it with a fresh one. Suites that compile every
+ * block of many short tests make hundreds of thousands of modules; V8 frees the code of replaced ones only at
+ * GC, and (while modules imported the core's table, before main's 172598b) each install got slower with every
+ * module made before it (1 ms at 4,000, 6-16 ms past 10,000) and one process ran out of wasm code space. A
+ * fresh core now and then keeps both bounded.
  */
 export const MODULES_PER_CORE = 1000;
 
