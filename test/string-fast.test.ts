@@ -9,11 +9,12 @@
 // counts 0..10000 (sometimes past one chunk of iterations); source and destination at small distances (the
 // overlapping-copy idioms); translated code in the window (a called function, or the REP instruction itself)
 // being overwritten; sometimes TF set (a trap after every iteration). Exceptions go to a handler that stops the
-// machine, so the state at the fault is what is compared.
+// machine, so the state at the fault is what is compared. A subset runs again with the JIT forced on.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
 import { Core, Exit } from "../web/machine/core.ts";
+import { createJitCore, refillJitBudget, jitWork, formatJitWork } from "./jit/force.ts";
 
 const GDT = 0x1000, IDT = 0x2000, PAGE_DIR = 0x3000, PAGE_TABLE = 0x4000;
 const CODE = 0x10000, HANDLER = 0x11000, STACK_TOP = 0x20000;
@@ -254,6 +255,35 @@ test("REP MOVS/STOS/LODS fast path ends in exactly the state of the element loop
   assert.equal(slow.counter("CNT_STRING_RUNS"), 0n, "the reference never used it");
   assert.ok(faults > CASES / 20, `faults in ${faults} cases`);
   assert.ok(stats.many > CASES / 20, `long runs in ${stats.many} cases`);
+});
+
+// With the JIT forced on (issue 9): the REP instruction, the code around it and the code it overwrites run as
+// compiled blocks; the state must still be the element loop's. Every case is new code (a compile or two each),
+// so this takes the first 500 cases of the same stream.
+test("with the JIT forced on, the random cases end in exactly the state of the interpreted element loop", async () => {
+  const jit = await createJitCore(RAM_SIZE, "debug", "force");
+  const slow = await createJitCore(RAM_SIZE, "debug", "off");
+  slow.exports.stringFastPathEnable(0);
+  fixedSetup(jit);
+  fixedSetup(slow);
+  const r = rng(0x5EED);
+  const n = Math.min(CASES, 500);
+  for (let i = 0; i < n; i++) {
+    const k = makeCase(r, i);
+    refillJitBudget(jit);
+    const a = runCase(jit, k), b = runCase(slow, k);
+    assert.equal(a.exit, b.exit, `${k.describe}: exit`);
+    assert.equal(a.state, b.state, `${k.describe}: state`);
+    const names = ["window", "page table", "stack"];
+    a.memory.forEach((m, j) => {
+      const at = firstDifference(m, b.memory[j]);
+      assert.equal(at, -1, `${k.describe}: ${names[j]} differs at +${at.toString(16)}`);
+    });
+  }
+  const w = jitWork(jit);
+  console.log(`string-fast with the JIT forced on: ${formatJitWork(w)}`);
+  assert.equal(w.failures, 0, `the engine refused compiled modules: ${w.lastError}`);
+  assert.ok(w.runs >= BigInt(n), `only ${w.runs} runs of compiled blocks in ${n} cases`);
 });
 
 /** Flat 32-bit protected mode without paging, `code` at CODE, run to its OUT F4h. */

@@ -2,14 +2,16 @@
 // instruction tests (generate.ts) run natively in 32-bit user mode (native/harness.c, built here with the i686
 // cross compiler) and in the emulator in flat 32-bit protected mode; results are compared with the undefined
 // flags masked. Library (test/diff.test.ts) and CLI:
-//   node --import tsx test/diff/run.ts [--seed N] [--count M] [--only I] [--show K] [--flavour debug|release]
+//   node --import tsx test/diff/run.ts [--seed N] [--count M] [--only I] [--show K] [--flavour debug|release] [--jit off|on|force|N]
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createCore, Flavour } from "../../web/machine/node.ts";
+import type { Flavour } from "../../web/machine/node.ts";
+import type { JitSetting } from "../../web/machine/jit-host.ts";
+import { createJitCore, refillJitBudget, jitWork, addJitWork, wornOut, JitWork, NO_JIT_WORK, formatJitWork } from "../jit/force.ts";
 import { Core, Exit, EXIT_NAMES, REG_NAMES } from "../../web/machine/core.ts";
 import { disassemble } from "../../web/debug/disasm.ts";
 import { cannotRun32 } from "../util/native32.ts";
@@ -112,9 +114,9 @@ const EXIT_PORT = 0xF4, EXIT_VECTOR = 0x20;
 const ERROR_CODE_VECTORS = new Set([8, 10, 11, 12, 13, 14, 17]);
 const USER_CS = 0x1B, USER_DS = 0x23;
 
-/** One core set up for the tests (see above). */
-export async function createEmulator(flavour: Flavour): Promise<Core> {
-  const c = await createCore(64 << 20, flavour);
+/** One core set up for the tests (see above), with the JIT tier set to `jit` (default: Core.defaultJit). */
+export async function createEmulator(flavour: Flavour, jit?: JitSetting): Promise<Core> {
+  const c = await createJitCore(64 << 20, flavour, jit);
   c.exports.attachTestDevices(0, EXIT_PORT, 0);
   const gdt = new Uint8Array(48);
   gdt.set([0xFF, 0xFF, 0, 0, 0, 0x9B, 0xCF, 0], 0x08); // ring-0 code
@@ -246,7 +248,11 @@ function compare(t: DiffTest, want: Outcome, got: Outcome): string[] {
   return d;
 }
 
-export interface DiffSummary { seed: number; count: number; passed: number; failed: number; invalid: number; failures: string[]; byName: Map<string, number>; ms: number; outcomes: Map<string, number> }
+export interface DiffSummary {
+  seed: number; count: number; passed: number; failed: number; invalid: number; failures: string[]; byName: Map<string, number>; ms: number; outcomes: Map<string, number>;
+  /** The JIT's work in the emulator (with "force": compiled code must have run, no module refused). */
+  jit: JitWork;
+}
 
 function describe(t: DiffTest, want: Outcome, got: Outcome, diffs: string[]): string {
   let dis = "?";
@@ -264,15 +270,20 @@ function describe(t: DiffTest, want: Outcome, got: Outcome, diffs: string[]): st
   ].join("\n");
 }
 
-/** Generate, run on both sides and compare `count` tests of stream `seed`. Null when the compiler is missing. */
-export async function runDiff(opts: { seed: number; count: number; only?: number; show?: number; flavour?: Flavour; batch?: number }): Promise<DiffSummary | { missing: string }> {
+/**
+ * Generate, run on both sides and compare `count` tests of stream `seed` (with `sample`, only every n-th of
+ * them: a deterministic subset). `jit` sets the emulator's JIT tier. Null when the compiler is missing.
+ */
+export async function runDiff(opts: { seed: number; count: number; only?: number; show?: number; flavour?: Flavour; batch?: number; jit?: JitSetting; sample?: number }): Promise<DiffSummary | { missing: string }> {
   const h = buildHarness();
   if ("missing" in h) return h;
   const start = performance.now();
-  const c = await createEmulator(opts.flavour ?? "debug");
-  const s: DiffSummary = { seed: opts.seed, count: 0, passed: 0, failed: 0, invalid: 0, failures: [], byName: new Map(), ms: 0, outcomes: new Map() };
+  let c = await createEmulator(opts.flavour ?? "debug", opts.jit);
+  let jitDone = NO_JIT_WORK;
+  const s: DiffSummary = { seed: opts.seed, count: 0, passed: 0, failed: 0, invalid: 0, failures: [], byName: new Map(), ms: 0, outcomes: new Map(), jit: NO_JIT_WORK };
   const batch = opts.batch ?? 2000;
-  const indices = opts.only !== undefined ? [opts.only] : Array.from({ length: opts.count }, (_, i) => i);
+  const sample = Math.max(1, opts.sample ?? 1);
+  const indices = opts.only !== undefined ? [opts.only] : Array.from({ length: Math.ceil(opts.count / sample) }, (_, i) => i * sample);
   for (let b0 = 0; b0 < indices.length; b0 += batch) {
     const tests = indices.slice(b0, b0 + batch).map(i => generate(opts.seed, i));
     const native = runNative(h.path, tests);
@@ -283,6 +294,10 @@ export async function runDiff(opts: { seed: number; count: number; only?: number
       s.outcomes.set(oc, (s.outcomes.get(oc) ?? 0) + 1);
       // a page fault on the host means the generator let an access leave the mapped pages: its bug, not the CPU's
       if (want.kind === "fault" && want.exit === 14) { s.invalid++; if (s.failures.length < (opts.show ?? 5)) s.failures.push(`INVALID #${t.index} ${t.name}: host page fault (generator bug)`); continue; }
+      if (opts.jit === "force") {
+        if (wornOut(c)) { jitDone = addJitWork(jitDone, jitWork(c)); c = await createEmulator(opts.flavour ?? "debug", opts.jit); }
+        refillJitBudget(c);
+      }
       const got = runEmulator(c, t);
       const diffs = compare(t, want, got);
       if (diffs.length === 0) { s.passed++; continue; }
@@ -292,6 +307,7 @@ export async function runDiff(opts: { seed: number; count: number; only?: number
     }
   }
   s.ms = performance.now() - start;
+  s.jit = addJitWork(jitDone, jitWork(c));
   return s;
 }
 
@@ -299,7 +315,7 @@ export function formatDiff(s: DiffSummary): string {
   const lines = [...s.failures];
   if (s.byName.size) lines.push("failures by form: " + [...s.byName].sort((a, b) => b[1] - a[1]).map(([n, k]) => `${n}: ${k}`).join(", "));
   lines.push("host outcomes: " + [...s.outcomes].sort((a, b) => b[1] - a[1]).map(([n, k]) => `${n} ${k}`).join(", "));
-  lines.push(`diff-native: ${s.passed} passed, ${s.failed} failed${s.invalid ? `, ${s.invalid} invalid` : ""} (seed ${s.seed}, ${s.count} tests, ${allCases().length} forms, ${(s.ms / 1000).toFixed(1)} s)`);
+  lines.push(`diff-native: ${s.passed} passed, ${s.failed} failed${s.invalid ? `, ${s.invalid} invalid` : ""} (seed ${s.seed}, ${s.count} tests, ${allCases().length} forms, ${(s.ms / 1000).toFixed(1)} s; ${formatJitWork(s.jit)})`);
   return lines.join("\n");
 }
 
@@ -309,6 +325,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     seed: Number(arg("seed") ?? 1), count: Number(arg("count") ?? 20000),
     only: arg("only") !== undefined ? Number(arg("only")) : undefined, show: Number(arg("show") ?? 10),
     flavour: (arg("flavour") as Flavour | undefined) ?? "debug",
+    jit: arg("jit") === undefined ? undefined : /^\d+$/.test(arg("jit")!) ? Number(arg("jit")) : arg("jit") as JitSetting,
   });
   if ("missing" in s) { console.log(`diff-native: skipped (${s.missing})`); process.exit(0); }
   console.log(formatDiff(s));

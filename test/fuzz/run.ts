@@ -4,7 +4,9 @@
 // everywhere; a failure prints the seed, index, mode and bytes.
 //   node --import tsx test/fuzz/run.ts --seed 1 --count 100000 [--flavour release]
 import { fileURLToPath } from "node:url";
-import { createCore, Flavour } from "../../web/machine/node.ts";
+import type { Flavour } from "../../web/machine/node.ts";
+import type { JitSetting } from "../../web/machine/jit-host.ts";
+import { createJitCore, refillJitBudget, jitWork, addJitWork, JitWork, NO_JIT_WORK } from "../jit/force.ts";
 import { Core, Channel } from "../../web/machine/core.ts";
 
 export const MODES = ["real", "pm16", "pm32", "pm32-paging", "pm32-user", "v86"] as const;
@@ -164,16 +166,31 @@ function enterMode(c: Core, mode: Mode, rng: Rng): void {
   if (mode !== "v86") c.eflags = 0x2 | (rng.next() & 0x8D5);
 }
 
-export interface FuzzResult { sequences: number; instructions: bigint; exits: Record<string, number>; byMode: Record<string, Record<string, number>>; failures: string[] }
+export interface FuzzResult {
+  sequences: number; instructions: bigint; exits: Record<string, number>; byMode: Record<string, Record<string, number>>; failures: string[];
+  /** What the JIT did (with "force": compiled code must have run, no module refused). */
+  jit: JitWork;
+}
 
-/** Run `count` random sequences from `seed`; collects failures instead of stopping at the first. */
+/**
+ * Run `count` random sequences from `seed`; collects failures instead of stopping at the first. `jit` sets the
+ * core's JIT tier (default: Core.defaultJit; tracing, when `explain` and `trace` are set, runs without it).
+ * `freshCoreEvery`: start a new core every n sequences (a run with the JIT forced on needs one now and then, see
+ * test/jit/force.ts; a run compared with it must start new cores at the same sequences, since the random code
+ * leaves its writes in RAM for the next sequences to read).
+ */
 export async function fuzz(seed: number, count: number, flavour: Flavour = "debug", budget = 400,
                            explain?: (mode: Mode, exit: number, c: Core, bytes: Uint8Array) => void,
-                           trace = true): Promise<FuzzResult> {
+                           trace = true, jit?: JitSetting, freshCoreEvery = 0): Promise<FuzzResult> {
   const rng = new Rng(seed);
-  let c = await createCore(RAM_SIZE, flavour);
-  c.exports.attachTestDevices(0xE9, 0xF4, 1);
-  const res: FuzzResult = { sequences: 0, instructions: 0n, exits: {}, byMode: {}, failures: [] };
+  const newCore = async () => {
+    const c = await createJitCore(RAM_SIZE, flavour, jit);
+    c.exports.attachTestDevices(0xE9, 0xF4, 1);
+    return c;
+  };
+  let c = await newCore();
+  let jitDone = NO_JIT_WORK;
+  const res: FuzzResult = { sequences: 0, instructions: 0n, exits: {}, byMode: {}, failures: [], jit: NO_JIT_WORK };
   const bytes = new Uint8Array(CODE_LEN);
   for (let i = 0; i < count; i++) {
     const mode = MODES[rng.below(MODES.length)];
@@ -181,6 +198,8 @@ export async function fuzz(seed: number, count: number, flavour: Flavour = "debu
     // bias: often start with a prefix or a common opcode so interesting paths come up more often
     if (rng.below(3) === 0) bytes[0] = [0x66, 0x67, 0xF3, 0xF2, 0xF0, 0x0F, 0x26, 0x64][rng.below(8)];
     try {
+      if (freshCoreEvery && i > 0 && i % freshCoreEvery === 0) { jitDone = addJitWork(jitDone, jitWork(c)); c = await newCore(); }
+      if (jit === "force") refillJitBudget(c);
       writeTables(c, mode);
       c.writePhys(CODE, bytes);
       enterMode(c, mode, rng);
@@ -196,11 +215,12 @@ export async function fuzz(seed: number, count: number, flavour: Flavour = "debu
     } catch (e) {
       res.failures.push(`seed ${seed} sequence ${i} mode ${mode} bytes ${Buffer.from(bytes).toString("hex")}: ${(e as Error).message}`);
       // the instance may be corrupt after a trap: start a fresh one
-      c = await createCore(RAM_SIZE, flavour);
-      c.exports.attachTestDevices(0xE9, 0xF4, 1);
+      jitDone = addJitWork(jitDone, jitWork(c));
+      c = await newCore();
     }
     res.sequences++;
   }
+  res.jit = addJitWork(jitDone, jitWork(c));
   return res;
 }
 

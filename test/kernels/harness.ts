@@ -10,7 +10,8 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createCore } from "../../web/machine/node.ts";
+import type { JitSetting } from "../../web/machine/jit-host.ts";
+import { createJitCore, refillJitBudget, jitWork, JitWork } from "../jit/force.ts";
 import { loadMultiboot, runKernel, attachKernelDevices } from "../../web/machine/multiboot.ts";
 
 export const KERNEL_DIR = dirname(fileURLToPath(import.meta.url));
@@ -53,18 +54,27 @@ export function buildKernel(name: string): Uint8Array {
   return new Uint8Array(readFileSync(out));
 }
 
-/** Run a kernel in our emulator through the same path as `npm run kernel` (loader + run loop). */
-export async function runOurs(image: Uint8Array, opts: { flavour?: "release" | "debug"; timeoutMs?: number } = {}): Promise<{ transcript: string; status: number; detail: string }> {
-  const core = await createCore(128 << 20, opts.flavour ?? "release");
+/**
+ * Run a kernel in our emulator through the same path as `npm run kernel` (loader + run loop), with the JIT tier
+ * set to `jit` (default: Core.defaultJit). `jit` in the result: what the JIT did (see test/jit/force.ts).
+ */
+export async function runOurs(image: Uint8Array, opts: { flavour?: "release" | "debug"; timeoutMs?: number; jit?: JitSetting } = {}): Promise<{ transcript: string; status: number; detail: string; jit: JitWork }> {
+  const core = await createJitCore(128 << 20, opts.flavour ?? "release", opts.jit);
   attachKernelDevices(core);
   loadMultiboot(core, image, { cmdline: "test" });
   const chunks: Uint8Array[] = [];
+  // with "force", keep the compile budget full (the kernels print often: each output is a moment to refill it)
+  const refill = opts.jit === "force" ? () => refillJitBudget(core) : () => {};
+  refill();
   // bounded by instructions, not by the host's speed (the wall-clock limit only guards against a hung host)
-  const r = await runKernel(core, { timeoutMs: opts.timeoutMs ?? 600_000, maxInstructions: KERNEL_MAX_INSTRUCTIONS, onOutput: (b) => chunks.push(b) });
+  const r = await runKernel(core, {
+    timeoutMs: opts.timeoutMs ?? 600_000, maxInstructions: KERNEL_MAX_INSTRUCTIONS,
+    onOutput: (b) => { chunks.push(b); refill(); }, onPost: refill,
+  });
   let text = Buffer.concat(chunks).toString("latin1");
   if (r.reason === "triple-fault") text += "[triple fault]\n";
   else if (r.reason !== "debug-exit" && r.reason !== "hlt") text += `[${r.reason}]\n`;
-  return { transcript: text, status: r.status, detail: r.detail };
+  return { transcript: text, status: r.status, detail: r.detail, jit: jitWork(core) };
 }
 
 function bochsVersion(): string {

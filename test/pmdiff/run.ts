@@ -1,7 +1,7 @@
 // Protected-mode differential tests against Bochs: generate a case table (generate.ts), assemble runner.asm with
 // it, run the kernel in our emulator and in Bochs 2.7 (cpu p2_klamath, the oracle of test/kernels), compare the
 // transcripts case by case with each form's undefined flags masked. Library (test/pmdiff.test.ts) and CLI:
-//   node --import tsx test/pmdiff/run.ts [--seed N] [--count M] [--show K]
+//   node --import tsx test/pmdiff/run.ts [--seed N] [--count M] [--show K] [--jit off|on|force|N]
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import { generate, encodeCases, dataPattern, PmCase } from "./generate.ts";
 import { runOurs, runBochs, haveTool, BUILD_DIR, KERNEL_DIR } from "../kernels/harness.ts";
 import { disassemble } from "../../web/debug/disasm.ts";
+import type { JitSetting } from "../../web/machine/jit-host.ts";
+import { addJitWork, JitWork, NO_JIT_WORK, formatJitWork } from "../jit/force.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Cases per kernel image (the image must stay below 256 KiB: the pattern is 64 KiB, a case 68 bytes). */
@@ -47,7 +49,11 @@ function parseLine(raw: string): Line | null {
 
 const VECTORS: Record<string, string> = { "31": "exit", "0D": "#GP", "0C": "#SS", "0B": "#NP", "06": "#UD", "00": "#DE", "01": "#DB", "03": "#BP", "04": "#OF", "05": "#BR", "0A": "#TS", "11": "#AC" };
 
-export interface PmSummary { seed: number; count: number; passed: number; failed: number; failures: string[]; byName: Map<string, number>; outcomes: Map<string, number>; ms: number }
+export interface PmSummary {
+  seed: number; count: number; passed: number; failed: number; failures: string[]; byName: Map<string, number>; outcomes: Map<string, number>; ms: number;
+  /** What the JIT did in our emulator (with "force": compiled code must have run, no module refused). */
+  jit: JitWork;
+}
 
 /** Where Bochs is not the oracle: what it does differs from the SDM. Each entry says why, and which difference
  *  it excuses (everything else of the case is still compared). */
@@ -104,15 +110,17 @@ function describe(c: PmCase, want: Line, got: Line, diffs: string[]): string {
   ].join("\n");
 }
 
-export async function runPmDiff(opts: { seed: number; count: number; show?: number }): Promise<PmSummary | { missing: string }> {
+/** `jit` sets our emulator's JIT tier (default: Core.defaultJit). */
+export async function runPmDiff(opts: { seed: number; count: number; show?: number; jit?: JitSetting }): Promise<PmSummary | { missing: string }> {
   const missing = missingTools();
   if (missing) return { missing };
   const start = performance.now();
-  const s: PmSummary = { seed: opts.seed, count: 0, passed: 0, failed: 0, failures: [], byName: new Map(), outcomes: new Map(), ms: 0 };
+  const s: PmSummary = { seed: opts.seed, count: 0, passed: 0, failed: 0, failures: [], byName: new Map(), outcomes: new Map(), ms: 0, jit: NO_JIT_WORK };
   for (let first = 0; first < opts.count; first += BATCH) {
     const cases = Array.from({ length: Math.min(BATCH, opts.count - first) }, (_, i) => generate(opts.seed, first + i));
     const image = buildImage(opts.seed, first, cases);
-    const [ours, bochs] = await Promise.all([runOurs(image, { flavour: "debug" }), runBochs(`pmdiff-${opts.seed}-${first}`, image)]);
+    const [ours, bochs] = await Promise.all([runOurs(image, { flavour: "debug", jit: opts.jit }), runBochs(`pmdiff-${opts.seed}-${first}`, image)]);
+    s.jit = addJitWork(s.jit, ours.jit);
     const wantLines = bochs.transcript.split("\n"), gotLines = ours.transcript.split("\n");
     for (let i = 0; i < cases.length; i++) {
       const c = cases[i];
@@ -136,13 +144,14 @@ export function formatPmDiff(s: PmSummary): string {
   const lines = [...s.failures];
   if (s.byName.size) lines.push("failures by form: " + [...s.byName].sort((a, b) => b[1] - a[1]).map(([n, k]) => `${n}: ${k}`).join(", "));
   lines.push("bochs outcomes: " + [...s.outcomes].sort((a, b) => b[1] - a[1]).map(([n, k]) => `${n} ${k}`).join(", "));
-  lines.push(`pmdiff-bochs: ${s.passed} passed, ${s.failed} failed (seed ${s.seed}, ${s.count} cases, ${(s.ms / 1000).toFixed(1)} s)`);
+  lines.push(`pmdiff-bochs: ${s.passed} passed, ${s.failed} failed (seed ${s.seed}, ${s.count} cases, ${(s.ms / 1000).toFixed(1)} s; ${formatJitWork(s.jit)})`);
   return lines.join("\n");
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? process.argv[i + 1] : undefined; };
-  const s = await runPmDiff({ seed: Number(arg("seed") ?? 1), count: Number(arg("count") ?? 2000), show: Number(arg("show") ?? 10) });
+  const jit = arg("jit") === undefined ? undefined : /^\d+$/.test(arg("jit")!) ? Number(arg("jit")) : arg("jit") as JitSetting;
+  const s = await runPmDiff({ seed: Number(arg("seed") ?? 1), count: Number(arg("count") ?? 2000), show: Number(arg("show") ?? 10), jit });
   if ("missing" in s) { console.log(`pmdiff-bochs: skipped (${s.missing})`); process.exit(0); }
   console.log(formatPmDiff(s));
   process.exit(s.failed ? 1 : 0);

@@ -1,13 +1,15 @@
 // SingleStepTests 80286 (real mode) runner: loads each hardware-recorded test into the machine, runs the
 // instruction up to the HLT that follows it, and compares registers and memory (../shared/testdata/singlestep-286,
 // see its README for the rules followed here). Usable as a library (test/singlestep.test.ts) and as a CLI
-// (`npm run test:singlestep [-- FILTER]`).
+// (`npm run test:singlestep [-- FILTER] [--jit=off|on|force|N]`).
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createCore, Flavour } from "../../web/machine/node.ts";
+import type { Flavour } from "../../web/machine/node.ts";
 import { Core, Exit, RegName, SegName } from "../../web/machine/core.ts";
+import type { JitSetting } from "../../web/machine/jit-host.ts";
+import { createJitCore, setBlockLimit, refillJitBudget, jitWork, addJitWork, wornOut, JitWork, NO_JIT_WORK, formatJitWork } from "../jit/force.ts";
 import { disassemble } from "../../web/debug/disasm.ts";
 
 export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../shared/testdata/singlestep-286");
@@ -22,7 +24,11 @@ interface Test {
 }
 
 export interface FileResult { file: string; passed: number; failed: number; skipped: number; failures: string[]; skipReasons: Map<string, number> }
-export interface Summary { files: FileResult[]; passed: number; failed: number; skipped: number }
+export interface Summary {
+  files: FileResult[]; passed: number; failed: number; skipped: number;
+  /** The JIT's work during the run (compiled code must have run, and no module may have been refused). */
+  jit: JitWork;
+}
 
 const REGS: [string, RegName][] = [["ax", "eax"], ["bx", "ebx"], ["cx", "ecx"], ["dx", "edx"], ["sp", "esp"], ["bp", "ebp"], ["si", "esi"], ["di", "edi"]];
 const SEGS: [string, SegName][] = [["cs", "cs"], ["ss", "ss"], ["ds", "ds"], ["es", "es"]];
@@ -133,25 +139,39 @@ function checkVector(c: Core, t: Test, vector: number): string[] {
 
 const hex = (v: number) => (v >>> 0).toString(16).toUpperCase();
 
-export async function runSingleStep(opts: { filter?: RegExp; flavour?: Flavour; maxFailuresShown?: number } = {}): Promise<Summary | null> {
+/**
+ * Run the suite. `jit` sets the core's JIT tier (default: Core.defaultJit); with "force" the block size is limited
+ * to one instruction, so every recorded instruction runs as a whole compiled block. `sample` keeps every n-th
+ * test of each file (a deterministic subset).
+ */
+export async function runSingleStep(opts: { filter?: RegExp; flavour?: Flavour; maxFailuresShown?: number; jit?: JitSetting; sample?: number } = {}): Promise<Summary | null> {
   if (!existsSync(DATA_DIR)) return null;
   const meta = JSON.parse(readFileSync(join(DATA_DIR, "metadata.json"), "utf8"));
   const revoked = new Set(readFileSync(join(DATA_DIR, "revocation_list.txt"), "utf8").split(/\r?\n/).map(s => s.trim()).filter(s => /^[0-9a-f]{40}$/i.test(s)));
   const divergent = loadDivergent();
-  const c = await createCore(16 << 20, opts.flavour ?? "debug");
-  // the data wants every port to read FFh (the recording rig had no devices): unplug every device's ports
-  c.exports.releasePorts(0, 0x10000);
-  // VGA: the whole first MiB is RAM for these tests (the VGA window A0000h-BFFFFh goes back to RAM)
-  c.exports.releaseMemory(0xA0000, 0x20000);
+  const newCore = async () => {
+    const c = await createJitCore(16 << 20, opts.flavour ?? "debug", opts.jit);
+    // one instruction per block: with "force", every recorded instruction runs as a whole compiled block
+    if (opts.jit === "force") setBlockLimit(c, 1);
+    // the data wants every port to read FFh (the recording rig had no devices): unplug every device's ports
+    c.exports.releasePorts(0, 0x10000);
+    // VGA: the whole first MiB is RAM for these tests (the VGA window A0000h-BFFFFh goes back to RAM)
+    c.exports.releaseMemory(0xA0000, 0x20000);
+    return c;
+  };
+  let c = await newCore();
+  let jitDone = NO_JIT_WORK;
   const files = readdirSync(DATA_DIR).filter(f => f.endsWith(".json.gz")).sort();
-  const summary: Summary = { files: [], passed: 0, failed: 0, skipped: 0 };
+  const summary: Summary = { files: [], passed: 0, failed: 0, skipped: 0, jit: NO_JIT_WORK };
+  const sample = Math.max(1, opts.sample ?? 1);
   for (const gz of files) {
     const file = gz.replace(/\.json\.gz$/, "");
     if (opts.filter && !opts.filter.test(file)) continue;
     const tests: Test[] = JSON.parse(gunzipSync(readFileSync(join(DATA_DIR, gz))).toString("utf8"));
     const mask = flagsMask(meta, file);
     const fr: FileResult = { file, passed: 0, failed: 0, skipped: 0, failures: [], skipReasons: new Map() };
-    for (const t of tests) {
+    for (let k = 0; k < tests.length; k += sample) {
+      const t = tests[k];
       const id = `${file}#${t.idx}`;
       let div = divergent.get(id);
       // LOCK on an x87 escape is #UD on a 386+ (the divergence list filed these under the FPU category)
@@ -160,6 +180,10 @@ export async function runSingleStep(opts: { filter?: RegExp; flavour?: Flavour; 
       if (revoked.has(t.hash)) skip = "revoked upstream";
       else if (div && div.mode === "skip") skip = div.reason;
       if (skip) { fr.skipped++; fr.skipReasons.set(skip, (fr.skipReasons.get(skip) ?? 0) + 1); continue; }
+      if (opts.jit === "force") {
+        if (wornOut(c)) { jitDone = addJitWork(jitDone, jitWork(c)); c = await newCore(); }
+        refillJitBudget(c);
+      }
       setup(c, t);
       let diffs: string[];
       if (div && div.mode === "vector") {
@@ -189,6 +213,7 @@ export async function runSingleStep(opts: { filter?: RegExp; flavour?: Flavour; 
     summary.files.push(fr);
     summary.passed += fr.passed; summary.failed += fr.failed; summary.skipped += fr.skipped;
   }
+  summary.jit = addJitWork(jitDone, jitWork(c));
   return summary;
 }
 
@@ -199,13 +224,15 @@ export function formatSummary(s: Summary, verbose = true): string {
     for (const [why, n] of f.skipReasons) if (verbose) lines.push(`         skipped ${n}: ${why}`);
     for (const x of f.failures) lines.push(`         FAIL ${x}`);
   }
-  lines.push(`singlestep-286: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`);
+  lines.push(`singlestep-286: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped; ${formatJitWork(s.jit)}`);
   return lines.join("\n");
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = process.argv.slice(2).find(a => !a.startsWith("-"));
-  const s = await runSingleStep({ filter: arg ? new RegExp(`^(${arg})$`, "i") : undefined, maxFailuresShown: 5 });
+  const jitArg = process.argv.find(a => a.startsWith("--jit="))?.slice(6);
+  const jit = jitArg === undefined ? undefined : /^\d+$/.test(jitArg) ? Number(jitArg) : jitArg as JitSetting;
+  const s = await runSingleStep({ filter: arg ? new RegExp(`^(${arg})$`, "i") : undefined, maxFailuresShown: 5, jit });
   if (!s) { console.log(`singlestep-286: test data not found at ${DATA_DIR} (skipped)`); process.exit(0); }
   console.log(formatSummary(s, !process.argv.includes("--quiet")));
   process.exit(s.failed ? 1 : 0);
