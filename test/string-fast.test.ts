@@ -14,7 +14,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
 import { Core, Exit } from "../web/machine/core.ts";
-import { createJitCore, refillJitBudget, jitWork, formatJitWork } from "./jit/force.ts";
+import { createJitCore, jitWork, formatJitWork } from "./jit/force.ts";
 
 const GDT = 0x1000, IDT = 0x2000, PAGE_DIR = 0x3000, PAGE_TABLE = 0x4000;
 const CODE = 0x10000, HANDLER = 0x11000, STACK_TOP = 0x20000;
@@ -270,7 +270,6 @@ test("with the JIT forced on, the random cases end in exactly the state of the i
   const n = Math.min(CASES, 500);
   for (let i = 0; i < n; i++) {
     const k = makeCase(r, i);
-    refillJitBudget(jit);
     const a = runCase(jit, k), b = runCase(slow, k);
     assert.equal(a.exit, b.exit, `${k.describe}: exit`);
     assert.equal(a.state, b.state, `${k.describe}: state`);

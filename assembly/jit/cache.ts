@@ -29,8 +29,9 @@ declare function hostJitInstall(buf: u32, len: u32, tableIndex: u32): i32;
 // Block descriptor fields this file owns (translate/blocks.ts defines the rest)
 export const B_JIT: u32 = 52; // slot + 1 of the block's compiled function, 0 = interpreted
 
-/** Default threshold: blocks that run this often are compiled. */
-export const JIT_DEFAULT_THRESHOLD: u32 = 200;
+/** Default threshold: blocks that run this often are compiled. Measured on the direct Linux boot (host seconds to
+ *  the prompt): 200 runs 21.4 s, 1000 15.4 s, 5000 11.8 s, 20000 10.9 s, 100000 11.7 s; the interpreter 31 s. */
+export const JIT_DEFAULT_THRESHOLD: u32 = 20000;
 /** Compile budget: bytes of wasm per thousand guest instructions, and the most that can be saved up. */
 const JIT_BYTES_PER_KINSN: u64 = 64;
 const JIT_TOKENS_MAX: i64 = 4 << 20;
@@ -88,7 +89,8 @@ export function jitCompile(d: u32, b: u32, cs32: bool): u32 {
   if (tokens > JIT_TOKENS_MAX) tokens = JIT_TOKENS_MAX;
   store<u64>(JIT_TOKENS_AT, now);
   store<i64>(JIT_TOKENS, tokens);
-  if (tokens <= 0) return 0;
+  // threshold 0 ("force", the test suites) compiles every block regardless of the budget
+  if (tokens <= 0 && load<u32>(JIT_THRESHOLD) != 0) return 0;
 
   const len = compileRegion(b, cs32, cs32 ? 1 : 0, JIT_BUFFER, JIT_BUFFER_SIZE);
   if (len == 0) { store<u32>(d, 0xFFFFFFFF, B_EXECS); return 0; } // too big: never again

@@ -11,7 +11,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Flavour } from "../../web/machine/node.ts";
 import type { JitSetting } from "../../web/machine/jit-host.ts";
-import { createJitCore, refillJitBudget, jitWork, addJitWork, wornOut, JitWork, NO_JIT_WORK, formatJitWork } from "../jit/force.ts";
+import { createJitCore, jitWork, addJitWork, wornOut, JitWork, NO_JIT_WORK, formatJitWork } from "../jit/force.ts";
 import { Core, Exit, EXIT_NAMES, REG_NAMES } from "../../web/machine/core.ts";
 import { disassemble } from "../../web/debug/disasm.ts";
 import { cannotRun32 } from "../util/native32.ts";
@@ -296,7 +296,6 @@ export async function runDiff(opts: { seed: number; count: number; only?: number
       if (want.kind === "fault" && want.exit === 14) { s.invalid++; if (s.failures.length < (opts.show ?? 5)) s.failures.push(`INVALID #${t.index} ${t.name}: host page fault (generator bug)`); continue; }
       if (opts.jit === "force") {
         if (wornOut(c)) { jitDone = addJitWork(jitDone, jitWork(c)); c = await createEmulator(opts.flavour ?? "debug", opts.jit); }
-        refillJitBudget(c);
       }
       const got = runEmulator(c, t);
       const diffs = compare(t, want, got);

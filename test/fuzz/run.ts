@@ -6,7 +6,7 @@
 import { fileURLToPath } from "node:url";
 import type { Flavour } from "../../web/machine/node.ts";
 import type { JitSetting } from "../../web/machine/jit-host.ts";
-import { createJitCore, refillJitBudget, jitWork, addJitWork, JitWork, NO_JIT_WORK } from "../jit/force.ts";
+import { createJitCore, jitWork, addJitWork, JitWork, NO_JIT_WORK } from "../jit/force.ts";
 import { Core, Channel } from "../../web/machine/core.ts";
 
 export const MODES = ["real", "pm16", "pm32", "pm32-paging", "pm32-user", "v86"] as const;
@@ -199,7 +199,6 @@ export async function fuzz(seed: number, count: number, flavour: Flavour = "debu
     if (rng.below(3) === 0) bytes[0] = [0x66, 0x67, 0xF3, 0xF2, 0xF0, 0x0F, 0x26, 0x64][rng.below(8)];
     try {
       if (freshCoreEvery && i > 0 && i % freshCoreEvery === 0) { jitDone = addJitWork(jitDone, jitWork(c)); c = await newCore(); }
-      if (jit === "force") refillJitBudget(c);
       writeTables(c, mode);
       c.writePhys(CODE, bytes);
       enterMode(c, mode, rng);

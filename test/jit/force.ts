@@ -9,16 +9,6 @@ export function createJitCore(ramSize: number, flavour: Flavour, jit: JitSetting
   return Core.create(loadModule(flavour), ramSize, extraBytes, { jit });
 }
 
-/**
- * Fill the JIT's compile budget again (assembly/jit/cache.ts: bytes of wasm, refilled by guest instructions,
- * at most 4 MiB). A suite of many short tests compiles far more than its few instructions earn, so "force"
- * would otherwise stop compiling after the first few MiB; call this before each test.
- */
-export function refillJitBudget(c: Core): void {
-  const at = c.L.JIT_TOKENS;
-  if (at !== undefined) c.dv.setBigInt64(at, 4n << 20n, true);
-}
-
 /** What the JIT did in a core: instructions run inside compiled blocks, entries into them, blocks compiled,
  *  and the modules the engine refused (an emitter bug: must be 0). */
 export interface JitWork { insns: bigint; runs: bigint; compiled: bigint; failures: number; lastError: string | null }

@@ -10,7 +10,7 @@ import { Core, Exit, EXIT_NAMES, REG_NAMES } from "../../web/machine/core.ts";
 import { disassemble } from "../../web/debug/disasm.ts";
 import { Rng } from "../fuzz/run.ts";
 import { Gen, GenEnv, Bits } from "./gen.ts";
-import { createJitCore, refillJitBudget, jitWork, addJitWork, wornOut, JitWork, NO_JIT_WORK } from "./force.ts";
+import { createJitCore, jitWork, addJitWork, wornOut, JitWork, NO_JIT_WORK } from "./force.ts";
 
 export const JIT_FUZZ_MODES = ["real", "pm16", "pm32", "pm32-paging"] as const;
 export type JitFuzzMode = typeof JIT_FUZZ_MODES[number];
@@ -198,7 +198,6 @@ export async function jitFuzz(opts: { seed: number; count: number; first?: numbe
     // end inside blocks and inside self-loops)
     const sliced = r.below(2) === 0;
     if (wornOut(jitCore)) { done = addJitWork(done, jitWork(jitCore)); jitCore = await make("force"); }
-    refillJitBudget(jitCore);
     const cores = [interp, jitCore];
     const start = cores.map(c => ({ icount: c.icount, exc: c.dv.getUint32(c.L.EXC_LOG_POS, true) }));
     for (const c of cores) load(c, setup, code, window);

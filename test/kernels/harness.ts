@@ -11,7 +11,7 @@ import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, writeFileSyn
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { JitSetting } from "../../web/machine/jit-host.ts";
-import { createJitCore, refillJitBudget, jitWork, JitWork } from "../jit/force.ts";
+import { createJitCore, jitWork, JitWork } from "../jit/force.ts";
 import { loadMultiboot, runKernel, attachKernelDevices } from "../../web/machine/multiboot.ts";
 
 export const KERNEL_DIR = dirname(fileURLToPath(import.meta.url));
@@ -63,13 +63,10 @@ export async function runOurs(image: Uint8Array, opts: { flavour?: "release" | "
   attachKernelDevices(core);
   loadMultiboot(core, image, { cmdline: "test" });
   const chunks: Uint8Array[] = [];
-  // with "force", keep the compile budget full (the kernels print often: each output is a moment to refill it)
-  const refill = opts.jit === "force" ? () => refillJitBudget(core) : () => {};
-  refill();
   // bounded by instructions, not by the host's speed (the wall-clock limit only guards against a hung host)
   const r = await runKernel(core, {
     timeoutMs: opts.timeoutMs ?? 600_000, maxInstructions: KERNEL_MAX_INSTRUCTIONS,
-    onOutput: (b) => { chunks.push(b); refill(); }, onPost: refill,
+    onOutput: (b) => { chunks.push(b); },
   });
   let text = Buffer.concat(chunks).toString("latin1");
   if (r.reason === "triple-fault") text += "[triple fault]\n";

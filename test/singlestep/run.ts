@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Flavour } from "../../web/machine/node.ts";
 import { Core, Exit, RegName, SegName } from "../../web/machine/core.ts";
 import type { JitSetting } from "../../web/machine/jit-host.ts";
-import { createJitCore, setBlockLimit, refillJitBudget, jitWork, addJitWork, wornOut, JitWork, NO_JIT_WORK, formatJitWork } from "../jit/force.ts";
+import { createJitCore, setBlockLimit, jitWork, addJitWork, wornOut, JitWork, NO_JIT_WORK, formatJitWork } from "../jit/force.ts";
 import { disassemble } from "../../web/debug/disasm.ts";
 
 export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../shared/testdata/singlestep-286");
@@ -182,7 +182,6 @@ export async function runSingleStep(opts: { filter?: RegExp; flavour?: Flavour; 
       if (skip) { fr.skipped++; fr.skipReasons.set(skip, (fr.skipReasons.get(skip) ?? 0) + 1); continue; }
       if (opts.jit === "force") {
         if (wornOut(c)) { jitDone = addJitWork(jitDone, jitWork(c)); c = await newCore(); }
-        refillJitBudget(c);
       }
       setup(c, t);
       let diffs: string[];
