@@ -206,6 +206,17 @@ function load(c: Core, k: Case): void {
 
 interface Outcome { exit: number; state: string; memory: Uint8Array[] }
 
+/** Two runs of one case ended the same: exit, registers and flags, and the memory windows. */
+function assertSameOutcome(describe: string, a: ReturnType<typeof runCase>, b: ReturnType<typeof runCase>): void {
+  assert.equal(a.exit, b.exit, `${describe}: exit`);
+  assert.equal(a.state, b.state, `${describe}: state`);
+  const names = ["window", "page table", "stack"];
+  a.memory.forEach((m, j) => {
+    const at = firstDifference(m, b.memory[j]);
+    assert.equal(at, -1, `${describe}: ${names[j]} differs at +${at.toString(16)}`);
+  });
+}
+
 function runCase(c: Core, k: Case): Outcome {
   load(c, k);
   const i0 = c.icount, inv0 = c.counter("CNT_INVALIDATIONS");
@@ -238,14 +249,7 @@ test("REP MOVS/STOS/LODS fast path ends in exactly the state of the element loop
   let faults = 0, runs0 = fast.counter("CNT_STRING_RUNS");
   for (let i = 0; i < CASES; i++) {
     const k = makeCase(r, i);
-    const a = runCase(fast, k), b = runCase(slow, k);
-    assert.equal(a.exit, b.exit, `${k.describe}: exit`);
-    assert.equal(a.state, b.state, `${k.describe}: state`);
-    const names = ["window", "page table", "stack"];
-    a.memory.forEach((m, j) => {
-      const at = firstDifference(m, b.memory[j]);
-      assert.equal(at, -1, `${k.describe}: ${names[j]} differs at +${at.toString(16)}`);
-    });
+    assertSameOutcome(k.describe, runCase(fast, k), runCase(slow, k));
     if (fast.eip === HANDLER + 2) faults++;
     const moved = (k.regs.ecx - fast.reg("ecx")) & (k.describe.includes(" a16 ") ? 0xFFFF : 0xFFFFFFFF);
     stats[moved === 0 ? "none" : moved < 40 ? "few" : moved < 4096 ? "some" : "many"]++;
@@ -270,14 +274,7 @@ test("with the JIT forced on, the random cases end in exactly the state of the i
   const n = Math.min(CASES, 500);
   for (let i = 0; i < n; i++) {
     const k = makeCase(r, i);
-    const a = runCase(jit, k), b = runCase(slow, k);
-    assert.equal(a.exit, b.exit, `${k.describe}: exit`);
-    assert.equal(a.state, b.state, `${k.describe}: state`);
-    const names = ["window", "page table", "stack"];
-    a.memory.forEach((m, j) => {
-      const at = firstDifference(m, b.memory[j]);
-      assert.equal(at, -1, `${k.describe}: ${names[j]} differs at +${at.toString(16)}`);
-    });
+    assertSameOutcome(k.describe, runCase(jit, k), runCase(slow, k));
   }
   const w = jitWork(jit);
   console.log(`string-fast with the JIT forced on: ${formatJitWork(w)}`);
