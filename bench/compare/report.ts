@@ -47,7 +47,7 @@ export function ratesTable(cpu: Record<string, CpuAggregate>, boot: Record<strin
   const num = (v: number | null | undefined) => (v == null ? "-" : fmt(v));
   const rows = names.map((n) => [n, num(cpu[n]?.mips?.median), num(boot[n]?.mips?.median), num(cpu[n]?.peakRssMiB), num(boot[n]?.peakRssMiB),
     ...COUNTER_COLUMNS.map((c) => { const v = (cpu[n]?.counters ?? boot[n]?.counters)?.[c]; return v == null ? "-" : String(Math.round(v)); })]);
-  return ["Instruction rate, memory, counters (counters: of the CPU program's run, boot included; else of the boot; JIT ones to come)",
+  return ["Instruction rate, memory, counters (counters: of the CPU program's run, boot included; else of the boot)",
     table(["contender", "MIPS cpu", "MIPS boot", "RSS MiB cpu", "RSS MiB boot", ...COUNTER_COLUMNS], rows)].join("\n");
 }
 

@@ -49,6 +49,11 @@ export interface PCOptions {
   /** "realtime": the guest clock follows the wall clock (normal use). "virtual": the guest clock follows only the
    *  instructions executed and skips idle time, so the same inputs give the same run (tests, benchmarks). */
   clock?: "realtime" | "virtual";
+  /** Guest nanoseconds one instruction stands for while the guest clock runs ahead of the wall clock (default: 1
+   *  with the "realtime" clock, 10 with "virtual"). With the real-time clock a core slower than this rate is
+   *  caught up by the wall clock, and a faster one runs the guest's own time ahead, so an idle wait (HLT) then
+   *  sleeps until the wall clock catches up: at 10 ns (100 MIPS) a JIT running at 300 MIPS would be held to 100. */
+  nsPerInstruction?: number;
   /** The wall clock in milliseconds (default performance.now): tests and replays give their own. */
   wallClock?: () => number;
   /** The core (release build for real use). */
@@ -124,6 +129,8 @@ export class PC {
     const blobBytes = items.reduce((n, it) => n + ((it.bytes.length + 15) & ~15), 0);
     const core = await Core.create(opts.wasm, ramSize, blobBytes, { jit: opts.jit });
     const pc = new PC(core, opts, ramSize);
+    const nsPerInstruction = opts.nsPerInstruction ?? ((opts.clock ?? "realtime") === "realtime" ? 1 : 10);
+    core.exports.setClockRate(Math.max(1, Math.round(nsPerInstruction * 65536)));
     pc.install(items);
     return pc;
   }
