@@ -17,16 +17,17 @@
 // interrupts and the budget are checked, as between blocks in the interpreter.
 import {
   INSN_SIZE, INSNS, SEG_LIMIT, I_HANDLER, I_LEN, I_IMM, EIP, EFLAGS, ICOUNT, EXIT_REQUEST, INT_SHADOW, NMI_PENDING, HALTED,
-  INTR_LINE,
+  INTR_LINE, PAGE_BLOCKS,
 } from "../layout";
 import { F_TF, F_RF, CS } from "../cpu/state";
 import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
-  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsSpill, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
+  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
 } from "./emit";
-import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST } from "../translate/blocks";
+import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST, B_MODE, B_EXECS, B_PAGE_NEXT } from "../translate/blocks";
+import { B_JIT } from "./cache";
 
 /** Instructions the block can observe flags after (bit per instruction index; blocks have at most 64). */
 let liveAfter: u64 = 0;
@@ -81,8 +82,10 @@ function memberOf(b: u32, n: u32): i32 {
 const NONE: i32 = 0x7FFFFFFF;
 let succA: i32 = NONE;
 let succB: i32 = NONE;
+/** After a CALL: its return address (a likely later entry by RET, for collecting regions only) */
+let succRet: i32 = NONE;
 function successors(d: u32): void {
-  succA = NONE; succB = NONE;
+  succA = NONE; succB = NONE; succRet = NONE;
   const count = <u32>load<u16>(d, B_COUNT);
   const bytes = <u32>load<u16>(d, B_BYTES);
   const last = INSNS + (load<u32>(d, B_FIRST) + count - 1) * INSN_SIZE;
@@ -94,37 +97,67 @@ function successors(d: u32): void {
     return;
   }
   if (kind == K_JCC) { succA = <i32>(bytes + load<u32>(last, I_IMM)); succB = <i32>bytes; }
-  else if (kind == K_JMP || kind == K_CALL) succA = <i32>(bytes + load<u32>(last, I_IMM));
+  else if (kind == K_JMP || kind == K_CALL) {
+    succA = <i32>(bytes + load<u32>(last, I_IMM));
+    if (kind == K_CALL) succRet = <i32>bytes;
+  }
   else if (kind != K_RET) succA = <i32>bytes;
 }
 
-/** Collect the region of root block `root` (index + 1) into memberBlock/memberDelta; returns the member count. */
+/** Collect the region of root block `root` (index + 1) into memberBlock/memberDelta; returns the member count.
+ *  Breadth-first over direct jumps, fall-through and the return addresses of CALLs; when a member may go
+ *  anywhere (RET, indirect jumps), the page's other hot blocks join too (switch cases, return sites). */
 function collectRegion(root: u32, key: u32): u32 {
   const rootHost = load<u32>(blockAddr(root - 1), B_HOST);
   const page = rootHost & ~<u32>0xFFF;
   store<u32>(memberBlock, root);
   store<u32>(memberDelta, 0);
-  let n: u32 = 1, insns = <u32>load<u16>(blockAddr(root - 1), B_COUNT);
-  for (let k: u32 = 0; k < n; k++) {
-    const d = blockAddr(load<u32>(memberBlock + (k << 2)) - 1);
-    const base = load<u32>(memberDelta + (k << 2));
-    successors(d);
-    for (let j = 0; j < 2; j++) {
-      const s = j == 0 ? succA : succB;
-      if (s == NONE) continue;
-      const host = rootHost + base + <u32>s;
-      if ((host & ~<u32>0xFFF) != page) continue;
-      const b = lookupBlock(host, key);
-      if (b == 0 || memberOf(b, n) >= 0) continue;
-      const c = <u32>load<u16>(blockAddr(b - 1), B_COUNT);
-      if (n == MAX_MEMBERS || insns + c > MAX_REGION_INSNS) return n;
-      store<u32>(memberBlock + (n << 2), b);
-      store<u32>(memberDelta + (n << 2), host - rootHost);
-      insns += c;
-      n++;
+  regionCount = 1;
+  regionInsns = <u32>load<u16>(blockAddr(root - 1), B_COUNT);
+  let k: u32 = 0, indirect = false, pageAdded = false;
+  for (;;) {
+    for (; k < regionCount; k++) {
+      const d = blockAddr(load<u32>(memberBlock + (k << 2)) - 1);
+      const base = load<u32>(memberDelta + (k << 2));
+      successors(d);
+      if (succA == NONE && succB == NONE) indirect = true;
+      for (let j = 0; j < 3; j++) {
+        const s = j == 0 ? succA : j == 1 ? succB : succRet;
+        if (s == NONE) continue;
+        const host = rootHost + base + <u32>s;
+        if ((host & ~<u32>0xFFF) != page) continue;
+        if (!addMember(lookupBlock(host, key), host - rootHost)) return regionCount;
+      }
+    }
+    if (!indirect || pageAdded) return regionCount;
+    pageAdded = true;
+    let b = load<u32>(PAGE_BLOCKS + ((page >>> 12) << 2));
+    while (b != 0) {
+      const d = blockAddr(b - 1);
+      if (load<u32>(d, B_MODE) == key && (load<u32>(d, B_JIT) != 0 || load<u32>(d, B_EXECS) >= HOT_EXECS)) {
+        if (!addMember(b, load<u32>(d, B_HOST) - rootHost)) return regionCount;
+      }
+      b = load<u32>(d, B_PAGE_NEXT);
     }
   }
-  return n;
+  return regionCount; // (not reached)
+}
+
+/** Runs through the dispatcher that make a block of the page "hot" for a region with indirect exits. */
+const HOT_EXECS: u32 = 16;
+let regionCount: u32 = 0;
+let regionInsns: u32 = 0;
+
+/** Add block `b` (index + 1, 0: none) at `delta` from the root unless it is a member; false when full. */
+function addMember(b: u32, delta: u32): bool {
+  if (b == 0 || memberOf(b, regionCount) >= 0) return true;
+  const c = <u32>load<u16>(blockAddr(b - 1), B_COUNT);
+  if (regionCount == MAX_MEMBERS || regionInsns + c > MAX_REGION_INSNS) return false;
+  store<u32>(memberBlock + (regionCount << 2), b);
+  store<u32>(memberDelta + (regionCount << 2), delta);
+  regionInsns += c;
+  regionCount++;
+  return true;
 }
 
 /** Member indices sorted by their offset from the root (for the search after indirect transfers). */
@@ -160,9 +193,18 @@ export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u
     const count = <u32>load<u16>(d, B_COUNT);
     for (let i: u32 = 0; i < count; i++) importHandler(<u32>load<u16>(recs + i * INSN_SIZE, I_HANDLER));
   }
+  const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
+  // twice: the first emission finds the registers the inline code uses, the second keeps only those in locals
+  regsTouchedReset(0xFF);
+  if (!emitModule(root, n, ipMask, buf, size)) return 0;
+  regsTouchedReset(regsTouched);
+  if (!emitModule(root, n, ipMask, buf, size)) return 0;
+  return w.wasmPos() - buf;
+}
+
+function emitModule(root: u32, n: u32, ipMask: u32, buf: u32, size: u32): bool {
   w.wasmBegin(buf, size);
   moduleBegin(importList, importCount);
-  const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
 
   w.gget(G_EPOCH); w.set(L_EPOCH);
   w.i32c(0); w.memOp(w.OP_I64_LOAD, 3, ICOUNT); w.set(L_BASE);
@@ -171,18 +213,22 @@ export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u
   w.get(0); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(<i64>0xFFF - <i64>rootOffset); w.op(w.OP_I64_ADD);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I64_EXTEND_I32_U);
   w.op(w.OP_I64_LE_U); w.set(L_CSOK);
+  regsLoadAll();
   w.loopVoid(); // $dispatch: run member L_IDX
-  w.blockVoid(); // $exit: L_N holds the instructions of the current member's pass
+  w.blockVoid(); // $exit: L_N holds the instructions of the current member's pass; memory holds the registers
+  w.blockVoid(); // $exitRegs: the same, with the registers in their locals
   for (let k: u32 = 0; k < n; k++) w.blockVoid(); // $m(n-1) .. $m0
   w.get(L_IDX);
   w.op(w.OP_BR_TABLE); w.u32leb(n); for (let k: u32 = 0; k < n; k++) w.u32leb(k); w.u32leb(0);
   for (let k: u32 = 0; k < n; k++) {
-    w.end_(); // $mk: member k's code follows, inside $m(k+1) .. $m(n-1), $exit, $dispatch
+    w.end_(); // $mk: member k's code follows, inside $m(k+1) .. $m(n-1), $exitRegs, $exit, $dispatch
     const d = blockAddr(load<u32>(memberBlock + (k << 2)) - 1);
     setDepth(n - 1 - k);
     emitMember(d, load<u32>(memberDelta + (k << 2)), ipMask, n);
-    w.br(n - 1 - k); // to $exit
+    w.br(n - 1 - k); // to $exitRegs
   }
+  w.end_(); // $exitRegs
+  regsStoreAll();
   w.end_(); // $exit
   // ICOUNT = L_BASE + L_DONE + L_N; return L_DONE + L_N
   emitIcountSync(true);
@@ -191,8 +237,7 @@ export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u
   w.end_(); // $dispatch
   w.op(w.OP_UNREACHABLE);
   moduleEnd();
-  if (w.overflow) return 0;
-  return w.wasmPos() - buf;
+  return !w.overflow;
 }
 
 /** One member's instructions (EIP = eip0 + `delta` + offset), then the transfers to its successors. */
@@ -220,7 +265,7 @@ function emitMember(d: u32, delta: u32, ipMask: u32, n: u32): void {
     off = next;
   }
   if (!lastStoresEip) emitStoreEip(off, ipMask);
-  regsSpill(); // the next member, the dispatcher and handlers read registers from memory
+  regsEnsureAll(); // the next member finds every register in its local
   w.i32c(count); w.set(L_N);
   // transfers: to each member this block can reach directly; after a handler call that may have jumped
   // anywhere (RET, indirect jumps), to any member
@@ -271,7 +316,10 @@ function emitTransfer(j: u32, target: u32, count: u32, extra: u32): void {
   w.get(L_DONE); w.i32c(count + countJ); w.op(w.OP_I32_ADD); w.get(1); w.op(w.OP_I32_LE_U);
   // member j lies inside the CS limit (as the dispatcher's findBlock checks): the whole page does (L_CSOK)
   w.get(L_CSOK); w.op(w.OP_I32_AND);
-  // no events (attention()), TF/RF clear, stopBlock clear, no code breakpoints, same code epoch
+  // after a handler ran (L_CHK): no events (attention()), TF/RF clear, stopBlock clear, no code breakpoints,
+  // same code epoch. Nothing else changes them while the function runs: the dispatcher checked them before it.
+  w.get(L_CHK);
+  w.ifI32();
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EXIT_REQUEST);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, INT_SHADOW); w.op(w.OP_I32_OR);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, NMI_PENDING); w.op(w.OP_I32_OR);
@@ -280,9 +328,14 @@ function emitTransfer(j: u32, target: u32, count: u32, extra: u32): void {
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(F_TF | F_RF); w.op(w.OP_I32_AND); w.op(w.OP_I32_OR);
   w.gget(G_STOP); w.op(w.OP_I32_OR);
   w.gget(G_BREAKPOINTS); w.op(w.OP_I32_OR);
-  w.op(w.OP_I32_EQZ); w.op(w.OP_I32_AND);
+  w.op(w.OP_I32_EQZ);
   w.gget(G_EPOCH); w.get(L_EPOCH); w.op(w.OP_I32_EQ); w.op(w.OP_I32_AND);
+  w.op(w.OP_ELSE);
+  w.i32c(1);
+  w.end_();
+  w.op(w.OP_I32_AND);
   w.ifVoid();
+  w.i32c(0); w.set(L_CHK);
   w.get(L_DONE); w.i32c(count); w.op(w.OP_I32_ADD); w.set(L_DONE);
   w.i32c(j); w.set(L_IDX);
   // the running block is member j now (stores into it stop it; RDTSC counts from its first record)

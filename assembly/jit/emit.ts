@@ -59,6 +59,9 @@ export const L_BASE: u32 = 27;
 export const L_CSOK: u32 = 15;
 /** EIP - eip0 after a member that may have jumped anywhere (jit/compile.ts emitSearch) */
 export const L_OFF: u32 = 24;
+/** 1 after a handler ran: only handlers change what the transfer checks look at (events, TF/RF, the code
+ *  epoch, stopBlock), so a transfer makes the full check only then (jit/compile.ts emitTransfer). */
+export const L_CHK: u32 = 25;
 
 // ---- the handlers a module imports -----------------------------------------------------------------------------
 const MAX_IMPORTS: u32 = 1024;
@@ -152,8 +155,9 @@ export function inlineReadsFlags(word: u32): bool { return kindOf(word) == K_JCC
 // ---- nesting of labels inside the function's $exit block --------------------------------------------------
 let depth: u32 = 0;
 export function resetDepth(): void { depth = 0; }
-/** The label depth of the region's $dispatch loop from the current position. */
-export function depthToDispatch(): u32 { return depth + 1; }
+/** The label depth of the region's $dispatch loop from the current position (`depth` is that of $exitRegs,
+ *  then $exit, then $dispatch: jit/compile.ts). */
+export function depthToDispatch(): u32 { return depth + 2; }
 /** Labels between the code about to be emitted and the function's $exit block. */
 export function setDepth(d: u32): void { depth = d; }
 function open(): void { w.blockVoid(); depth++; }
@@ -193,8 +197,9 @@ export function emitHandlerCall(p: u32, i: u32, off: u32, next: u32, ipMask: u32
   w.gget(G_FAULTED);
   w.ifVoid(); emitStoreEip(off, ipMask); w.end_();
   w.i32c(i + 1); w.set(L_N);
-  w.br(depth); // to $exit
+  w.br(depth + 1); // to $exit: memory holds the registers
   close();
+  w.i32c(1); w.set(L_CHK);
   regState = 0; // the handler may have changed any register
   if (!keepsFlags) flagsKnownReset();
 }
@@ -208,11 +213,14 @@ export function emitIcountSync(withN: bool): void {
   w.memOp(w.OP_I64_STORE, 3, ICOUNT);
 }
 
-// ---- registers: cached in locals within a region member -------------------------------------------------------
-// Guest register r lives in local L_REG0 + r while the emitted code uses it. At compile time each register is
-// in memory only (R_MEM), in its local and equal to memory (R_CLEAN), or in its local and newer (R_DIRTY).
-// Handlers and the code after a member see memory: dirty registers are stored before every handler call and at
-// the end of each member; after a handler every register is read again from memory when next used.
+// ---- registers: cached in locals within a region ----------------------------------------------------------------
+// Guest register r lives in local L_REG0 + r. Between members (at the region's dispatch loop) all eight are in
+// their locals and memory may be older: the function loads them on entry and stores them when it leaves from a
+// member's end. Within a member, at compile time each register is in memory only (R_MEM), in its local and
+// equal to memory (R_CLEAN), or in its local and maybe newer (R_DIRTY). Handlers see memory: dirty registers
+// are stored before every handler call, and after a handler every register is read again from memory when next
+// used (or at the member's end, to restore the rule above). A handler that stops the function leaves through
+// $exit, where memory is the truth.
 const L_REG0: u32 = 16;
 const R_MEM: u32 = 0, R_CLEAN: u32 = 1, R_DIRTY: u32 = 2;
 /** 2 bits per register */
@@ -223,17 +231,53 @@ let regState: u32 = 0;
 // @ts-ignore: decorator
 @inline function setState(r: u32, st: u32): void { regState = (regState & ~(<u32>3 << (r * 2))) | (st << (r * 2)); }
 
-/** At the start of a member (entered from the dispatcher or another member): everything is in memory. */
-export function regsReset(): void { regState = 0; }
+/** The registers kept in locals between members (bit r): those the region's inline code uses, found by a first
+ *  emission with all eight (jit/compile.ts); the others stay in memory. */
+let regsCached: u32 = 0xFF;
+/** The registers the inline code emitted since regsTouchedReset() read or wrote. */
+export let regsTouched: u32 = 0;
+export function regsTouchedReset(cached: u32): void { regsCached = cached; regsTouched = 0; }
+
+/** At the start of a member (entered from the dispatch loop): the cached registers in their locals, maybe dirty. */
+export function regsReset(): void {
+  regState = 0;
+  for (let r: u32 = 0; r < 8; r++) if ((regsCached & (1 << r)) != 0) setState(r, R_DIRTY);
+}
+
+/** On entry to the function: the cached registers into their locals. */
+export function regsLoadAll(): void {
+  for (let r: u32 = 0; r < 8; r++) {
+    if ((regsCached & (1 << r)) == 0) continue;
+    w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, REGS + (r << 2)); w.set(L_REG0 + r);
+  }
+}
+
+/** Leaving from a member's end: the cached registers back to memory. */
+export function regsStoreAll(): void {
+  for (let r: u32 = 0; r < 8; r++) {
+    if ((regsCached & (1 << r)) == 0) continue;
+    w.i32c(0); w.get(L_REG0 + r); w.memOp(w.OP_I32_STORE, 2, REGS + (r << 2));
+  }
+}
+
+/** At a member's end: the cached registers in their locals again (read back after a handler), the others in
+ *  memory. */
+export function regsEnsureAll(): void {
+  for (let r: u32 = 0; r < 8; r++) {
+    if ((regsCached & (1 << r)) != 0) ensureLoaded(r);
+    else if (stateOf(r) == R_DIRTY) { w.i32c(0); w.get(L_REG0 + r); w.memOp(w.OP_I32_STORE, 2, REGS + (r << 2)); setState(r, R_CLEAN); }
+  }
+}
 
 function ensureLoaded(r: u32): void {
+  regsTouched |= 1 << r;
   if (stateOf(r) != R_MEM) return;
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, REGS + (r << 2)); w.set(L_REG0 + r);
   setState(r, R_CLEAN);
 }
 
 /** Store every dirty register (they stay cached). */
-export function regsSpill(): void {
+function regsSpill(): void {
   for (let r: u32 = 0; r < 8; r++) {
     if (stateOf(r) != R_DIRTY) continue;
     w.i32c(0); w.get(L_REG0 + r); w.memOp(w.OP_I32_STORE, 2, REGS + (r << 2));
@@ -262,7 +306,7 @@ function regGet(off: u32, size: u32): void {
 /** Register at `off` (low `size` bytes, or AH..BH) = local `l`. */
 function regSetFrom(off: u32, size: u32, l: u32): void {
   const r = off >> 2, b = off & 3;
-  if (size == 4) { w.get(l); w.set(L_REG0 + r); setState(r, R_DIRTY); return; }
+  if (size == 4) { regsTouched |= 1 << r; w.get(l); w.set(L_REG0 + r); setState(r, R_DIRTY); return; }
   ensureLoaded(r);
   const m = sizeMask(size) << (b * 8);
   w.get(L_REG0 + r); w.i32c(~m); w.op(w.OP_I32_AND);
@@ -503,7 +547,7 @@ function emitImul(p: u32, kind: u32, size: u32, reg: u32, rm: u32, imm: u32, mem
   } else {
     if (live) {
       w.get(L_A); w.op(w.OP_I64_EXTEND_I32_S); w.get(L_B); w.op(w.OP_I64_EXTEND_I32_S); w.op(w.OP_I64_MUL);
-      w.tee64(L_W);
+      w.tee(L_W);
       w.op(w.OP_I32_WRAP_I64); w.tee(L_R);
       w.op(w.OP_I64_EXTEND_I32_S); w.get(L_W); w.op(w.OP_I64_NE); w.set(L_V);
     } else {

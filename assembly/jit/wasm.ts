@@ -145,13 +145,14 @@ export function i64c(v: i64): void { byte(OP_I64_CONST); i64leb(v); }
 export function get(l: u32): void { byte(OP_LOCAL_GET); u32leb(l); }
 export function set(l: u32): void { byte(OP_LOCAL_SET); u32leb(l); }
 export function tee(l: u32): void { byte(OP_LOCAL_TEE); u32leb(l); }
-export function tee64(l: u32): void { byte(OP_LOCAL_TEE); u32leb(l); }
 export function gget(g: u32): void { byte(OP_GLOBAL_GET); u32leb(g); }
 export function br(depth: u32): void { byte(OP_BR); u32leb(depth); }
 export function brIf(depth: u32): void { byte(OP_BR_IF); u32leb(depth); }
 export function blockVoid(): void { byte(OP_BLOCK); byte(BLOCK_VOID); }
 export function loopVoid(): void { byte(OP_LOOP); byte(BLOCK_VOID); }
 export function ifVoid(): void { byte(OP_IF); byte(BLOCK_VOID); }
+/** if with an i32 result */
+export function ifI32(): void { byte(OP_IF); byte(T_I32); }
 export function end_(): void { byte(OP_END); }
 
 /** A memory access instruction with alignment hint `align` (log2) and a constant offset. */

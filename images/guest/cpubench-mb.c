@@ -73,6 +73,24 @@ static unsigned scale_from_cmdline(uint32_t magic, const uint32_t *info) {
     return 1;
 }
 
+/* `only=NAME,NAME` on the command line: run just those kernels (quick A/B comparisons of one workload) */
+static int kernel_selected(uint32_t magic, const uint32_t *info, const char *name) {
+    if (magic != 0x2BADB002u || !(info[0] & 4) || !info[4]) return 1;
+    const char *s = (const char *)info[4];
+    for (; *s; s++) {
+        if (s[0] != 'o' || s[1] != 'n' || s[2] != 'l' || s[3] != 'y' || s[4] != '=') continue;
+        for (s += 5; *s && *s != ' ';) {
+            const char *n = name;
+            while (*n && *s == *n) { s++; n++; }
+            if (!*n && (*s == ',' || *s == ' ' || !*s)) return 1;
+            while (*s && *s != ',' && *s != ' ') s++;
+            if (*s == ',') s++;
+        }
+        return 0;
+    }
+    return 1;
+}
+
 void cpubench_main(uint32_t magic, const uint32_t *info) {
     uint32_t cr0;
     __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
@@ -85,6 +103,7 @@ void cpubench_main(uint32_t magic, const uint32_t *info) {
     if (!khz) khz = 1000000;
     uint64_t total = 0;
     for (unsigned i = 0; i < bench_kernel_count; i++) {
+        if (!kernel_selected(magic, info, bench_kernels[i].name)) continue;
         uint64_t t0 = rdtsc();
         uint32_t sum = bench_kernels[i].run(scale);
         uint64_t dt = rdtsc() - t0;
