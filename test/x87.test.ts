@@ -51,3 +51,24 @@ test(`x87 transcendentals: ${TRANS} random cases within 1 ulp of the host (seed 
   });
   assert.equal(failures.length, 0, `${failures.length} of ${TRANS} cases differ:\n${failures.slice(0, 30).join("\n")}`);
 });
+
+// arithOp's fast path (ext80.ts fastArith) runs only under the usual control word: 64-bit precision, round to
+// nearest, every exception masked (037Fh after FNINIT). The cases above meet it in about 1 of 13; here all do.
+test(`x87 under the FNINIT control word (the fast path of FADD/FSUB/FSUBR/FMUL): ${COUNT} random cases bit-exact with the host`, async (t) => {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const noNative = native32Unavailable();
+  if (noNative) { t.skip(noNative); return; }
+  const c = await createCore(16 << 20, process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug");
+  c.exports.attachTestDevices(0xE9, 0xF4, 0);
+  const failures: string[] = [];
+  for (let batch = 0; batch < COUNT / 5000; batch++) {
+    const cases = generate(SEED + 1000 + batch, 5000, ["arith"]).map((cs) => ({ ...cs, cw: 0x037F }));
+    const nat = runNativeCases(cases);
+    const emu = runEmuCases(c, cases);
+    cases.forEach((cs, i) => {
+      const d = diffCase(cs, emu[i], nat[i]);
+      if (d.length) failures.push(`seed ${SEED + 1000 + batch} case ${i}: ${describe(cs)}\n    ${d.join("\n    ")}`);
+    });
+  }
+  assert.equal(failures.length, 0, `${failures.length} of ${COUNT} cases differ:\n${failures.slice(0, 30).join("\n")}`);
+});

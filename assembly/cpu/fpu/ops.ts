@@ -23,7 +23,7 @@ import {
   unsupported80, M80_INDEFINITE_MANT, M80_INDEFINITE_SE, roundTo, f32Image,
 } from "./float80";
 import {
-  add80, mul80, div80, sqrt80, cmp80, f32To80, f64To80, intTo80, cls80, oM, oSE, oFlags, oUp, K_FIN, K_ZERO,
+  add80, mul80, fastArith, div80, sqrt80, cmp80, f32To80, f64To80, intTo80, cls80, oM, oSE, oFlags, oUp, K_FIN, K_ZERO,
   K_INF, K_QNAN, K_SNAN, K_UNS,
 } from "./ext80";
 import { fsinOp, fcosOp, fsincosOp, fptanOp, fpatanOp, f2xm1Op, fyl2xOp, fyl2xp1Op } from "./transcendental";
@@ -79,6 +79,13 @@ function arithOp(op: u32, am: u64, ase: u32, bm: u64, bse: u32, dest: u32, extra
     return;
   }
   const cw = load<u32>(FPU_CW);
+  // the usual control word (64-bit precision, nearest, all masked) and ordinary operands: only PE can occur
+  if ((cw & 0xF3F) == 0x33F && extra == 0 && (op <= 1 || op == 4 || op == 5) && fastArith(op, am, ase, bm, bse)) {
+    stSetRaw(dest, oM, oSE);
+    swSet((swGet() & ~SW_C1) | oFlags | (oUp ? SW_C1 : 0));
+    if (pop) popStack();
+    return;
+  }
   switch (op) {
     case 0: add80(am, ase, bm, bse, false, cw); break;
     case 1: mul80(am, ase, bm, bse, cw); break;
