@@ -24,10 +24,13 @@ import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
-  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
+  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, fullProducer, fullOp, conditionFromLocals, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
 } from "./emit";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST, B_MODE, B_EXECS, B_PAGE_NEXT } from "../translate/blocks";
 import { B_JIT } from "./cache";
+
+/** Room in the region tables (members) */
+const MAX_MEMBERS_CAP: u32 = 64;
 
 /** Instructions the block can observe flags after (bit per instruction index; blocks have at most 64). */
 let liveAfter: u64 = 0;
@@ -37,19 +40,30 @@ const ALL_FLAGS: u32 = 0x3F;
 
 /**
  * Compute which instructions' flag results can be observed: by a later reader, by an exception (which pushes
- * EFLAGS) or by the code after the block. A handler call is assumed to read every flag.
+ * EFLAGS) or by the code after the block (`liveOut`: what the member's successors in the region read before
+ * they write it, else every flag). A handler call is assumed to read every flag. A Jcc right after a full
+ * producer (ALU op or TEST) that it can decide from the producer's operands in locals reads nothing from
+ * memory (its #GP path stores the record first). The last flag writer of the member is made live unless it is a
+ * full producer, whose record the code leaving the member can still store (emit.ts lazyPending).
  */
-function flagLiveness(recs: u32, count: u32): void {
-  let live = ALL_FLAGS;
+function flagLiveness(recs: u32, count: u32, liveOut: u32): void {
+  let live = liveOut;
+  let lastWriter = true;
   liveAfter = 0;
   for (let i = <i32>count - 1; i >= 0; i--) {
     const p = recs + <u32>i * INSN_SIZE;
     const word = jitWordOf(<u32>load<u16>(p, I_HANDLER));
     const kind = word & 0xFF;
     const written = (word >> 23) & ALL_FLAGS;
+    if (written != 0 && lastWriter) {
+      lastWriter = false;
+      if (!fullProducer(p, word)) live = ALL_FLAGS;
+    }
     if ((live & written) != 0) liveAfter |= <u64>1 << <u64>i;
     if (kind == K_NONE || !inlineHandled(p, word)) {
       live = ALL_FLAGS;
+    } else if (kind == K_JCC && i > 0 && jccFromLocals(recs + <u32>(i - 1) * INSN_SIZE, word)) {
+      // decided from locals
     } else {
       live = (live & ~written) | ((word >> 17) & ALL_FLAGS);
       if (inlineReadsFlags(word)) live = ALL_FLAGS;
@@ -57,6 +71,31 @@ function flagLiveness(recs: u32, count: u32): void {
     }
   }
 }
+
+/** Is the Jcc with JIT word `jcc` decided from the locals of the full producer at record `prev`? */
+function jccFromLocals(prev: u32, jcc: u32): bool {
+  const pw = jitWordOf(<u32>load<u16>(prev, I_HANDLER));
+  return fullProducer(prev, pw) && conditionFromLocals(fullOp, (jcc >> 13) & 15);
+}
+
+/** The flags member `d` may read (or an exception in it may observe) before writing them. */
+function flagsLiveIn(d: u32): u32 {
+  const recs = INSNS + load<u32>(d, B_FIRST) * INSN_SIZE;
+  const count = <u32>load<u16>(d, B_COUNT);
+  let written: u32 = 0, liveIn: u32 = 0;
+  for (let i: u32 = 0; i < count && written != ALL_FLAGS; i++) {
+    const p = recs + i * INSN_SIZE;
+    const word = jitWordOf(<u32>load<u16>(p, I_HANDLER));
+    let reads: u32 = ALL_FLAGS;
+    if ((word & 0xFF) != K_NONE && inlineHandled(p, word) && !inlineReadsFlags(word) && !inlineCanFault(p, word)) {
+      reads = (word >> 17) & ALL_FLAGS;
+    }
+    liveIn |= reads & ~written;
+    written |= (word >> 23) & ALL_FLAGS;
+  }
+  return liveIn | (ALL_FLAGS & ~written); // what it leaves alone flows on to code after it
+}
+const memberLiveIn = <u32>memory.data(MAX_MEMBERS_CAP * 4);
 
 // ---- regions ------------------------------------------------------------------------------------------------
 // A region is the hot block (its root) plus the cached blocks of the same host page it can reach by direct
@@ -69,8 +108,8 @@ function flagLiveness(recs: u32, count: u32): void {
 // of all blocks there (translate/blocks.ts).
 const MAX_MEMBERS: u32 = 16;
 const MAX_REGION_INSNS: u32 = 400;
-const memberBlock = <u32>memory.data(MAX_MEMBERS * 4); // block index + 1
-const memberDelta = <u32>memory.data(MAX_MEMBERS * 4); // host address - the root's host address
+const memberBlock = <u32>memory.data(MAX_MEMBERS_CAP * 4); // block index + 1
+const memberDelta = <u32>memory.data(MAX_MEMBERS_CAP * 4); // host address - the root's host address
 
 function memberOf(b: u32, n: u32): i32 {
   for (let k: u32 = 0; k < n; k++) if (load<u32>(memberBlock + (k << 2)) == b) return <i32>k;
@@ -161,7 +200,7 @@ function addMember(b: u32, delta: u32): bool {
 }
 
 /** Member indices sorted by their offset from the root (for the search after indirect transfers). */
-const sortedMembers = <u32>memory.data(MAX_MEMBERS * 4);
+const sortedMembers = <u32>memory.data(MAX_MEMBERS_CAP * 4);
 function sortMembers(n: u32): void {
   for (let k: u32 = 0; k < n; k++) store<u32>(sortedMembers + (k << 2), k);
   for (let k: u32 = 1; k < n; k++) { // insertion sort, n <= 64
@@ -194,6 +233,7 @@ export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u
     for (let i: u32 = 0; i < count; i++) importHandler(<u32>load<u16>(recs + i * INSN_SIZE, I_HANDLER));
   }
   const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
+  for (let k: u32 = 0; k < n; k++) store<u32>(memberLiveIn + (k << 2), flagsLiveIn(blockAddr(load<u32>(memberBlock + (k << 2)) - 1)));
   // twice: the first emission finds the registers the inline code uses, the second keeps only those in locals
   regsTouchedReset(0xFF);
   if (!emitModule(root, n, ipMask, buf, size)) return 0;
@@ -223,8 +263,10 @@ function emitModule(root: u32, n: u32, ipMask: u32, buf: u32, size: u32): bool {
   for (let k: u32 = 0; k < n; k++) {
     w.end_(); // $mk: member k's code follows, inside $m(k+1) .. $m(n-1), $exitRegs, $exit, $dispatch
     const d = blockAddr(load<u32>(memberBlock + (k << 2)) - 1);
-    setDepth(n - 1 - k);
-    emitMember(d, load<u32>(memberDelta + (k << 2)), ipMask, n);
+    w.loopVoid(); // $self: the member again (a transfer to itself)
+    setDepth(n - k);
+    emitMember(d, k, load<u32>(memberDelta + (k << 2)), ipMask, n);
+    w.end_(); // $self
     w.br(n - 1 - k); // to $exitRegs
   }
   w.end_(); // $exitRegs
@@ -241,10 +283,22 @@ function emitModule(root: u32, n: u32, ipMask: u32, buf: u32, size: u32): bool {
 }
 
 /** One member's instructions (EIP = eip0 + `delta` + offset), then the transfers to its successors. */
-function emitMember(d: u32, delta: u32, ipMask: u32, n: u32): void {
+function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
   const recs = INSNS + load<u32>(d, B_FIRST) * INSN_SIZE;
   const count = <u32>load<u16>(d, B_COUNT);
-  flagLiveness(recs, count);
+  // what the members this one can pass to read first (anything when it may go anywhere)
+  successors(d);
+  let liveOut: u32 = ALL_FLAGS;
+  if (succA != NONE || succB != NONE) {
+    liveOut = 0;
+    for (let j: u32 = 0; j < n; j++) {
+      const target = load<u32>(memberDelta + (j << 2));
+      if (<u32>(succA + <i32>delta) == target || (succB != NONE && <u32>(succB + <i32>delta) == target)) {
+        liveOut |= load<u32>(memberLiveIn + (j << 2));
+      }
+    }
+  }
+  flagLiveness(recs, count, liveOut);
   flagsKnownReset();
   regsReset();
   let off: u32 = delta;
@@ -273,31 +327,32 @@ function emitMember(d: u32, delta: u32, ipMask: u32, n: u32): void {
   if (succA == NONE && succB == NONE) {
     // EIP - eip0 searched among the members' offsets (a binary tree of compares)
     w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EIP); w.get(0); w.op(w.OP_I32_SUB); w.set(L_OFF);
-    emitSearch(0, n, count, 0);
+    emitSearch(0, n, count, 0, k);
     return;
   }
   for (let j: u32 = 0; j < n; j++) {
     const target = load<u32>(memberDelta + (j << 2));
     if (<u32>(succA + <i32>delta) != target && (succB == NONE || <u32>(succB + <i32>delta) != target)) continue;
-    emitTransfer(j, target, count, 0);
+    emitTransfer(j, target, count, 0, k);
   }
+  emitPendingFlags(); // leaving the region
 }
 
 /** Transfers to the sorted members [lo, hi) by L_OFF, `extra` labels deep inside the member's code. */
-function emitSearch(lo: u32, hi: u32, count: u32, extra: u32): void {
+function emitSearch(lo: u32, hi: u32, count: u32, extra: u32, k: u32): void {
   if (hi - lo <= 3) {
-    for (let k = lo; k < hi; k++) {
-      const j = load<u32>(sortedMembers + (k << 2));
-      emitTransfer(j, <u32>deltaOf(j), count, extra);
+    for (let x = lo; x < hi; x++) {
+      const j = load<u32>(sortedMembers + (x << 2));
+      emitTransfer(j, <u32>deltaOf(j), count, extra, k);
     }
     return;
   }
   const mid = (lo + hi) >> 1;
   w.get(L_OFF); w.i32c(<u32>deltaOf(load<u32>(sortedMembers + (mid << 2)))); w.op(w.OP_I32_LT_S);
   w.ifVoid();
-  emitSearch(lo, mid, count, extra + 1);
+  emitSearch(lo, mid, count, extra + 1, k);
   w.op(w.OP_ELSE);
-  emitSearch(mid, hi, count, extra + 1);
+  emitSearch(mid, hi, count, extra + 1, k);
   w.end_();
 }
 
@@ -306,7 +361,7 @@ function emitSearch(lo: u32, hi: u32, count: u32, extra: u32): void {
  * TF/RF clear, no breakpoints, the limit allows member j's `count` instructions, the code epoch unchanged, the
  * block inside CS), count this member's pass and continue with member j.
  */
-function emitTransfer(j: u32, target: u32, count: u32, extra: u32): void {
+function emitTransfer(j: u32, target: u32, count: u32, extra: u32, k: u32): void {
   const dj = blockAddr(load<u32>(memberBlock + (j << 2)) - 1);
   const countJ = <u32>load<u16>(dj, B_COUNT);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EIP); w.get(0); if (target != 0) { w.i32c(target); w.op(w.OP_I32_ADD); }
@@ -337,10 +392,13 @@ function emitTransfer(j: u32, target: u32, count: u32, extra: u32): void {
   w.ifVoid();
   w.i32c(0); w.set(L_CHK);
   w.get(L_DONE); w.i32c(count); w.op(w.OP_I32_ADD); w.set(L_DONE);
-  w.i32c(j); w.set(L_IDX);
   // the running block is member j now (stores into it stop it; RDTSC counts from its first record)
-  w.i32c(load<u32>(memberBlock + (j << 2))); w.op(w.OP_GLOBAL_SET); w.u32leb(G_CURRENT_BLOCK);
-  w.br(depthToDispatch() + extra + 2); // out of both ifs and `extra` enclosing labels
+  if (j != k) { w.i32c(load<u32>(memberBlock + (j << 2))); w.op(w.OP_GLOBAL_SET); w.u32leb(G_CURRENT_BLOCK); }
+  // out of both ifs and `extra` enclosing labels: to member k's $self loop, forward to the end of $mj (where
+  // member j's code starts), or back through the dispatch loop
+  if (j == k) w.br(extra + 2);
+  else if (j > k) w.br(extra + 2 + j - k);
+  else { w.i32c(j); w.set(L_IDX); w.br(depthToDispatch() + extra + 2); }
   w.end_();
   w.end_();
 }

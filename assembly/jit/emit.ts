@@ -167,7 +167,36 @@ function close(): void { w.end_(); depth--; }
 // ---- what the emitted code knows about the flags: the last flag-setting inline instruction -----------------
 let knownKind: i32 = -1; // LF_* kind whose operands are in L_A/L_B/L_R, -1 = unknown
 let knownSize: u32 = 4;
-export function flagsKnownReset(): void { knownKind = -1; }
+export function flagsKnownReset(): void { knownKind = -1; lazyPending = false; }
+/** The last full flag producer (an inline ALU op or TEST: knownKind, operands in L_A/L_B/L_R) did not store its
+ *  record because nothing in its member observes it (jit/compile.ts): whoever leaves the member stores it. */
+export let lazyPending = false;
+
+/** Store the pending record (before a handler that may observe the flags, or leaving the region). */
+export function emitPendingFlags(): void {
+  if (lazyPending && knownKind >= 0) emitSetLazy(<u32>knownKind, knownSize);
+  lazyPending = false;
+}
+
+/** Can Jcc `cc` be decided from the operands of a full producer of ALU op `aop` (TEST: ALU_AND) in locals? */
+export function conditionFromLocals(aop: u32, cc: u32): bool {
+  const c = cc >> 1;
+  if (aop == ALU_ADD) return c >= 1 && c <= 4;
+  if (aop == ALU_SUB || aop == ALU_CMP) return c != 0 && c != 5;
+  if (aop == ALU_AND || aop == ALU_OR || aop == ALU_XOR) return c != 5;
+  return false;
+}
+
+/** Is this inline record an ALU op or TEST that writes every arithmetic flag (its record says them all)? Its ALU
+ *  op (TEST: ALU_AND) in `fullOp`. */
+export let fullOp: u32 = 0;
+export function fullProducer(p: u32, word: u32): bool {
+  const kind = kindOf(word);
+  if (!inlineHandled(p, word)) return false;
+  if (kind >= K_ALU_EG && kind <= K_ALU_EI) { fullOp = argOf(word); return true; }
+  if (kind >= K_TEST_EG && kind <= K_TEST_EI) { fullOp = ALU_AND; return true; }
+  return false;
+}
 
 // ---- EIP and handler calls ---------------------------------------------------------------------------------
 /** EIP = (eip0 + off) masked to the code size, as a value on the stack. */
@@ -375,6 +404,7 @@ function emitFastAddressIn(seg: u32, size: u32, write: bool): void {
 // ---- flags -----------------------------------------------------------------------------------------------------
 /** Store the lazy-flags record (flags.ts setLazy) from L_A, L_B, L_R. */
 function emitSetLazy(kind: u32, size: u32): void {
+  lazyPending = false;
   w.i32c(0); w.i32c(kind << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
   w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
   if (kind == LF_LOGIC) {
@@ -409,6 +439,7 @@ function emitAluOp(aop: u32, size: u32, live: bool): void {
   w.set(L_R);
   if (live) emitSetLazy(kind, size);
   knownKind = <i32>kind; knownSize = size;
+  lazyPending = !live;
 }
 
 /** The sign bit of L_R (size `size`) as 0/1... as a non-zero test value. */
@@ -504,6 +535,7 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
         w.i32c(0); w.i32c(F_ARITH & ~F_CF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
       }
       knownKind = <i32>lk; knownSize = size;
+      lazyPending = false;
       return true;
     }
     case K_JCC: case K_JMP:
@@ -768,10 +800,10 @@ function emitAlu(p: u32, kind: u32, aop: u32, size: u32, reg: u32, rm: u32, imm:
   }
   w.br(1);
   close();
-  const k = knownKind, s = knownSize;
+  const k = knownKind, s = knownSize, pending = lazyPending;
   emitSlowPath(p, i, off, next, ipMask, false, before, regState);
   reloadKnown(); // the handler stored the same record the inline code would have
-  knownKind = k; knownSize = s;
+  knownKind = k; knownSize = s; lazyPending = pending;
   close();
   return true;
 }
@@ -785,7 +817,11 @@ function emitJump(p: u32, kind: u32, cc: u32, size: u32, imm: u32, i: u32, off: 
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I32_GT_U);
   openIf();
   const st = regState;
+  // the handler raises #GP, which pushes EFLAGS: a pending record first (only on this path)
+  const pending = lazyPending;
+  emitPendingFlags();
   emitSlowPath(p, i, off, next, ipMask, true, st, st);
+  lazyPending = pending;
   w.op(w.OP_ELSE);
   w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE, 2, EIP);
   close();
