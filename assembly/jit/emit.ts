@@ -28,6 +28,7 @@ const K_PUSH_Z: u32 = 20, K_POP_Z: u32 = 21, K_PUSH_I: u32 = 22;
 export const K_CALL: u32 = 23;
 export const K_RET: u32 = 24;
 const K_SHIFT: u32 = 25, K_IMUL_GEI: u32 = 26, K_IMUL_GE: u32 = 27;
+const K_CMOV: u32 = 28, K_SETCC: u32 = 29;
 
 // Shift operations (ops/shift.ts)
 const SH_ROL: u32 = 0, SH_ROR: u32 = 1, SH_RCL: u32 = 2, SH_RCR: u32 = 3, SH_SHL: u32 = 4, SH_SHR: u32 = 5,
@@ -150,7 +151,10 @@ export function inlineCanFault(p: u32, word: u32): bool {
 }
 
 /** Does the inline form read flags the table does not list (conditions)? */
-export function inlineReadsFlags(word: u32): bool { return kindOf(word) == K_JCC; }
+export function inlineReadsFlags(word: u32): bool {
+  const kind = kindOf(word);
+  return kind == K_JCC || kind == K_CMOV || kind == K_SETCC;
+}
 
 // ---- nesting of labels inside the function's $exit block --------------------------------------------------
 let depth: u32 = 0;
@@ -541,6 +545,12 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
     case K_JCC: case K_JMP:
       emitJump(p, kind, argOf(word), size, imm, i, off, next, ipMask);
       return true;
+    case K_CMOV:
+      return emitCmov(p, argOf(word), size, reg, rm, mem, i, off, next, ipMask);
+    case K_SETCC:
+      if (mem) return false; // a byte store: the handler
+      emitCondition(argOf(word)); w.set(L_V); regSetFrom(rm, 1, L_V);
+      return true;
     case K_IMUL_GEI: case K_IMUL_GE:
       return emitImul(p, kind, size, reg, rm, imm, mem, i, off, next, ipMask, flagsLive);
     case K_SHIFT:
@@ -741,6 +751,27 @@ function emitMove(p: u32, kind: u32, word: u32, size: u32, reg: u32, rm: u32, im
   if (kind == K_MOV_EG) { w.get(L_HOST); regGet(reg, size); w.storeN(size, 0); }
   else if (kind == K_MOV_EI) { w.get(L_HOST); w.i32c(imm); w.storeN(size, 0); }
   else { w.get(L_HOST); w.loadU(src, 0); emitExtend(kind, src); w.set(L_T); regSetFrom(reg, size, L_T); }
+  w.br(1);
+  close();
+  emitSlowPath(p, i, off, next, ipMask, true, before, regState);
+  close();
+  return true;
+}
+
+/** CMOVcc G,E (ops/mov.ts cmov): E is read whatever the condition (it may fault), G written when it holds. */
+function emitCmov(p: u32, cc: u32, size: u32, reg: u32, rm: u32, mem: bool, i: u32, off: u32, next: u32, ipMask: u32): bool {
+  if (!mem) {
+    regGet(rm, size); regGet(reg, size); emitCondition(cc); w.op(w.OP_SELECT); w.set(L_V);
+    regSetFrom(reg, size, L_V);
+    return true;
+  }
+  open(); // $done
+  open(); // $slow
+  emitEA(p);
+  const before = regState;
+  emitFastAddress(p, size, false);
+  w.get(L_HOST); w.loadU(size, 0); regGet(reg, size); emitCondition(cc); w.op(w.OP_SELECT); w.set(L_V);
+  regSetFrom(reg, size, L_V);
   w.br(1);
   close();
   emitSlowPath(p, i, off, next, ipMask, true, before, regState);
