@@ -24,7 +24,7 @@ import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
-  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, fullProducer, fullOp, conditionFromLocals, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
+  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, fullProducer, fullOp, conditionFromLocals, ALU_INCDEC, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
 } from "./emit";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST, B_MODE, B_EXECS, B_PAGE_NEXT } from "../translate/blocks";
 import { B_JIT } from "./cache";
@@ -55,11 +55,15 @@ function flagLiveness(recs: u32, count: u32, liveOut: u32): void {
     const word = jitWordOf(<u32>load<u16>(p, I_HANDLER));
     const kind = word & 0xFF;
     const written = (word >> 23) & ALL_FLAGS;
-    if (written != 0 && lastWriter) {
+    const isLast = written != 0 && lastWriter;
+    if (isLast) {
       lastWriter = false;
       if (!fullProducer(p, word)) live = ALL_FLAGS;
     }
-    if ((live & written) != 0) liveAfter |= <u64>1 << <u64>i;
+    const stored = (live & written) != 0;
+    if (stored) liveAfter |= <u64>1 << <u64>i;
+    // an INC/DEC whose record is left for later keeps CF then from the record before it: CF must be stored
+    const keepsCF = isLast && !stored && fullProducer(p, word) && fullOp == ALU_INCDEC;
     if (kind == K_NONE || !inlineHandled(p, word)) {
       live = ALL_FLAGS;
     } else if (kind == K_JCC && i > 0 && jccFromLocals(recs + <u32>(i - 1) * INSN_SIZE, word)) {
@@ -69,8 +73,10 @@ function flagLiveness(recs: u32, count: u32, liveOut: u32): void {
       if (inlineReadsFlags(word)) live = ALL_FLAGS;
       if (inlineCanFault(p, word)) live = ALL_FLAGS;
     }
+    if (keepsCF) live |= CF_FLAG;
   }
 }
+const CF_FLAG: u32 = 1; // CF in JIT words' flag bits
 
 /** Is the Jcc with JIT word `jcc` decided from the locals of the full producer at record `prev`? */
 function jccFromLocals(prev: u32, jcc: u32): bool {

@@ -178,28 +178,50 @@ export let lazyPending = false;
 
 /** Store the pending record (before a handler that may observe the flags, or leaving the region). */
 export function emitPendingFlags(): void {
-  if (lazyPending && knownKind >= 0) emitSetLazy(<u32>knownKind, knownSize);
+  if (lazyPending && knownKind >= 0) {
+    if (knownKind == <i32>LF_INC || knownKind == <i32>LF_DEC) emitIncDecLazy(<u32>knownKind, knownSize);
+    else emitSetLazy(<u32>knownKind, knownSize);
+  }
   lazyPending = false;
 }
 
-/** Can Jcc `cc` be decided from the operands of a full producer of ALU op `aop` (TEST: ALU_AND) in locals? */
+/** Can Jcc `cc` be decided from the operands of a producer of ALU op `aop` (TEST: ALU_AND; INC/DEC: ALU_INCDEC)
+ *  in locals? */
+export const ALU_INCDEC: u32 = 8;
 export function conditionFromLocals(aop: u32, cc: u32): bool {
   const c = cc >> 1;
+  if (aop == ALU_INCDEC) return c == 2 || c == 4;
   if (aop == ALU_ADD) return c >= 1 && c <= 4;
   if (aop == ALU_SUB || aop == ALU_CMP) return c != 0 && c != 5;
   if (aop == ALU_AND || aop == ALU_OR || aop == ALU_XOR) return c != 5;
   return false;
 }
 
-/** Is this inline record an ALU op or TEST that writes every arithmetic flag (its record says them all)? Its ALU
- *  op (TEST: ALU_AND) in `fullOp`. */
+/** Is this inline record a flag producer whose record the code can store later from locals: an ALU op or TEST
+ *  (every arithmetic flag), INC/DEC (all but CF, which it keeps)? Its ALU op (TEST: ALU_AND, INC/DEC:
+ *  ALU_INCDEC) in `fullOp`. */
 export let fullOp: u32 = 0;
 export function fullProducer(p: u32, word: u32): bool {
   const kind = kindOf(word);
   if (!inlineHandled(p, word)) return false;
   if (kind >= K_ALU_EG && kind <= K_ALU_EI) { fullOp = argOf(word); return true; }
   if (kind >= K_TEST_EG && kind <= K_TEST_EI) { fullOp = ALU_AND; return true; }
+  if (kind == K_INC_Z || kind == K_DEC_Z) { fullOp = ALU_INCDEC; return true; }
   return false;
+}
+
+/** INC/DEC's record (flags.ts setLazyKeepCF): CF into EFLAGS from the record before it, then the record. */
+function emitIncDecLazy(lk: u32, size: u32): void {
+  lazyPending = false;
+  w.i32c(0);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~F_CF); w.op(w.OP_I32_AND);
+  w.op(w.OP_CALL); w.u32leb(FN_GETCF); w.op(w.OP_I32_OR);
+  w.memOp(w.OP_I32_STORE, 2, EFLAGS);
+  w.i32c(0); w.i32c(lk << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
+  w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
+  w.i32c(0); w.get(L_A); w.memOp(w.OP_I32_STORE, 2, LF_A);
+  w.i32c(0); w.i32c(1); w.memOp(w.OP_I32_STORE, 2, LF_B);
+  w.i32c(0); w.i32c(F_ARITH & ~F_CF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
 }
 
 // ---- EIP and handler calls ---------------------------------------------------------------------------------
@@ -526,20 +548,9 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
       w.set(L_R);
       regSetFrom(reg, size, L_R);
       const lk = kind == K_INC_Z ? LF_INC : LF_DEC;
-      if (flagsLive) {
-        // flags.ts setLazyKeepCF: CF keeps its value (computed before the record changes)
-        w.i32c(0);
-        w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~F_CF); w.op(w.OP_I32_AND);
-        w.op(w.OP_CALL); w.u32leb(FN_GETCF); w.op(w.OP_I32_OR);
-        w.memOp(w.OP_I32_STORE, 2, EFLAGS);
-        w.i32c(0); w.i32c(lk << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
-        w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
-        w.i32c(0); w.get(L_A); w.memOp(w.OP_I32_STORE, 2, LF_A);
-        w.i32c(0); w.i32c(1); w.memOp(w.OP_I32_STORE, 2, LF_B);
-        w.i32c(0); w.i32c(F_ARITH & ~F_CF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
-      }
+      if (flagsLive) emitIncDecLazy(lk, size);
       knownKind = <i32>lk; knownSize = size;
-      lazyPending = false;
+      lazyPending = !flagsLive;
       return true;
     }
     case K_JCC: case K_JMP:
