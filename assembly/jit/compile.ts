@@ -17,7 +17,7 @@
 // interrupts and the budget are checked, as between blocks in the interpreter.
 import {
   INSN_SIZE, INSNS, SEG_LIMIT, I_HANDLER, I_LEN, I_IMM, EIP, EFLAGS, ICOUNT, EXIT_REQUEST, INT_SHADOW, NMI_PENDING, HALTED,
-  INTR_LINE, PAGE_BLOCKS,
+  INTR_LINE, PAGE_BLOCKS, JIT_THRESHOLD,
 } from "../layout";
 import { F_TF, F_RF, CS } from "../cpu/state";
 import * as w from "./wasm";
@@ -129,8 +129,10 @@ let succA: i32 = NONE;
 let succB: i32 = NONE;
 /** After a CALL: its return address (a likely later entry by RET, for collecting regions only) */
 let succRet: i32 = NONE;
+/** The block ends in a handler that may jump anywhere (an indirect JMP or CALL, a far transfer, an interrupt) */
+let succAnywhere = false;
 function successors(d: u32): void {
-  succA = NONE; succB = NONE; succRet = NONE;
+  succA = NONE; succB = NONE; succRet = NONE; succAnywhere = false;
   const count = <u32>load<u16>(d, B_COUNT);
   const bytes = <u32>load<u16>(d, B_BYTES);
   const last = INSNS + (load<u32>(d, B_FIRST) + count - 1) * INSN_SIZE;
@@ -139,6 +141,7 @@ function successors(d: u32): void {
   if (!inlineHandled(last, word)) {
     // a block cut by its length limit or the page end falls through; other handler calls end it anywhere
     if (!decodedEnds(last)) succA = <i32>bytes;
+    else succAnywhere = true;
     return;
   }
   if (kind == K_JCC) { succA = <i32>(bytes + load<u32>(last, I_IMM)); succB = <i32>bytes; }
@@ -151,7 +154,7 @@ function successors(d: u32): void {
 
 /** Collect the region of root block `root` (index + 1) into memberBlock/memberDelta; returns the member count.
  *  Breadth-first over direct jumps, fall-through and the return addresses of CALLs; when a member may go
- *  anywhere (RET, indirect jumps), the page's other hot blocks join too (switch cases, return sites). */
+ *  anywhere by an indirect jump, the page's other hot blocks join too (switch cases). */
 function collectRegion(root: u32, key: u32): u32 {
   const rootHost = load<u32>(blockAddr(root - 1), B_HOST);
   const page = rootHost & ~<u32>0xFFF;
@@ -165,13 +168,15 @@ function collectRegion(root: u32, key: u32): u32 {
       const d = blockAddr(load<u32>(memberBlock + (k << 2)) - 1);
       const base = load<u32>(memberDelta + (k << 2));
       successors(d);
-      if (succA == NONE && succB == NONE) indirect = true;
+      if (succAnywhere) indirect = true;
       for (let j = 0; j < 3; j++) {
         const s = j == 0 ? succA : j == 1 ? succB : succRet;
         if (s == NONE) continue;
         const host = rootHost + base + <u32>s;
         if ((host & ~<u32>0xFFF) != page) continue;
-        if (!addMember(lookupBlock(host, key), host - rootHost)) return regionCount;
+        const b = lookupBlock(host, key);
+        if (j == 2 && (b == 0 || !isHot(b, 2))) continue; // a return site joins only once it runs often
+        if (!addMember(b, host - rootHost)) return regionCount;
       }
     }
     if (!indirect || pageAdded) return regionCount;
@@ -179,7 +184,7 @@ function collectRegion(root: u32, key: u32): u32 {
     let b = load<u32>(PAGE_BLOCKS + ((page >>> 12) << 2));
     while (b != 0) {
       const d = blockAddr(b - 1);
-      if (load<u32>(d, B_MODE) == key && (load<u32>(d, B_JIT) != 0 || load<u32>(d, B_EXECS) >= HOT_EXECS)) {
+      if (load<u32>(d, B_MODE) == key && isHot(b, 5)) {
         if (!addMember(b, load<u32>(d, B_HOST) - rootHost)) return regionCount;
       }
       b = load<u32>(d, B_PAGE_NEXT);
@@ -188,8 +193,15 @@ function collectRegion(root: u32, key: u32): u32 {
   return regionCount; // (not reached)
 }
 
-/** Runs through the dispatcher that make a block of the page "hot" for a region with indirect exits. */
-const HOT_EXECS: u32 = 16;
+/** Has block `b` (index + 1) run often enough to join a region it is not a direct successor in: compiled, or
+ *  the threshold >> `shift` times (return sites: a quarter; the targets of an indirect jump, such as switch
+ *  cases, each run a fraction of their dispatcher's count: 1/32). Letting every such block join made the Linux
+ *  boot compile 2.7 times the wasm bytes, and take longer. */
+function isHot(b: u32, shift: u32): bool {
+  const d = blockAddr(b - 1);
+  const t = load<u32>(JIT_THRESHOLD) >> shift;
+  return load<u32>(d, B_JIT) != 0 || load<u32>(d, B_EXECS) >= (t > 16 ? t : 16);
+}
 let regionCount: u32 = 0;
 let regionInsns: u32 = 0;
 
@@ -242,11 +254,21 @@ export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u
   for (let k: u32 = 0; k < n; k++) store<u32>(memberLiveIn + (k << 2), flagsLiveIn(blockAddr(load<u32>(memberBlock + (k << 2)) - 1)));
   // twice: the first emission finds the registers the inline code uses, the second keeps only those in locals
   regsTouchedReset(0xFF);
+  inlineCount = 0; handlerCount = 0;
   if (!emitModule(root, n, ipMask, buf, size)) return 0;
-  regsTouchedReset(regsTouched);
+  // code that calls handlers often (kernel code, the x87) keeps registers in memory between members: each
+  // handler would store and reload them, and locals live across the whole function cost V8 compile time
+  // (measured: Linux boot 11.3-12.5 s with registers in memory between members, 13.5-14.3 s with them in locals)
+  regsTouchedReset(handlerCount * HANDLER_SHARE > inlineCount ? 0 : regsTouched);
   if (!emitModule(root, n, ipMask, buf, size)) return 0;
   return w.wasmPos() - buf;
 }
+
+/** Instructions of the region emitted inline and as handler calls (the first emission) */
+let inlineCount: u32 = 0;
+let handlerCount: u32 = 0;
+/** Registers stay in locals between members when at most 1 in HANDLER_SHARE instructions is a handler call. */
+const HANDLER_SHARE: u32 = 8;
 
 function emitModule(root: u32, n: u32, ipMask: u32, buf: u32, size: u32): bool {
   w.wasmBegin(buf, size);
@@ -317,9 +339,11 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
     const kind = word & 0xFF;
     const flagsLive = (liveAfter & (<u64>1 << <u64>i)) != 0;
     if (inlineHandled(p, word) && emitInline(p, word, i, off, next, ipMask, flagsLive)) {
+      inlineCount++;
       lastStoresEip = kind == K_JCC || kind == K_JMP || kind == K_CALL || kind == K_RET;
     } else {
       emitHandlerCall(p, i, off, next, ipMask, false);
+      handlerCount++;
       lastStoresEip = true;
     }
     off = next;
