@@ -4,7 +4,7 @@
 // (test/fpu/random.ts says what is compared and what is masked, and why).
 // The transcendentals are compared within 1 ulp of the 64-bit significand (and without C1).
 // More seeds: `npm run test:x87 -- --seed N --count M [--trans]`.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { createCore } from "../web/machine/node.ts";
 import { haveNasm, NASM_MISSING } from "./util/nasm.ts";
@@ -13,12 +13,19 @@ import { generate, runNativeCases, runEmuCases, diffCase, describe } from "./fpu
 
 const SEED = 20260601, COUNT = 20_000, TRANS = 10_000;
 
-test(`x87 random differential: ${COUNT} cases bit-exact with the host (seed ${SEED})`, async (t) => {
-  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+/** A core for comparing with the host's x87, or undefined (the test skipped) without nasm or 32-bit native code. */
+async function hostAndCore(t: TestContext) {
+  if (!haveNasm()) { t.skip(NASM_MISSING); return undefined; }
   const noNative = native32Unavailable();
-  if (noNative) { t.skip(noNative); return; }
+  if (noNative) { t.skip(noNative); return undefined; }
   const c = await createCore(16 << 20, process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug");
   c.exports.attachTestDevices(0xE9, 0xF4, 0);
+  return c;
+}
+
+test(`x87 random differential: ${COUNT} cases bit-exact with the host (seed ${SEED})`, async (t) => {
+  const c = await hostAndCore(t);
+  if (!c) return;
   const failures: string[] = [];
   let total = 0;
   for (let batch = 0; batch < COUNT / 5000; batch++) {
@@ -36,11 +43,8 @@ test(`x87 random differential: ${COUNT} cases bit-exact with the host (seed ${SE
 });
 
 test(`x87 transcendentals: ${TRANS} random cases within 1 ulp of the host (seed ${SEED})`, async (t) => {
-  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
-  const noNative = native32Unavailable();
-  if (noNative) { t.skip(noNative); return; }
-  const c = await createCore(16 << 20, process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug");
-  c.exports.attachTestDevices(0xE9, 0xF4, 0);
+  const c = await hostAndCore(t);
+  if (!c) return;
   const cases = generate(SEED, TRANS, ["trans"]);
   const nat = runNativeCases(cases);
   const emu = runEmuCases(c, cases);
@@ -55,11 +59,8 @@ test(`x87 transcendentals: ${TRANS} random cases within 1 ulp of the host (seed 
 // arithOp's fast path (ext80.ts fastArith) runs only under the usual control word: 64-bit precision, round to
 // nearest, every exception masked (037Fh after FNINIT). The cases above meet it in about 1 of 13; here all do.
 test(`x87 under the FNINIT control word (the fast path of FADD/FSUB/FSUBR/FMUL): ${COUNT} random cases bit-exact with the host`, async (t) => {
-  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
-  const noNative = native32Unavailable();
-  if (noNative) { t.skip(noNative); return; }
-  const c = await createCore(16 << 20, process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug");
-  c.exports.attachTestDevices(0xE9, 0xF4, 0);
+  const c = await hostAndCore(t);
+  if (!c) return;
   const failures: string[] = [];
   for (let batch = 0; batch < COUNT / 5000; batch++) {
     const cases = generate(SEED + 1000 + batch, 5000, ["arith"]).map((cs) => ({ ...cs, cw: 0x037F }));

@@ -24,13 +24,14 @@ import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
-  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, fullProducer, fullOp, conditionFromLocals, ALU_INCDEC, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
+  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
 } from "./emit";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST, B_MODE, B_EXECS, B_PAGE_NEXT } from "../translate/blocks";
 import { B_JIT } from "./cache";
+import { LF_INC, LF_DEC } from "../cpu/flags";
 
-/** Room in the region tables (members) */
-const MAX_MEMBERS_CAP: u32 = 64;
+/** Region size (jit/compile.ts "regions" below) */
+const MAX_MEMBERS: u32 = 16;
 
 /** Instructions the block can observe flags after (bit per instruction index; blocks have at most 64). */
 let liveAfter: u64 = 0;
@@ -55,15 +56,14 @@ function flagLiveness(recs: u32, count: u32, liveOut: u32): void {
     const word = jitWordOf(<u32>load<u16>(p, I_HANDLER));
     const kind = word & 0xFF;
     const written = (word >> 23) & ALL_FLAGS;
-    const isLast = written != 0 && lastWriter;
-    if (isLast) {
+    let keepsCF = false;
+    if (written != 0 && lastWriter) {
       lastWriter = false;
-      if (!fullProducer(p, word)) live = ALL_FLAGS;
+      if (!lazyProducer(p, word)) live = ALL_FLAGS;
+      // an INC/DEC whose record is left for later keeps CF then from the record before it: CF must be stored
+      else keepsCF = (live & written) == 0 && (producerKind == <i32>LF_INC || producerKind == <i32>LF_DEC);
     }
-    const stored = (live & written) != 0;
-    if (stored) liveAfter |= <u64>1 << <u64>i;
-    // an INC/DEC whose record is left for later keeps CF then from the record before it: CF must be stored
-    const keepsCF = isLast && !stored && fullProducer(p, word) && fullOp == ALU_INCDEC;
+    if ((live & written) != 0) liveAfter |= <u64>1 << <u64>i;
     if (kind == K_NONE || !inlineHandled(p, word)) {
       live = ALL_FLAGS;
     } else if (kind == K_JCC && i > 0 && jccFromLocals(recs + <u32>(i - 1) * INSN_SIZE, word)) {
@@ -78,10 +78,10 @@ function flagLiveness(recs: u32, count: u32, liveOut: u32): void {
 }
 const CF_FLAG: u32 = 1; // CF in JIT words' flag bits
 
-/** Is the Jcc with JIT word `jcc` decided from the locals of the full producer at record `prev`? */
+/** Is the Jcc with JIT word `jcc` decided from the locals of the producer at record `prev`? */
 function jccFromLocals(prev: u32, jcc: u32): bool {
   const pw = jitWordOf(<u32>load<u16>(prev, I_HANDLER));
-  return fullProducer(prev, pw) && conditionFromLocals(fullOp, (jcc >> 13) & 15);
+  return lazyProducer(prev, pw) && knownDecides(producerKind, (jcc >> 13) & 15);
 }
 
 /** The flags member `d` may read (or an exception in it may observe) before writing them. */
@@ -101,7 +101,7 @@ function flagsLiveIn(d: u32): u32 {
   }
   return liveIn | (ALL_FLAGS & ~written); // what it leaves alone flows on to code after it
 }
-const memberLiveIn = <u32>memory.data(MAX_MEMBERS_CAP * 4);
+const memberLiveIn = <u32>memory.data(MAX_MEMBERS * 4);
 
 // ---- regions ------------------------------------------------------------------------------------------------
 // A region is the hot block (its root) plus the cached blocks of the same host page it can reach by direct
@@ -112,10 +112,9 @@ const memberLiveIn = <u32>memory.data(MAX_MEMBERS_CAP * 4);
 // is entered only at the root. Every transfer makes the checks the dispatcher makes between blocks.
 // A region's code depends on every block of its page: invalidating any block of a page drops the compiled code
 // of all blocks there (translate/blocks.ts).
-const MAX_MEMBERS: u32 = 16;
 const MAX_REGION_INSNS: u32 = 400;
-const memberBlock = <u32>memory.data(MAX_MEMBERS_CAP * 4); // block index + 1
-const memberDelta = <u32>memory.data(MAX_MEMBERS_CAP * 4); // host address - the root's host address
+const memberBlock = <u32>memory.data(MAX_MEMBERS * 4); // block index + 1
+const memberDelta = <u32>memory.data(MAX_MEMBERS * 4); // host address - the root's host address
 
 function memberOf(b: u32, n: u32): i32 {
   for (let k: u32 = 0; k < n; k++) if (load<u32>(memberBlock + (k << 2)) == b) return <i32>k;
@@ -218,10 +217,10 @@ function addMember(b: u32, delta: u32): bool {
 }
 
 /** Member indices sorted by their offset from the root (for the search after indirect transfers). */
-const sortedMembers = <u32>memory.data(MAX_MEMBERS_CAP * 4);
+const sortedMembers = <u32>memory.data(MAX_MEMBERS * 4);
 function sortMembers(n: u32): void {
   for (let k: u32 = 0; k < n; k++) store<u32>(sortedMembers + (k << 2), k);
-  for (let k: u32 = 1; k < n; k++) { // insertion sort, n <= 64
+  for (let k: u32 = 1; k < n; k++) { // insertion sort, n <= MAX_MEMBERS
     const x = load<u32>(sortedMembers + (k << 2));
     const dx = <i32>load<u32>(memberDelta + (x << 2));
     let j = <i32>k - 1;
@@ -319,12 +318,7 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
   let liveOut: u32 = ALL_FLAGS;
   if (succA != NONE || succB != NONE) {
     liveOut = 0;
-    for (let j: u32 = 0; j < n; j++) {
-      const target = load<u32>(memberDelta + (j << 2));
-      if (<u32>(succA + <i32>delta) == target || (succB != NONE && <u32>(succB + <i32>delta) == target)) {
-        liveOut |= load<u32>(memberLiveIn + (j << 2));
-      }
-    }
+    for (let j: u32 = 0; j < n; j++) if (passesTo(j, delta)) liveOut |= load<u32>(memberLiveIn + (j << 2));
   }
   flagLiveness(recs, count, liveOut);
   flagsKnownReset();
@@ -352,20 +346,21 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
   regsEnsureAll(); // the next member finds every register in its local
   w.i32c(count); w.set(L_N);
   // transfers: to each member this block can reach directly; after a handler call that may have jumped
-  // anywhere (RET, indirect jumps), to any member
-  successors(d);
+  // anywhere (RET, indirect jumps), to any member (succA/succB: successors(d) at the top)
   if (succA == NONE && succB == NONE) {
     // EIP - eip0 searched among the members' offsets (a binary tree of compares)
     w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EIP); w.get(0); w.op(w.OP_I32_SUB); w.set(L_OFF);
     emitSearch(0, n, count, 0, k);
     return;
   }
-  for (let j: u32 = 0; j < n; j++) {
-    const target = load<u32>(memberDelta + (j << 2));
-    if (<u32>(succA + <i32>delta) != target && (succB == NONE || <u32>(succB + <i32>delta) != target)) continue;
-    emitTransfer(j, target, count, 0, k);
-  }
+  for (let j: u32 = 0; j < n; j++) if (passesTo(j, delta)) emitTransfer(j, <u32>deltaOf(j), count, 0, k);
   emitPendingFlags(); // leaving the region
+}
+
+/** Is member j a direct successor (succA/succB) of the member at `delta`? */
+function passesTo(j: u32, delta: u32): bool {
+  const target = <u32>deltaOf(j);
+  return <u32>(succA + <i32>delta) == target || (succB != NONE && <u32>(succB + <i32>delta) == target);
 }
 
 /** Transfers to the sorted members [lo, hi) by L_OFF, `extra` labels deep inside the member's code. */

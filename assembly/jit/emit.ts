@@ -172,8 +172,8 @@ function close(): void { w.end_(); depth--; }
 let knownKind: i32 = -1; // LF_* kind whose operands are in L_A/L_B/L_R, -1 = unknown
 let knownSize: u32 = 4;
 export function flagsKnownReset(): void { knownKind = -1; lazyPending = false; }
-/** The last full flag producer (an inline ALU op or TEST: knownKind, operands in L_A/L_B/L_R) did not store its
- *  record because nothing in its member observes it (jit/compile.ts): whoever leaves the member stores it. */
+/** The last flag producer (an inline ALU op, TEST, INC or DEC: knownKind, operands in L_A/L_B/L_R) did not store
+ *  its record because nothing in its member observes it (jit/compile.ts): whoever leaves the member stores it. */
 export let lazyPending = false;
 
 /** Store the pending record (before a handler that may observe the flags, or leaving the region). */
@@ -185,28 +185,30 @@ export function emitPendingFlags(): void {
   lazyPending = false;
 }
 
-/** Can Jcc `cc` be decided from the operands of a producer of ALU op `aop` (TEST: ALU_AND; INC/DEC: ALU_INCDEC)
- *  in locals? */
-export const ALU_INCDEC: u32 = 8;
-export function conditionFromLocals(aop: u32, cc: u32): bool {
+/** Does emitCondition decide condition `cc` (Jcc encoding) from the locals of a producer of lazy kind `lk`
+ *  (LF_*), rather than calling testCC? */
+export function knownDecides(lk: i32, cc: u32): bool {
   const c = cc >> 1;
-  if (aop == ALU_INCDEC) return c == 2 || c == 4;
-  if (aop == ALU_ADD) return c >= 1 && c <= 4;
-  if (aop == ALU_SUB || aop == ALU_CMP) return c != 0 && c != 5;
-  if (aop == ALU_AND || aop == ALU_OR || aop == ALU_XOR) return c != 5;
+  if (lk == <i32>LF_SUB) return c != 0 && c != 5;
+  if (lk == <i32>LF_LOGIC) return c != 5;
+  if (lk == <i32>LF_ADD) return c >= 1 && c <= 4;
+  if (lk == <i32>LF_INC || lk == <i32>LF_DEC) return c == 2 || c == 4;
   return false;
 }
 
 /** Is this inline record a flag producer whose record the code can store later from locals: an ALU op or TEST
- *  (every arithmetic flag), INC/DEC (all but CF, which it keeps)? Its ALU op (TEST: ALU_AND, INC/DEC:
- *  ALU_INCDEC) in `fullOp`. */
-export let fullOp: u32 = 0;
-export function fullProducer(p: u32, word: u32): bool {
+ *  (every arithmetic flag), INC/DEC (all but CF, which it keeps)? Its lazy kind (LF_*) in `producerKind`. */
+export let producerKind: i32 = -1;
+export function lazyProducer(p: u32, word: u32): bool {
   const kind = kindOf(word);
   if (!inlineHandled(p, word)) return false;
-  if (kind >= K_ALU_EG && kind <= K_ALU_EI) { fullOp = argOf(word); return true; }
-  if (kind >= K_TEST_EG && kind <= K_TEST_EI) { fullOp = ALU_AND; return true; }
-  if (kind == K_INC_Z || kind == K_DEC_Z) { fullOp = ALU_INCDEC; return true; }
+  if (kind >= K_ALU_EG && kind <= K_ALU_EI) {
+    const op = argOf(word);
+    producerKind = <i32>(op == ALU_ADD ? LF_ADD : op == ALU_SUB || op == ALU_CMP ? LF_SUB : LF_LOGIC);
+    return true;
+  }
+  if (kind >= K_TEST_EG && kind <= K_TEST_EI) { producerKind = <i32>LF_LOGIC; return true; }
+  if (kind == K_INC_Z || kind == K_DEC_Z) { producerKind = <i32>(kind == K_INC_Z ? LF_INC : LF_DEC); return true; }
   return false;
 }
 
@@ -269,8 +271,8 @@ export function emitIcountSync(withN: bool): void {
 }
 
 // ---- registers: cached in locals within a region ----------------------------------------------------------------
-// Guest register r lives in local L_REG0 + r. Between members (at the region's dispatch loop) all eight are in
-// their locals and memory may be older: the function loads them on entry and stores them when it leaves from a
+// Guest register r lives in local L_REG0 + r. Between members (at the region's dispatch loop) the cached ones
+// (regsCached) are in their locals and memory may be older: the function loads them on entry and stores them when it leaves from a
 // member's end. Within a member, at compile time each register is in memory only (R_MEM), in its local and
 // equal to memory (R_CLEAN), or in its local and maybe newer (R_DIRTY). Handlers see memory: dirty registers
 // are stored before every handler call, and after a handler every register is read again from memory when next
@@ -299,20 +301,17 @@ export function regsReset(): void {
   for (let r: u32 = 0; r < 8; r++) if ((regsCached & (1 << r)) != 0) setState(r, R_DIRTY);
 }
 
+function emitRegLoad(r: u32): void { w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, REGS + (r << 2)); w.set(L_REG0 + r); }
+function emitRegStore(r: u32): void { w.i32c(0); w.get(L_REG0 + r); w.memOp(w.OP_I32_STORE, 2, REGS + (r << 2)); }
+
 /** On entry to the function: the cached registers into their locals. */
 export function regsLoadAll(): void {
-  for (let r: u32 = 0; r < 8; r++) {
-    if ((regsCached & (1 << r)) == 0) continue;
-    w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, REGS + (r << 2)); w.set(L_REG0 + r);
-  }
+  for (let r: u32 = 0; r < 8; r++) if ((regsCached & (1 << r)) != 0) emitRegLoad(r);
 }
 
 /** Leaving from a member's end: the cached registers back to memory. */
 export function regsStoreAll(): void {
-  for (let r: u32 = 0; r < 8; r++) {
-    if ((regsCached & (1 << r)) == 0) continue;
-    w.i32c(0); w.get(L_REG0 + r); w.memOp(w.OP_I32_STORE, 2, REGS + (r << 2));
-  }
+  for (let r: u32 = 0; r < 8; r++) if ((regsCached & (1 << r)) != 0) emitRegStore(r);
 }
 
 /** At a member's end: the cached registers in their locals again (read back after a handler), the others in
@@ -320,14 +319,14 @@ export function regsStoreAll(): void {
 export function regsEnsureAll(): void {
   for (let r: u32 = 0; r < 8; r++) {
     if ((regsCached & (1 << r)) != 0) ensureLoaded(r);
-    else if (stateOf(r) == R_DIRTY) { w.i32c(0); w.get(L_REG0 + r); w.memOp(w.OP_I32_STORE, 2, REGS + (r << 2)); setState(r, R_CLEAN); }
+    else if (stateOf(r) == R_DIRTY) { emitRegStore(r); setState(r, R_CLEAN); }
   }
 }
 
 function ensureLoaded(r: u32): void {
   regsTouched |= 1 << r;
   if (stateOf(r) != R_MEM) return;
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, REGS + (r << 2)); w.set(L_REG0 + r);
+  emitRegLoad(r);
   setState(r, R_CLEAN);
 }
 
@@ -335,7 +334,7 @@ function ensureLoaded(r: u32): void {
 function regsSpill(): void {
   for (let r: u32 = 0; r < 8; r++) {
     if (stateOf(r) != R_DIRTY) continue;
-    w.i32c(0); w.get(L_REG0 + r); w.memOp(w.OP_I32_STORE, 2, REGS + (r << 2));
+    emitRegStore(r);
     setState(r, R_CLEAN);
   }
 }
@@ -344,7 +343,7 @@ function regsSpill(): void {
 function regsReload(f: u32): void {
   for (let r: u32 = 0; r < 8; r++) {
     if (((f >> (r * 2)) & 3) == R_MEM) continue;
-    w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, REGS + (r << 2)); w.set(L_REG0 + r);
+    emitRegLoad(r);
   }
 }
 
@@ -480,8 +479,8 @@ function emitSigned(l: u32, size: u32): void {
 /** Condition `cc` (Jcc encoding) as an i32 0/1, from the known producer when possible, else testCC(). */
 function emitCondition(cc: u32): void {
   const c = cc >> 1;
-  let done = true;
   const k = knownKind, s = knownSize;
+  if (!knownDecides(k, cc)) { w.i32c(cc); w.op(w.OP_CALL); w.u32leb(FN_TESTCC); return; } // testCC negates itself
   if (k == <i32>LF_SUB) {
     switch (c) {
       case 1: w.get(L_A); w.get(L_B); w.op(w.OP_I32_LT_U); break;
@@ -490,7 +489,6 @@ function emitCondition(cc: u32): void {
       case 4: emitSign(s); w.i32c(0); w.op(w.OP_I32_NE); break;
       case 6: emitSigned(L_A, s); emitSigned(L_B, s); w.op(w.OP_I32_LT_S); break;
       case 7: emitSigned(L_A, s); emitSigned(L_B, s); w.op(w.OP_I32_LE_S); break;
-      default: done = false;
     }
   } else if (k == <i32>LF_LOGIC) {
     switch (c) {
@@ -498,7 +496,6 @@ function emitCondition(cc: u32): void {
       case 2: case 3: w.get(L_R); w.op(w.OP_I32_EQZ); break;
       case 4: case 6: emitSign(s); w.i32c(0); w.op(w.OP_I32_NE); break; // L: SF != OF = SF
       case 7: w.get(L_R); w.op(w.OP_I32_EQZ); emitSign(s); w.i32c(0); w.op(w.OP_I32_NE); w.op(w.OP_I32_OR); break;
-      default: done = false;
     }
   } else if (k == <i32>LF_ADD) {
     switch (c) {
@@ -506,18 +503,13 @@ function emitCondition(cc: u32): void {
       case 2: w.get(L_R); w.op(w.OP_I32_EQZ); break;
       case 3: w.get(L_R); w.get(L_A); w.op(w.OP_I32_LT_U); w.get(L_R); w.op(w.OP_I32_EQZ); w.op(w.OP_I32_OR); break;
       case 4: emitSign(s); w.i32c(0); w.op(w.OP_I32_NE); break;
-      default: done = false;
     }
   } else if (k == <i32>LF_INC || k == <i32>LF_DEC) {
     switch (c) {
       case 2: w.get(L_R); w.op(w.OP_I32_EQZ); break;
       case 4: emitSign(s); w.i32c(0); w.op(w.OP_I32_NE); break;
-      default: done = false;
     }
-  } else {
-    done = false;
   }
-  if (!done) { w.i32c(cc); w.op(w.OP_CALL); w.u32leb(FN_TESTCC); return; } // testCC applies the negation itself
   if ((cc & 1) != 0) w.op(w.OP_I32_EQZ);
 }
 
