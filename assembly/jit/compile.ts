@@ -60,8 +60,10 @@ function flagLiveness(recs: u32, count: u32, liveOut: u32): void {
     if (written != 0 && lastWriter) {
       lastWriter = false;
       if (!lazyProducer(p, word)) live = ALL_FLAGS;
-      // an INC/DEC whose record is left for later keeps CF then from the record before it: CF must be stored
-      else keepsCF = (live & written) == 0 && (producerKind == <i32>LF_INC || producerKind == <i32>LF_DEC);
+      // an INC/DEC keeps CF from the record before it, whether it stores its record now or the code leaving the
+      // member does: CF must be in memory before it even when no member after it reads CF (code outside the
+      // region may)
+      else keepsCF = producerKind == <i32>LF_INC || producerKind == <i32>LF_DEC;
     }
     if ((live & written) != 0) liveAfter |= <u64>1 << <u64>i;
     if (kind == K_NONE || !inlineHandled(p, word)) {
