@@ -30,6 +30,8 @@ const EPOCH = new Date(Date.UTC(2024, 0, 1));
 // them; on an emulated processor they were most of the boot (several billion instructions) and test nothing of ours.
 const KERNEL_CMDLINE = "console=tty0 console=ttyS0,115200 cryptomgr.notests";
 export const GUEST_BANNER = "WEBPC-GUEST-READY";
+/** The root shell's prompt in / (PS1 in images/guest/rootfs/etc/profile). */
+export const GUEST_PROMPT = "webpc:/#";
 
 // ---------------------------------------------------------------------------------------------- packages
 type PkgKey = "seabios" | "kernel" | "busybox" | "e2fsck" | "isolinux" | "syslinuxCommon" | "syslinux" | "memtest";
@@ -451,11 +453,11 @@ const FIRMWARE = { bios: "bios", vgabios: "vgabios" };
 const KERNEL_FIRMWARE = { ...FIRMWARE, linuxboot: "linuxboot", multibootrom: "multibootrom" };
 const PROFILES = [
   { id: "linux-direct", title: "Linux (direct boot)", description: "Debian's kernel and our BusyBox initramfs, loaded directly by the emulator (fastest).", memoryMiB: 128,
-    media: { ...KERNEL_FIRMWARE, kernel: "linux-kernel", initrd: "linux-initrd", fda: "guest-tools" }, cmdline: KERNEL_CMDLINE, boot: "kernel", expect: { serial: GUEST_BANNER } },
+    media: { ...KERNEL_FIRMWARE, kernel: "linux-kernel", initrd: "linux-initrd", fda: "guest-tools" }, cmdline: KERNEL_CMDLINE, boot: "kernel", expect: { serial: GUEST_BANNER, prompt: GUEST_PROMPT } },
   { id: "linux-cd", title: "Linux from CD", description: "Boots the ISOLINUX CD through the BIOS (El Torito, ATAPI).", memoryMiB: 128,
-    media: { ...FIRMWARE, cdrom: "linux-cd" }, boot: "cdrom", expect: { serial: GUEST_BANNER } },
+    media: { ...FIRMWARE, cdrom: "linux-cd" }, boot: "cdrom", expect: { serial: GUEST_BANNER, prompt: GUEST_PROMPT } },
   { id: "linux-hd", title: "Linux from hard disk", description: "Boots the FAT16 hard disk through the BIOS, MBR and SYSLINUX (ATA).", memoryMiB: 128,
-    media: { ...FIRMWARE, hda: "linux-hd" }, boot: "hda", expect: { serial: GUEST_BANNER } },
+    media: { ...FIRMWARE, hda: "linux-hd" }, boot: "hda", expect: { serial: GUEST_BANNER, prompt: GUEST_PROMPT } },
   { id: "memtest86", title: "memtest86+", description: "Memtest86+ 32-bit, loaded as a kernel.", memoryMiB: 64,
     media: { ...KERNEL_FIRMWARE, kernel: "memtest86" }, cmdline: "console=ttyS0,115200", boot: "kernel", expect: { serial: "Memtest86+" } },
   { id: "multiboot-hello", title: "Multiboot test kernel", description: "Our smallest test kernel (serial and port E9 output).", memoryMiB: 16,

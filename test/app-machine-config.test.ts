@@ -147,7 +147,7 @@ test("resolveMachine: errors name what is wrong and what to do", { skip }, () =>
 test("resolveMachine: text to type waits for the profile's ready text; untypable characters are a warning", { skip }, () => {
   const r = resolveMachine({ profile: "linux-direct", type: "uname -a\n", typeTo: "serial" }, manifest);
   assert.ok(r.ok);
-  assert.deepEqual(r.machine.type, { text: "uname -a\n", to: "serial", afterSerial: "WEBPC-GUEST-READY" });
+  assert.deepEqual(r.machine.type, { text: "uname -a\n", to: "serial", afterSerial: "WEBPC-GUEST-READY", afterPrompt: "webpc:/#" });
   const w = resolveMachine({ profile: "linux-direct", type: "echo é€\n" }, manifest);
   assert.ok(w.ok && w.machine.type?.to === "keyboard");
   assert.match(w.warnings.join(), /2 characters .* é €/);

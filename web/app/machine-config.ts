@@ -207,8 +207,9 @@ export interface ResolvedMachine {
   /** Direct kernel boot (PCOptions.kernel/initrd/append), or absent for a BIOS boot from the disks. */
   kernel?: { kernel: ArtefactSource; initrd?: ArtefactSource; cmdline: string };
   disks: ResolvedDisk[];
-  /** Text to type once the guest is up: after `afterSerial` appears on COM1, else after `afterMs` of running. */
-  type?: { text: string; to: "keyboard" | "serial"; afterSerial?: string; afterMs?: number };
+  /** Text to type once the guest is up: after `afterSerial` appears on COM1 and then `afterPrompt` on the console
+   *  typed to, else after `afterMs` of running (web/app/type-trigger.ts). */
+  type?: { text: string; to: "keyboard" | "serial"; afterSerial?: string; afterPrompt?: string; afterMs?: number };
 }
 
 export type Resolution =
@@ -357,7 +358,8 @@ export function resolveMachine(config: MachineConfig, manifest: ImagesManifest, 
     if (t.error) errors.push(t.error);
     if (t.warning) warnings.push(t.warning);
     const ready = profile.expect?.serial;
-    type = { text: config.type, to, ...(ready ? { afterSerial: ready } : { afterMs: TYPE_DELAY_MS }) };
+    const prompt = ready ? profile.expect?.prompt : undefined;
+    type = { text: config.type, to, ...(ready ? { afterSerial: ready } : { afterMs: TYPE_DELAY_MS }), ...(prompt ? { afterPrompt: prompt } : {}) };
   }
 
   if (errors.length) return { ok: false, errors, warnings };

@@ -16,6 +16,7 @@ import "./on-screen-keyboard.css";
 import type { DriveName } from "../machine/pc.ts";
 import { setupInput, type InputHandle } from "./input-setup.ts";
 import { setupTeaching } from "./teaching-setup.ts";
+import { TypeTrigger } from "./type-trigger.ts";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -31,6 +32,8 @@ const files = new Map<string, File>();
 let drives: DriveName[] = [];
 let screenLines: string[] | null = null;
 let booted = false;
+/** Types the link's text into the machine when its guest is ready for it. */
+let trigger: TypeTrigger | undefined;
 /** The tail of the firmware's log (SeaBIOS on port 402h): how the machine got to booting. */
 let firmwareLog = "";
 const serial = new SerialConsole($("terminal"), (bytes) => vm?.serialIn(bytes));
@@ -85,24 +88,25 @@ function boot(cfg: MachineConfig): void {
   syncForm();
   document.title = `${plan.title} — webpc`;
   const typing = planned.type;
-  const typeNow = () => {
-    if (!typing) return;
+  trigger?.dispose();
+  trigger = typing ? new TypeTrigger(typing, () => {
     if (typing.to === "serial") vm?.serialIn(new TextEncoder().encode(typing.text));
     else vm?.typeText(typing.text).catch((e: Error) => messages.show("warning", `Typing the link's text: ${e.message}`));
-  };
+  }) : undefined;
+  const decoder = new TextDecoder("latin1");
   vm = new VmClient({
     frame: (m) => display.frame(m),
-    serial: (_port, bytes) => serial.write(bytes),
+    serial: (_port, bytes) => { serial.write(bytes); trigger?.serialOutput(decoder.decode(bytes)); },
     firmwareLog: (bytes) => { firmwareLog = (firmwareLog + String.fromCharCode(...bytes)).slice(-65536); },
-    screenText: (lines) => { screenLines = lines; const pre = $("screen-text"); pre.textContent = lines ? lines.join("\n") : "(graphics mode: no text)"; },
+    screenText: (lines) => {
+      screenLines = lines; const pre = $("screen-text"); pre.textContent = lines ? lines.join("\n") : "(graphics mode: no text)";
+      if (lines) trigger?.screenText(lines.join("\n"));
+    },
     status: (s) => { status.update(s); $("pause").textContent = s.state === "paused" ? "Continue" : "Pause"; teaching.refresh(); },
     message: (level, text) => messages.show(level, text),
     progress: (what, loaded, total) => showProgress(what, loaded, total),
-    ready: (shared) => {
-      status.transport(shared); hideProgress();
-      if (typing && !typing.afterSerial) setTimeout(typeNow, typing.afterMs ?? 0);
-    },
-    booted: () => { booted = true; if (typing?.afterSerial) typeNow(); },
+    ready: (shared) => { status.transport(shared); hideProgress(); trigger?.started(); },
+    booted: () => { booted = true; trigger?.readyTextSeen(); },
   });
   input = setupInput(vm, display.canvas, messages);
   teaching.attach(vm);

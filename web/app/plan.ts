@@ -22,7 +22,7 @@ export interface Planned {
   errors: string[];
   warnings: string[];
   /** Text to type once the guest is up, and when. */
-  type?: { text: string; to: "keyboard" | "serial"; afterSerial?: string; afterMs?: number };
+  type?: { text: string; to: "keyboard" | "serial"; afterSerial?: string; afterPrompt?: string; afterMs?: number };
 }
 
 /** `files`: the user's files by name (a config only names them; files cannot travel in links). */

@@ -7,7 +7,7 @@ export interface ManifestProfile {
   media: Partial<Record<ManifestSlot, string>>;
   cmdline?: string;
   boot: "kernel" | "cdrom" | "hda" | "fda";
-  expect?: { serial?: string };
+  expect?: { serial?: string; prompt?: string };
   user?: { slot: "cdrom" | "hda" | "fda"; accept: string[]; hint: string; testImage?: string };
 }
 export interface ImagesManifest { schemaVersion: number; artefacts: ManifestArtefact[]; profiles: ManifestProfile[] }
