@@ -1,8 +1,10 @@
 ; ATAPI packet protocol probe, run under qemu-system-i386 (booted from a floppy by SeaBIOS) and under webpc (loaded
-; at 7C00h): software reset of the secondary channel, TEST UNIT READY until good, then a list of packet commands
+; at 7C00h): nIEN on the secondary channel, TEST UNIT READY until good, then a list of packet commands
 ; (PIO, polled, nIEN set). Everything observable goes to port E9h: per command A5h, status & E9h, interrupt reason
 ; after PACKET; per data chunk 44h, reason, byte count, the first 24 bytes and a byte sum; at the end 53h, status &
-; E9h, reason, error. EEh marks the end of the reset/unit-attention part (which depends on what the BIOS did).
+; E9h, reason, error. EEh marks the end of the unit-attention part (which depends on what the BIOS did).
+; No software reset: QEMU performs SRST later, in its main loop thread, so on a busy host the probe's next commands
+; raced it (the device signature and every command then read back as zeros).
 bits 16
 org 0x7C00
     cli
@@ -12,25 +14,13 @@ org 0x7C00
     mov ss, ax
     mov sp, 0x7000
     cld
-    mov dx, 0x376
-    mov al, 0x0E
-    out dx, al
-    mov cx, 200
-.d: in al, dx
-    loop .d
+    mov dx, 0x376           ; nIEN: polled, no interrupts
     mov al, 0x0A
     out dx, al
     call wait_nbsy
     mov dx, 0x176
     mov al, 0xA0
     out dx, al
-    call wait_nbsy
-    mov dx, 0x172
-.sig: in al, dx
-    call put
-    inc dx
-    cmp dx, 0x176
-    jne .sig
     mov bp, 8
 .tur:
     mov si, c_tur
@@ -65,6 +55,7 @@ org 0x7C00
 packet:
     mov al, 0xA5
     call put
+    call wait_nbsy          ; a command written while BSY is dropped
     mov dx, 0x171
     xor al, al
     out dx, al
