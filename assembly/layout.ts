@@ -113,6 +113,9 @@ export const TLB_READ_MASK: u32 = STATE_BASE + 0x1dc; // TLB entry bits that mus
 export const TLB_WRITE_MASK: u32 = STATE_BASE + 0x1e0;
 export const MEM_SIZE: u32 = STATE_BASE + 0x1e4; // guest RAM size in bytes
 export const RESET_COUNT: u32 = STATE_BASE + 0x1e8;
+// bit s: segment s has base 0 and read and write limits of 4 GiB (cpu/segments.ts updateFlat): compiled code
+// that assumed it skips the limit check and the base (jit/emit.ts emitFastAddressIn)
+export const SEG_FLAT_MASK: u32 = STATE_BASE + 0x1ec;
 export const ICOUNT: u32 = STATE_BASE + 0x1f0; // i64: instructions executed since power-on
 export const TSC_OFFSET: u32 = STATE_BASE + 0x1f8; // i64: TSC = virtual time in ns (a 1 GHz counter) + TSC_OFFSET
 
@@ -188,6 +191,7 @@ export const CNT_JIT_EVICTIONS: u32 = STATE_BASE + 0x658; // compiled blocks dro
 export const CNT_JIT_FAILURES: u32 = STATE_BASE + 0x660; // modules the host could not compile (a core bug)
 export const CNT_JIT_RUNS: u32 = STATE_BASE + 0x668; // entries into compiled blocks
 export const CNT_JIT_INSNS: u32 = STATE_BASE + 0x670; // instructions executed by compiled blocks
+export const CNT_JIT_UNFIT: u32 = STATE_BASE + 0x678; // compiled blocks dropped: they assumed a segment flat that was not
 
 // Block cache bookkeeping
 export const BLK_COUNT: u32 = STATE_BASE + 0x680; // descriptors in use

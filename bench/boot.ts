@@ -26,7 +26,7 @@ const configs: Record<string, () => Parameters<typeof bootPC>[0]> = {
   hd: () => ({ memoryMiB: 128, boot: "c", disks: disks() }),
 };
 
-console.log("boot     run  instructions  host s  cpu s   MIPS (host)  blocks translated  JIT regions  wasm KiB  compile ms");
+console.log("boot     run  instructions  host s  cpu s   MIPS (host)  blocks translated  JIT regions  wasm KiB  compile ms  unfit");
 for (const name of only) {
   if (!configs[name]) { console.error(`bench:boot: unknown boot "${name}" (direct, cd, hd)`); process.exit(2); }
   for (let r = 0; r < runs; r++) {
@@ -40,6 +40,6 @@ for (const name of only) {
     }
     const host = (performance.now() - t0) / 1000, cu = cpuUsage(c0), cpu = (cu.user + cu.system) / 1e6;
     const st = b.pc.stats(), k = b.pc.core.counters();
-    console.log(`${name.padEnd(8)} ${String(r + 1).padStart(3)}  ${String(st.instructions).padStart(12)}  ${host.toFixed(1).padStart(6)}  ${cpu.toFixed(1).padStart(5)}  ${(Number(st.instructions) / host / 1e6).toFixed(1).padStart(11)}  ${String(st.blocks).padStart(17)}  ${String(k.jit_compiled).padStart(11)}  ${String(k.jit_bytes / 1024n).padStart(8)}  ${b.pc.core.jit.stats.compileMs.toFixed(0).padStart(10)}`);
+    console.log(`${name.padEnd(8)} ${String(r + 1).padStart(3)}  ${String(st.instructions).padStart(12)}  ${host.toFixed(1).padStart(6)}  ${cpu.toFixed(1).padStart(5)}  ${(Number(st.instructions) / host / 1e6).toFixed(1).padStart(11)}  ${String(st.blocks).padStart(17)}  ${String(k.jit_compiled).padStart(11)}  ${String(k.jit_bytes / 1024n).padStart(8)}  ${b.pc.core.jit.stats.compileMs.toFixed(0).padStart(10)}  ${String(k.jit_unfit).padStart(5)}`);
   }
 }

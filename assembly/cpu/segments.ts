@@ -2,12 +2,12 @@
 // ch. 3 and 5, and the MOV/POP/LDS pseudo-code of Vol. 2), the hidden descriptor caches, and the mode flags
 // that follow from CR0.PE, EFLAGS.VM and the CS/SS descriptors.
 import {
-  SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ACCESS, SEG_RLIMIT, SEG_WLIMIT, SEG_VALID, GDTR_BASE, GDTR_LIMIT,
+  SEG_SEL, SEG_BASE, SEG_LIMIT, SEG_ACCESS, SEG_RLIMIT, SEG_WLIMIT, SEG_VALID, SEG_FLAT_MASK, GDTR_BASE, GDTR_LIMIT,
   LDTR_BASE, LDTR_LIMIT, LDTR_SEL, CR0, EFLAGS, CPL, MODE_FLAGS, MODE_PROT, MODE_V86, MODE_CS32, MODE_SS32,
   MODE_PAGING,
 } from "../layout";
 import { CS, SS, SEG_FLAT, F_VM, CR0_PE, CR0_PG } from "./state";
-import { raiseGP, raiseSS, raiseNP, raise, faulted } from "./fault";
+import { raiseGP, raiseSS, raiseNP, raise, faulted, requestStop } from "./fault";
 import { readSys32, readSys8, writeSys8 } from "./memory";
 import { updateTlbMasks } from "./paging";
 import { bumpCodeEpoch } from "../translate/blocks";
@@ -93,6 +93,7 @@ export function updateSegChecks(seg: i32): void {
   if (seg == SEG_FLAT) {
     store<i64>(SEG_RLIMIT + o8, 0xFFFFFFFF);
     store<i64>(SEG_WLIMIT + o8, 0xFFFFFFFF);
+    store<u32>(SEG_FLAT_MASK, load<u32>(SEG_FLAT_MASK) | (1 << <u32>SEG_FLAT));
     return;
   }
   const o = <u32>seg << 2;
@@ -110,6 +111,24 @@ export function updateSegChecks(seg: i32): void {
   }
   store<i64>(SEG_RLIMIT + o8, r);
   store<i64>(SEG_WLIMIT + o8, w);
+  updateFlat(seg);
+}
+
+/**
+ * Keep bit `seg` of SEG_FLAT_MASK: base 0 and 4 GiB read and write limits. Compiled code may assume a segment
+ * flat (jit/compile.ts checks the mask when a region is entered), so a segment that stops being flat ends the
+ * block after the instruction that changed it, before any more of that code runs.
+ */
+function updateFlat(seg: i32): void {
+  const o8 = <u32>seg << 3;
+  const bit: u32 = 1 << <u32>seg;
+  const mask = load<u32>(SEG_FLAT_MASK);
+  if (load<u32>(SEG_BASE + (<u32>seg << 2)) == 0 && load<i64>(SEG_RLIMIT + o8) == 0xFFFFFFFF && load<i64>(SEG_WLIMIT + o8) == 0xFFFFFFFF) {
+    store<u32>(SEG_FLAT_MASK, mask | bit);
+  } else if ((mask & bit) != 0) {
+    store<u32>(SEG_FLAT_MASK, mask & ~bit);
+    requestStop();
+  }
 }
 
 export function updateAllSegChecks(): void {
@@ -192,6 +211,7 @@ export function loadSegReal(seg: i32, sel: u32): void {
   store<u32>(SEG_SEL + o, sel);
   store<u32>(SEG_BASE + o, sel << 4);
   store<u32>(SEG_VALID + o, 1);
+  updateFlat(seg);
   // limit and attributes keep their cached values ("unreal" mode)
   if (seg == CS) bumpCodeEpoch();
   if (seg == CS || seg == SS) updateMode();

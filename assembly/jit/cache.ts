@@ -16,7 +16,7 @@
 import {
   JIT_BUFFER, JIT_BUFFER_SIZE, JIT_SLOTS, JIT_SLOT_USED, JIT_SLOTS_MAX, JIT_THRESHOLD, JIT_TABLE_BASE,
   JIT_SLOT_COUNT, JIT_CLOCK_HAND, JIT_TOKENS, JIT_TOKENS_AT, ICOUNT, CNT_JIT_COMPILED,
-  CNT_JIT_BYTES, CNT_JIT_EVICTIONS, CNT_JIT_FAILURES,
+  CNT_JIT_BYTES, CNT_JIT_EVICTIONS, CNT_JIT_FAILURES, CNT_JIT_UNFIT,
 } from "../layout";
 import { compileRegion } from "./compile";
 import { blockAddr, B_EXECS } from "../translate/blocks";
@@ -67,6 +67,16 @@ export function jitFlush(): void {
 @inline export function jitDropBlock(d: u32): void {
   const s = load<u32>(d, B_JIT);
   if (s != 0) { store<u32>(JIT_SLOTS + ((s - 1) << 2), 0); store<u32>(d, 0, B_JIT); }
+}
+
+/**
+ * Block `d`'s compiled function refused to run (it assumes a segment flat that is not: jit/compile.ts): drop it.
+ * The block is interpreted and compiled again, for the state then, once it is hot again.
+ */
+export function jitUnfit(d: u32): void {
+  jitDropBlock(d);
+  store<u32>(d, 0, B_EXECS);
+  store<u64>(CNT_JIT_UNFIT, load<u64>(CNT_JIT_UNFIT) + 1);
 }
 
 /** Function-table index of slot + 1 `s`. */

@@ -17,14 +17,14 @@
 // interrupts and the budget are checked, as between blocks in the interpreter.
 import {
   INSN_SIZE, INSNS, SEG_LIMIT, I_HANDLER, I_LEN, I_IMM, EIP, EFLAGS, ICOUNT, EXIT_REQUEST, INT_SHADOW, NMI_PENDING, HALTED,
-  INTR_LINE, PAGE_BLOCKS, JIT_THRESHOLD,
+  INTR_LINE, PAGE_BLOCKS, JIT_THRESHOLD, SEG_FLAT_MASK,
 } from "../layout";
 import { F_TF, F_RF, CS } from "../cpu/state";
 import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
-  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch,
+  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch, flatReset, flatUsed,
 } from "./emit";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST, B_MODE, B_EXECS, B_PAGE_NEXT } from "../translate/blocks";
 import { B_JIT } from "./cache";
@@ -256,7 +256,14 @@ export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u
   // twice: the first emission finds the registers the inline code uses, the second keeps only those in locals
   regsTouchedReset(0xFF);
   inlineCount = 0; handlerCount = 0;
+  // segments flat now may be assumed flat (no limit check, no base); the first emission finds which the inline
+  // accesses rely on, and the function's entry checks those
+  const flatNow = load<u32>(SEG_FLAT_MASK);
+  flatReset(flatNow);
+  flatGuard = flatNow;
   if (!emitModule(root, n, ipMask, buf, size)) return 0;
+  flatGuard = flatUsed;
+  flatReset(flatNow);
   // code that calls handlers often (kernel code, the x87) keeps registers in memory between members: each
   // handler would store and reload them, and locals live across the whole function cost V8 compile time
   // (measured: Linux boot 11.3-12.5 s with registers in memory between members, 13.5-14.3 s with them in locals)
@@ -271,9 +278,18 @@ let handlerCount: u32 = 0;
 /** Registers stay in locals between members when at most 1 in HANDLER_SHARE instructions is a handler call. */
 const HANDLER_SHARE: u32 = 8;
 
+/** The segments the region assumes flat: if any is not when the function is called, it returns 0 having run
+ *  nothing, and the dispatcher drops it (translate/execute.ts). */
+let flatGuard: u32 = 0;
+
 function emitModule(root: u32, n: u32, ipMask: u32, buf: u32, size: u32): bool {
   w.wasmBegin(buf, size);
   moduleBegin(importList, importCount);
+  if (flatGuard != 0) {
+    w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_FLAT_MASK); w.i32c(flatGuard); w.op(w.OP_I32_AND);
+    w.i32c(flatGuard); w.op(w.OP_I32_NE);
+    w.ifVoid(); w.i32c(0); w.op(w.OP_RETURN); w.end_();
+  }
 
   w.gget(G_EPOCH); w.set(L_EPOCH);
   w.i32c(0); w.memOp(w.OP_I64_LOAD, 3, ICOUNT); w.set(L_BASE);

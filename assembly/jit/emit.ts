@@ -28,7 +28,7 @@ const K_PUSH_Z: u32 = 20, K_POP_Z: u32 = 21, K_PUSH_I: u32 = 22;
 export const K_CALL: u32 = 23;
 export const K_RET: u32 = 24;
 const K_SHIFT: u32 = 25, K_IMUL_GEI: u32 = 26, K_IMUL_GE: u32 = 27;
-const K_CMOV: u32 = 28, K_SETCC: u32 = 29;
+const K_CMOV: u32 = 28, K_SETCC: u32 = 29, K_INCDEC_E: u32 = 30;
 
 // Shift operations (ops/shift.ts)
 const SH_ROL: u32 = 0, SH_ROR: u32 = 1, SH_RCL: u32 = 2, SH_RCR: u32 = 3, SH_SHL: u32 = 4, SH_SHR: u32 = 5,
@@ -209,6 +209,7 @@ export function lazyProducer(p: u32, word: u32): bool {
   }
   if (kind >= K_TEST_EG && kind <= K_TEST_EI) { producerKind = <i32>LF_LOGIC; return true; }
   if (kind == K_INC_Z || kind == K_DEC_Z) { producerKind = <i32>(kind == K_INC_Z ? LF_INC : LF_DEC); return true; }
+  if (kind == K_INCDEC_E) { producerKind = <i32>(argOf(word) != 0 ? LF_DEC : LF_INC); return true; }
   return false;
 }
 
@@ -401,6 +402,13 @@ function emitEA(p: u32): void {
   w.set(L_EA);
 }
 
+/** Segments the region may assume flat (SEG_FLAT_MASK when it is compiled), and those its inline accesses did
+ *  assume: the region's entry checks they still are (jit/compile.ts), and a segment load that ends flatness
+ *  stops the block after it (cpu/segments.ts updateFlat), which leaves the region. */
+let flatAssumed: u32 = 0;
+export let flatUsed: u32 = 0;
+export function flatReset(assumed: u32): void { flatAssumed = assumed; flatUsed = 0; }
+
 /**
  * The TLB fast path of memory.ts (segReadOk/segWriteOk + readLin/writeLin/readMemRMW): L_HOST = the host address
  * of a `size`-byte access at L_EA, or a branch to the enclosing label (depth 0) when the fast path does not apply.
@@ -410,13 +418,20 @@ function emitFastAddress(p: u32, size: u32, write: bool): void {
 }
 
 function emitFastAddressIn(seg: u32, size: u32, write: bool): void {
-  // i64(ea + size - 1) <= segment's fast limit
-  w.get(L_EA); w.op(w.OP_I64_EXTEND_I32_U);
-  if (size > 1) { w.i64c(<i64>(size - 1)); w.op(w.OP_I64_ADD); }
-  w.i32c(0); w.memOp(w.OP_I64_LOAD, 3, (write ? SEG_WLIMIT : SEG_RLIMIT) + (seg << 3));
-  w.op(w.OP_I64_GT_S); w.brIf(0);
+  if ((flatAssumed >> seg) & 1) {
+    // a flat segment: the linear address is the offset, and the limit allows every access that stays in a page
+    // (one that wraps past 4 GiB crosses a page and takes the handler)
+    flatUsed |= 1 << seg;
+    w.get(L_EA); w.tee(L_LIN);
+  } else {
+    // i64(ea + size - 1) <= segment's fast limit
+    w.get(L_EA); w.op(w.OP_I64_EXTEND_I32_U);
+    if (size > 1) { w.i64c(<i64>(size - 1)); w.op(w.OP_I64_ADD); }
+    w.i32c(0); w.memOp(w.OP_I64_LOAD, 3, (write ? SEG_WLIMIT : SEG_RLIMIT) + (seg << 3));
+    w.op(w.OP_I64_GT_S); w.brIf(0);
+    w.get(L_EA); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_BASE + (seg << 2)); w.op(w.OP_I32_ADD); w.tee(L_LIN);
+  }
   // the TLB entry allows the access and the access stays in the page
-  w.get(L_EA); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_BASE + (seg << 2)); w.op(w.OP_I32_ADD); w.tee(L_LIN);
   w.i32c(12); w.op(w.OP_I32_SHR_U); w.i32c(2); w.op(w.OP_I32_SHL); w.memOp(w.OP_I32_LOAD, 2, TLB); w.tee(L_E);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, write ? TLB_WRITE_MASK : TLB_READ_MASK); w.op(w.OP_I32_AND);
   w.i32c(<u32>TLB_VALID); w.op(w.OP_I32_NE); w.brIf(0);
@@ -533,18 +548,10 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
     case K_ALU_EG: case K_ALU_GE: case K_ALU_AI: case K_ALU_EI:
     case K_TEST_EG: case K_TEST_AI: case K_TEST_EI:
       return emitAlu(p, kind, argOf(word), size, reg, rm, imm, mem, i, off, next, ipMask, flagsLive);
-    case K_INC_Z: case K_DEC_Z: {
-      regGet(reg, size); w.set(L_A);
-      w.get(L_A); w.i32c(1); w.op(kind == K_INC_Z ? w.OP_I32_ADD : w.OP_I32_SUB);
-      if (size < 4) { w.i32c(sizeMask(size)); w.op(w.OP_I32_AND); }
-      w.set(L_R);
-      regSetFrom(reg, size, L_R);
-      const lk = kind == K_INC_Z ? LF_INC : LF_DEC;
-      if (flagsLive) emitIncDecLazy(lk, size);
-      knownKind = <i32>lk; knownSize = size;
-      lazyPending = !flagsLive;
-      return true;
-    }
+    case K_INC_Z: case K_DEC_Z:
+      return emitIncDec(p, kind == K_DEC_Z, size, reg, false, i, off, next, ipMask, flagsLive);
+    case K_INCDEC_E:
+      return emitIncDec(p, argOf(word) != 0, size, rm, mem, i, off, next, ipMask, flagsLive);
     case K_JCC: case K_JMP:
       emitJump(p, kind, argOf(word), size, imm, i, off, next, ipMask);
       return true;
@@ -840,6 +847,42 @@ function emitAlu(p: u32, kind: u32, aop: u32, size: u32, reg: u32, rm: u32, imm:
   knownKind = k; knownSize = s; lazyPending = pending;
   close();
   return true;
+}
+
+/** INC/DEC of a register (40+r, 48+r, FE/FF /0 /1) or read-modify-write memory (ops/alu.ts incdec): CF is kept. */
+function emitIncDec(p: u32, dec: bool, size: u32, r: u32, mem: bool, i: u32, off: u32, next: u32, ipMask: u32, live: bool): bool {
+  const lk = dec ? LF_DEC : LF_INC;
+  if (!mem) {
+    regGet(r, size); w.set(L_A);
+    emitIncDecOp(dec, size);
+    regSetFrom(r, size, L_R);
+    if (live) emitIncDecLazy(lk, size);
+  } else {
+    open(); // $done
+    open(); // $slow
+    emitEA(p);
+    const before = regState;
+    emitFastAddress(p, size, true);
+    w.get(L_HOST); w.loadU(size, 0); w.set(L_A);
+    emitIncDecOp(dec, size);
+    w.get(L_HOST); w.get(L_R); w.storeN(size, 0);
+    if (live) emitIncDecLazy(lk, size);
+    w.br(1);
+    close();
+    emitSlowPath(p, i, off, next, ipMask, false, before, regState);
+    reloadKnown(); // the handler stored the same record the inline code would have
+    close();
+  }
+  knownKind = <i32>lk; knownSize = size;
+  lazyPending = !live;
+  return true;
+}
+
+/** L_R = L_A +/- 1, masked to the size. */
+function emitIncDecOp(dec: bool, size: u32): void {
+  w.get(L_A); w.i32c(1); w.op(dec ? w.OP_I32_SUB : w.OP_I32_ADD);
+  if (size < 4) { w.i32c(sizeMask(size)); w.op(w.OP_I32_AND); }
+  w.set(L_R);
 }
 
 /** Jcc / JMP rel (ops/control.ts): EIP = target if taken and inside CS, else the handler raises #GP. */

@@ -26,7 +26,7 @@ import {
   MAX_BLOCK_INSNS, codeEpoch, B_LINK_EPOCH, B_LINK0_EIP, B_LINK0_BLOCK, B_LINK1_EIP, B_LINK1_BLOCK, B_LINK_NEXT,
   B_EXECS,
 } from "./blocks";
-import { jitActive, jitCompile, jitTouch, jitTableIndex, B_JIT } from "../jit/cache";
+import { jitActive, jitCompile, jitTouch, jitTableIndex, jitUnfit, B_JIT } from "../jit/cache";
 
 // Scratch for instructions that are not cached (they cross a page or the CS limit, or run from MMIO)
 const uncachedBytes = <u32>memory.data(32);
@@ -131,6 +131,7 @@ function runBlocks(limit: u32): u32 {
       const room = limit - done;
       ran = call_indirect<u32>(jitTableIndex(s), load<u32>(EIP), room < JIT_PASS_MAX ? room : JIT_PASS_MAX);
       setCurrentBlock(0);
+      if (ran == 0 && !faulted) { jitUnfit(d); continue; } // compiled for flat segments that are not now: interpret
       jitRuns++;
       jitInsns += ran;
       if (faulted) deliverPendingException(); // EIP is at the faulting instruction
@@ -261,7 +262,11 @@ function runBlock(d: u32, b: u32, n: u32, room: u32): u32 {
           else store<u32>(d, execs + 1, B_EXECS);
         }
       }
-      if (s != 0) return runCompiled(b, s, eip, room);
+      if (s != 0) {
+        const done = runCompiled(b, s, eip, room);
+        if (done != 0 || faulted) return done;
+        jitUnfit(d); // compiled for flat segments that are not now: interpret
+      }
     }
     ran = execRecords(start, n, eip, cs32, b, false, 0);
   }
@@ -278,6 +283,7 @@ function runCompiled(b: u32, s: u32, eip: u32, room: u32): u32 {
   jitTouch(s);
   const done = call_indirect<u32>(jitTableIndex(s), eip, room < JIT_PASS_MAX ? room : JIT_PASS_MAX);
   setCurrentBlock(0);
+  if (done == 0 && !faulted) return 0; // it ran nothing: the caller drops it (jitUnfit)
   store<u64>(CNT_JIT_RUNS, load<u64>(CNT_JIT_RUNS) + 1);
   store<u64>(CNT_JIT_INSNS, load<u64>(CNT_JIT_INSNS) + <u64>done);
   if (faulted) deliverPendingException(); // EIP is at the faulting instruction

@@ -14,7 +14,7 @@ export const JIT_KINDS: Record<string, number> = {
   nop: 19,
   push_Z: 20, pop_Z: 21, push_I: 22, call_J: 23, ret_near: 24,
   shift_E: 25, imul_GEI: 26, imul_GE: 27,
-  cmov: 28, setcc: 29,
+  cmov: 28, setcc: 29, incdec_E: 30,
 };
 
 // Arithmetic flag bits in JIT words (letters of the table's fr=/fw=/fu=): CF PF AF ZF SF OF
@@ -44,7 +44,8 @@ export function jitWord(f: Form, osize: 16 | 32, mem: boolean): number {
   const generics = (m[2] ?? "").split(",").map(s => s.trim());
   const src = generics[1] === "u8" ? 0 : generics[1] === "u16" ? 1 : 2;
   const nums = (m[3] ?? "").split(",").map(x => x.trim()).filter(x => /^\d+$/.test(x)).map(Number);
-  const arg = (nums[0] ?? 0) & 15, arg2 = (nums[1] ?? 0) & 3;
+  // INC/DEC Ev say which by a boolean (incdec_E(p, true) is DEC): 1 for true
+  const arg = (m[1] === "incdec_E" ? (/\btrue\b/.test(m[3] ?? "") ? 1 : 0) : (nums[0] ?? 0)) & 15, arg2 = (nums[1] ?? 0) & 3;
   const read = flagBits(f.attrs, ["fr"]);
   const written = flagBits(f.attrs, ["fw", "fu"]);
   return (kind | size << 8 | src << 10 | (mem ? 1 << 12 : 0) | arg << 13 | read << 17 | written << 23 | arg2 << 29 | (f.attrs.has("end") ? 1 << 31 : 0)) >>> 0;
