@@ -218,13 +218,33 @@ function emitIncDecLazy(lk: u32, size: u32): void {
   lazyPending = false;
   w.i32c(0);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~F_CF); w.op(w.OP_I32_AND);
-  w.op(w.OP_CALL); w.u32leb(FN_GETCF); w.op(w.OP_I32_OR);
+  emitGetCF(); w.op(w.OP_I32_OR);
   w.memOp(w.OP_I32_STORE, 2, EFLAGS);
   w.i32c(0); w.i32c(lk << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
   w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
   w.i32c(0); w.get(L_A); w.memOp(w.OP_I32_STORE, 2, LF_A);
   w.i32c(0); w.i32c(1); w.memOp(w.OP_I32_STORE, 2, LF_B);
   w.i32c(0); w.i32c(F_ARITH & ~F_CF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
+}
+
+/** CF of the lazy record in memory (flags.ts getCF) on the stack: the records INC/DEC most often follow (a
+ *  logic op, SUB/CMP, ADD) inline, the rest by a call. */
+function emitGetCF(): void {
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_MASK); w.i32c(F_CF); w.op(w.OP_I32_AND);
+  w.ifI32();
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_OP); w.i32c(4); w.op(w.OP_I32_LT_U); // LF_LOGIC: CF = 0
+  w.ifI32(); w.i32c(0);
+  w.op(w.OP_ELSE);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_OP); w.i32c(2); w.op(w.OP_I32_SHR_U); w.i32c(LF_SUB); w.op(w.OP_I32_EQ);
+  w.ifI32(); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_A); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_B); w.op(w.OP_I32_LT_U);
+  w.op(w.OP_ELSE);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_OP); w.i32c(2); w.op(w.OP_I32_SHR_U); w.i32c(LF_ADD); w.op(w.OP_I32_EQ);
+  w.ifI32(); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_RES); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_A); w.op(w.OP_I32_LT_U);
+  w.op(w.OP_ELSE); w.op(w.OP_CALL); w.u32leb(FN_GETCF);
+  w.end_(); w.end_(); w.end_();
+  w.op(w.OP_ELSE);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(F_CF); w.op(w.OP_I32_AND);
+  w.end_();
 }
 
 // ---- EIP and handler calls ---------------------------------------------------------------------------------
