@@ -3,7 +3,7 @@
 // (idle time is skipped, so the figure is the emulator's work, not the guest's timeouts). Prints guest
 // instructions, host seconds, guest MIPS over the boot and CPU seconds of this process (which stays meaningful
 // when other work shares the machine). Absolute figures move between machines by up to 2x: compare in one run.
-//   npm run bench:boot [-- --only direct,cd,hd] [--runs N]
+//   npm run bench:boot [-- --only direct,cd,hd] [--runs N] [--jit off|force|THRESHOLD]
 import { cpuUsage } from "node:process";
 import { bootPC, bootSkipReason, image, memoryDisk, runUntil } from "../test/util/pc-boot.ts";
 
@@ -12,6 +12,8 @@ const CMDLINE = "console=tty0 console=ttyS0,115200 cryptomgr.notests";
 const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
 const only = (arg("--only") ?? "direct,cd,hd").split(",");
 const runs = Number(arg("--runs") ?? 1);
+const jitArg = arg("--jit");
+const jit = jitArg === undefined ? undefined : /^\d+$/.test(jitArg) ? Number(jitArg) : jitArg as "off" | "force";
 
 const missing = bootSkipReason(["bios.bin", "vgabios-stdvga.bin", "linuxboot.bin", "vmlinuz", "initrd.gz", "linux.iso", "linux-hd.img"]);
 if (missing) { console.error(`bench:boot: ${missing}`); process.exit(2); }
@@ -31,7 +33,7 @@ for (const name of only) {
   if (!configs[name]) { console.error(`bench:boot: unknown boot "${name}" (direct, cd, hd)`); process.exit(2); }
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now(), c0 = cpuUsage();
-    const b = await bootPC(configs[name]());
+    const b = await bootPC({ ...configs[name](), ...(jit !== undefined ? { jit } : {}) });
     try {
       await runUntil(b, () => b.serial().includes(PROMPT), 20_000_000_000n, `${name}: the shell prompt`);
     } catch (e) {

@@ -10,7 +10,7 @@ import {
 import { CR0_PG, CR0_WP, CR0_AM, CR4_PSE, CR4_PGE, F_AC } from "./state";
 import { physRead32, physWrite32, pageType, hostPage, a20 } from "../bus/physmem";
 import { raisePF } from "./fault";
-import { bumpCodeEpoch } from "../translate/blocks";
+import { bumpCodeEpoch, setCodeContext } from "../translate/blocks";
 import { dataBreakpoints, pageWatched } from "./debug";
 
 export const TLB_VALID: i32 = 1;
@@ -37,9 +37,10 @@ const USER_WRITE: i32 = SUP_WRITE | TLB_NO_USER | TLB_NO_USER_WRITE;
 
 /** Recompute the fast-path masks after a change of CPL, CR0.AM or EFLAGS.AC. */
 export function updateTlbMasks(): void {
-  bumpCodeEpoch(); // CPL and alignment checking change what may be fetched
   const user = load<u32>(CPL) == 3;
   alignmentChecks = user && (load<u32>(CR0) & CR0_AM) != 0 && (load<u32>(EFLAGS) & F_AC) != 0;
+  // CPL and alignment checking change what may be fetched: each combination is a code context of its own
+  setCodeContext(load<u32>(CPL) & 3 | (alignmentChecks ? 4 : 0));
   const force: i32 = alignmentChecks ? TLB_ALWAYS : 0;
   store<i32>(TLB_READ_MASK, (user ? USER_READ : SUP_READ) | force);
   store<i32>(TLB_WRITE_MASK, (user ? USER_WRITE : SUP_WRITE) | force);
@@ -49,9 +50,13 @@ export function updateTlbMasks(): void {
 @inline export function tlbEntry(lin: u32): i32 { return load<i32>(TLB + ((lin >>> 12) << 2)); }
 
 function tlbStore(lin: u32, e: i32): void {
-  bumpCodeEpoch();
   const vpage = lin >>> 12;
   const slot = TLB + (vpage << 2);
+  // Filling an empty entry cannot change where linked or compiled code goes: every way an entry becomes empty
+  // (the flushes below) bumps the epoch, so no link made since refers to this page. Replacing an entry can.
+  // (Filling bumped it too until 2026-12: a Linux boot missed the TLB 120,000 times, and each miss dropped every
+  // block link and sent compiled regions back to the dispatcher.)
+  if (load<i32>(slot) != 0) bumpCodeEpoch();
   if (load<i32>(slot) == 0) {
     const n = load<u32>(TLB_LIST_COUNT);
     if (n >= TLB_LIST_MAX) { tlbFlushAll(); }

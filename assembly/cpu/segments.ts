@@ -77,13 +77,14 @@ export function setDescriptorAccessed(): void {
 /** Load a segment register's hidden part directly. */
 export function setSegment(seg: i32, sel: u32, base: u32, limit: u32, access: u32, valid: bool): void {
   const o = <u32>seg << 2;
+  // where CS:EIP points moves with CS's base and limit (its D bit is the mode: updateMode; its DPL is the CPL's)
+  if (seg == CS && (load<u32>(SEG_BASE + o) != base || load<u32>(SEG_LIMIT + o) != limit)) bumpCodeEpoch();
   store<u32>(SEG_SEL + o, sel & 0xFFFF);
   store<u32>(SEG_BASE + o, base);
   store<u32>(SEG_LIMIT + o, limit);
   store<u32>(SEG_ACCESS + o, access);
   store<u32>(SEG_VALID + o, valid ? 1 : 0);
   updateSegChecks(seg);
-  if (seg == CS) bumpCodeEpoch();
   if (seg == CS || seg == SS) updateMode();
 }
 
@@ -170,6 +171,7 @@ function segFault(seg: i32): void {
 // ---- mode -------------------------------------------------------------------------------------------------------
 /** Recompute MODE_FLAGS after CR0, EFLAGS.VM, CS or SS changed. */
 export function updateMode(): void {
+  const before = load<i32>(MODE_FLAGS);
   const cr0 = load<u32>(CR0);
   let m: i32 = 0;
   if ((cr0 & CR0_PE) != 0) {
@@ -182,7 +184,8 @@ export function updateMode(): void {
   }
   if ((cr0 & CR0_PG) != 0) m |= MODE_PAGING;
   store<i32>(MODE_FLAGS, m);
-  updateTlbMasks(); // also moves the code epoch
+  if (m != before) bumpCodeEpoch(); // blocks are decoded per mode
+  updateTlbMasks(); // the code context (CPL)
 }
 
 // @ts-ignore: decorator
@@ -208,12 +211,12 @@ export function loadSegReal(seg: i32, sel: u32): void {
     setSegment(seg, sel, sel << 4, 0xFFFF, seg == CS ? 0xFB : 0xF3, true);
     return;
   }
+  if (seg == CS && load<u32>(SEG_BASE + o) != sel << 4) bumpCodeEpoch();
   store<u32>(SEG_SEL + o, sel);
   store<u32>(SEG_BASE + o, sel << 4);
   store<u32>(SEG_VALID + o, 1);
   updateFlat(seg);
   // limit and attributes keep their cached values ("unreal" mode)
-  if (seg == CS) bumpCodeEpoch();
   if (seg == CS || seg == SS) updateMode();
 }
 

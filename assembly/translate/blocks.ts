@@ -23,7 +23,7 @@ export const B_PAGE_NEXT: u32 = 20; // next block (index + 1) on the same page
 export const B_EXECS: u32 = 24; // runs counted towards the JIT threshold (0xFFFFFFFF: never compile)
 // Links to the last two successor blocks: where EIP went after this block, and which block runs there. A
 // link is used only while B_LINK_EPOCH equals `codeEpoch`, which moves whenever a successor could change:
-// TLB contents, CS, CPL, the mode, or the block cache itself.
+// TLB contents, CS base or limit, CPL (per context, see codeEpoch), the mode, or the block cache itself.
 export const B_LINK_EPOCH: u32 = 28;
 export const B_LINK0_EIP: u32 = 32;
 export const B_LINK0_BLOCK: u32 = 36;
@@ -37,9 +37,21 @@ export const MAX_BLOCK_INSNS: u32 = 64;
 /** Index + 1 of the block being executed (0 = none); an invalidation of it stops the block. */
 export let currentBlock: u32 = 0;
 
-/** Bumped by everything that can change which block runs at a given CS:EIP (see B_LINK_EPOCH). */
-export let codeEpoch: u32 = 1;
-export function bumpCodeEpoch(): void { codeEpoch++; }
+/**
+ * Moves with everything that can change which block runs at a given CS:EIP (see B_LINK_EPOCH). Links made in
+ * one code context (CPL and alignment checking: what may be fetched) stay valid while the machine runs in
+ * another and comes back, unless something else changed meanwhile: each context has its own value,
+ * `epochBase` + context, and every other change moves `epochBase` past all of them. So a kernel's links survive
+ * its trips to user mode (a Linux boot changed CPL 90,000 times).
+ */
+/** Contexts (setCodeContext) */
+const CODE_CONTEXTS: u32 = 8;
+export let codeEpoch: u32 = CODE_CONTEXTS;
+let epochBase: u32 = CODE_CONTEXTS;
+let codeContext: u32 = 0;
+export function bumpCodeEpoch(): void { epochBase += CODE_CONTEXTS; codeEpoch = epochBase + codeContext; }
+/** The code context is now `ctx` (0 .. CODE_CONTEXTS-1): links made in it before, and since the last bump, hold again. */
+export function setCodeContext(ctx: u32): void { codeContext = ctx; codeEpoch = epochBase + ctx; }
 export function setCurrentBlock(b: u32): void { currentBlock = b; }
 
 // @ts-ignore: decorator
@@ -142,7 +154,7 @@ function invalidatePage(page: u32, start: u32, end: u32): void {
       store<u32>(d, 0xFFFFFFFF, B_HOST);
       if (prev == 0) store<u32>(slot, next); else store<u32>(blockAddr(prev - 1), next, B_PAGE_NEXT);
       store<u64>(CNT_INVALIDATIONS, load<u64>(CNT_INVALIDATIONS) + 1);
-      codeEpoch++; // links to this block are stale
+      bumpCodeEpoch(); // links to this block are stale
       dropped = true;
       if (b == currentBlock) requestStop();
     } else {
@@ -170,7 +182,7 @@ export function flushBlockCache(): void {
   store<u32>(BLK_INSN_TOP, 0);
   jitFlush();
   store<u64>(CNT_CACHE_FLUSHES, load<u64>(CNT_CACHE_FLUSHES) + 1);
-  codeEpoch++;
+  bumpCodeEpoch();
   if (currentBlock != 0) requestStop();
   currentBlock = 0;
   tlbFlushAll(); // entries carry TLB_CODE bits for pages that no longer hold blocks
