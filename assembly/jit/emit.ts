@@ -8,7 +8,7 @@ import {
   TLB, TLB_READ_MASK, TLB_WRITE_MASK, I_HANDLER, I_FLAGS, I_REG, I_RM, I_INDEX, I_SIB, I_DISP, I_IMM, I_LEN,
   IF_A32, IF_MEM,
 } from "../layout";
-import { CS, SS, R_ESP, F_ARITH, F_CF, F_OF, F_AF, F_SF, F_ZF, F_PF } from "../cpu/state";
+import { CS, SS, R_ESP, R_ECX, F_ARITH, F_CF, F_OF, F_AF, F_SF, F_ZF, F_PF } from "../cpu/state";
 import { TLB_VALID } from "../cpu/paging";
 import { LF_LOGIC, LF_ADD, LF_SUB, LF_INC, LF_DEC, LF_RESULT } from "../cpu/flags";
 import { JIT_FORMS, HANDLERS } from "../cpu/generated/decode_tables";
@@ -28,7 +28,7 @@ const K_PUSH_Z: u32 = 20, K_POP_Z: u32 = 21, K_PUSH_I: u32 = 22;
 export const K_CALL: u32 = 23;
 export const K_RET: u32 = 24;
 const K_SHIFT: u32 = 25, K_IMUL_GEI: u32 = 26, K_IMUL_GE: u32 = 27;
-const K_CMOV: u32 = 28, K_SETCC: u32 = 29, K_INCDEC_E: u32 = 30;
+const K_CMOV: u32 = 28, K_SETCC: u32 = 29, K_INCDEC_E: u32 = 30, K_NOT: u32 = 31;
 
 // Shift operations (ops/shift.ts)
 const SH_ROL: u32 = 0, SH_ROR: u32 = 1, SH_RCL: u32 = 2, SH_RCR: u32 = 3, SH_SHL: u32 = 4, SH_SHR: u32 = 5,
@@ -130,7 +130,9 @@ export function inlineHandled(p: u32, word: u32): bool {
     // register forms by 1 or imm8, not through carry; a zero count changes nothing (not even the flags), so
     // it stays with the handler where the liveness pass treats it as reading every flag
     const op = argOf(word), countKind = (word >>> 29) & 3;
-    if (isMem(p) || countKind == 1 || op == SH_RCL || op == SH_RCR) return false;
+    if (isMem(p) || op == SH_RCL || op == SH_RCR) return false;
+    // by CL: SHL/SAL/SHR/SAR (emitShiftCL), which leave everything alone for a count of 0
+    if (countKind == 1 && (op == SH_ROL || op == SH_ROR)) return false;
     if (countKind == 2 && (load<u32>(p, I_IMM) & 31) == 0) return false;
   }
   return true;
@@ -153,7 +155,8 @@ export function inlineCanFault(p: u32, word: u32): bool {
 /** Does the inline form read flags the table does not list (conditions)? */
 export function inlineReadsFlags(word: u32): bool {
   const kind = kindOf(word);
-  return kind == K_JCC || kind == K_CMOV || kind == K_SETCC;
+  // a shift by CL of 0 keeps every flag: the flags before it must be where a reader after it finds them
+  return kind == K_JCC || kind == K_CMOV || kind == K_SETCC || (kind == K_SHIFT && ((word >>> 29) & 3) == 1);
 }
 
 // ---- nesting of labels inside the function's $exit block --------------------------------------------------
@@ -572,6 +575,8 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
       return emitIncDec(p, kind == K_DEC_Z, size, reg, false, i, off, next, ipMask, flagsLive);
     case K_INCDEC_E:
       return emitIncDec(p, argOf(word) != 0, size, rm, mem, i, off, next, ipMask, flagsLive);
+    case K_NOT:
+      return emitNot(p, size, rm, mem, i, off, next, ipMask);
     case K_JCC: case K_JMP:
       emitJump(p, kind, argOf(word), size, imm, i, off, next, ipMask);
       return true;
@@ -584,7 +589,8 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
     case K_IMUL_GEI: case K_IMUL_GE:
       return emitImul(p, kind, size, reg, rm, imm, mem, i, off, next, ipMask, flagsLive);
     case K_SHIFT:
-      emitShift(argOf(word), ((word >>> 29) & 3) == 0 ? 1 : imm & 31, size, rm, flagsLive);
+      if (((word >>> 29) & 3) == 1) emitShiftCL(argOf(word), size, rm, flagsLive);
+      else emitShift(argOf(word), ((word >>> 29) & 3) == 0 ? 1 : imm & 31, size, rm, flagsLive);
       return true;
     case K_PUSH_Z: case K_PUSH_I: case K_POP_Z: case K_CALL: case K_RET:
       emitStack(p, kind, size, reg, imm, i, off, next, ipMask);
@@ -711,6 +717,51 @@ function emitShift(op: u32, c: u32, size: u32, rm: u32, live: bool): void {
     w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
     w.i32c(0); w.i32c(F_SF | F_ZF | F_PF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
   }
+}
+
+/**
+ * SHL/SAL/SHR/SAR of a register by CL (ops/shift.ts shiftOp): a count (CL & 31) of 0 changes nothing, not even
+ * the flags; otherwise CF is the last bit shifted out, OF is defined as shiftOp has it, AF is cleared and SF ZF PF
+ * come from the result.
+ */
+function emitShiftCL(op: u32, size: u32, rm: u32, live: bool): void {
+  const n = size * 8, mask = sizeMask(size);
+  // both paths find the operands in locals (loads inside the `if` would leave the register state path-dependent)
+  regGet(R_ECX, 1); w.i32c(31); w.op(w.OP_I32_AND); w.set(L_V);
+  regGet(rm, size); w.set(L_A);
+  w.get(L_V); openIf();
+  // L_R = result, L_B = CF, L_T = OF
+  if (op == SH_SHL || op == SH_SAL) {
+    // the operand widened to 64 bits: CF is bit n of a << count for every size and count
+    w.get(L_A); w.op(w.OP_I64_EXTEND_I32_U); w.get(L_V); w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_SHL); w.set(L_W);
+    w.get(L_W); w.op(w.OP_I32_WRAP_I64); if (size < 4) { w.i32c(mask); w.op(w.OP_I32_AND); } w.set(L_R);
+    w.get(L_W); w.i64c(<i64>n); w.op(w.OP_I64_SHR_U); w.op(w.OP_I32_WRAP_I64); w.i32c(1); w.op(w.OP_I32_AND); w.set(L_B);
+    w.get(L_R); w.i32c(n - 1); w.op(w.OP_I32_SHR_U); w.get(L_B); w.op(w.OP_I32_XOR); w.set(L_T);
+  } else if (op == SH_SHR) {
+    w.get(L_A); w.get(L_V); w.op(w.OP_I32_SHR_U); w.set(L_R);
+    w.get(L_A); w.get(L_V); w.i32c(1); w.op(w.OP_I32_SUB); w.op(w.OP_I32_SHR_U); w.i32c(1); w.op(w.OP_I32_AND); w.set(L_B);
+    // OF: the operand's top bit for a count of 1, else 0
+    w.get(L_A); w.i32c(n - 1); w.op(w.OP_I32_SHR_U); w.i32c(1); w.op(w.OP_I32_AND);
+    w.get(L_V); w.i32c(1); w.op(w.OP_I32_EQ); w.op(w.OP_I32_AND); w.set(L_T);
+  } else { // SAR, on the sign-extended operand; count <= 31
+    emitSigned(L_A, size); w.i32c(32 - n); w.op(w.OP_I32_SHR_S); w.set(L_E);
+    w.get(L_E); w.get(L_V); w.op(w.OP_I32_SHR_S); if (size < 4) { w.i32c(mask); w.op(w.OP_I32_AND); } w.set(L_R);
+    w.get(L_E); w.get(L_V); w.i32c(1); w.op(w.OP_I32_SUB); w.op(w.OP_I32_SHR_S); w.i32c(1); w.op(w.OP_I32_AND); w.set(L_B);
+    w.i32c(0); w.set(L_T);
+  }
+  regSetFrom(rm, size, L_R);
+  if (live) {
+    // EFLAGS = (EFLAGS & ~(CF OF AF)) | CF | OF << 11, and SF ZF PF from the result (flags.ts setResultFlags)
+    w.i32c(0);
+    w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~(F_CF | F_OF | F_AF)); w.op(w.OP_I32_AND);
+    w.get(L_B); w.op(w.OP_I32_OR); w.get(L_T); w.i32c(11); w.op(w.OP_I32_SHL); w.op(w.OP_I32_OR);
+    w.memOp(w.OP_I32_STORE, 2, EFLAGS);
+    w.i32c(0); w.i32c(LF_RESULT << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
+    w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
+    w.i32c(0); w.i32c(F_SF | F_ZF | F_PF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
+  }
+  close();
+  flagsKnownReset();
 }
 
 /**
@@ -895,6 +946,26 @@ function emitIncDec(p: u32, dec: bool, size: u32, r: u32, mem: bool, i: u32, off
   }
   knownKind = <i32>lk; knownSize = size;
   lazyPending = !live;
+  return true;
+}
+
+/** NOT of a register or read-modify-write memory (ops/alu.ts not_E): no flags. */
+function emitNot(p: u32, size: u32, r: u32, mem: bool, i: u32, off: u32, next: u32, ipMask: u32): bool {
+  if (!mem) {
+    regGet(r, size); w.i32c(sizeMask(size)); w.op(w.OP_I32_XOR); w.set(L_R);
+    regSetFrom(r, size, L_R);
+    return true;
+  }
+  open(); // $done
+  open(); // $slow
+  emitEA(p);
+  const before = regState;
+  emitFastAddress(p, size, true);
+  w.get(L_HOST); w.get(L_HOST); w.loadU(size, 0); w.i32c(sizeMask(size)); w.op(w.OP_I32_XOR); w.storeN(size, 0);
+  w.br(1);
+  close();
+  emitSlowPath(p, i, off, next, ipMask, true, before, regState);
+  close();
   return true;
 }
 

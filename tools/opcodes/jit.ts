@@ -14,7 +14,7 @@ export const JIT_KINDS: Record<string, number> = {
   nop: 19,
   push_Z: 20, pop_Z: 21, push_I: 22, call_J: 23, ret_near: 24,
   shift_E: 25, imul_GEI: 26, imul_GE: 27,
-  cmov: 28, setcc: 29, incdec_E: 30,
+  cmov: 28, setcc: 29, incdec_E: 30, not_E: 31,
 };
 
 // Arithmetic flag bits in JIT words (letters of the table's fr=/fw=/fu=): CF PF AF ZF SF OF
