@@ -28,3 +28,17 @@ test(`JIT differential fuzzer: ${COUNT} generated sequences, interpreter and for
   assert.ok(r.jit.insns * 2n > r.instructions, `only ${r.jit.insns} of ${r.instructions} instructions ran in compiled code`);
   assert.equal(r.interpreterJitRuns, 0n, "the interpreting core ran compiled code");
 });
+
+// Forced, every block is compiled before the blocks after it are decoded, so regions hold one block. Compiling
+// after 2 runs gives loops their regions of several members, and the transfers between them run too.
+const TIERED_COUNT = Math.max(1, Math.floor(COUNT / 5));
+test(`JIT differential fuzzer, tiered at 2 runs: ${TIERED_COUNT} sequences (seed ${SEED + 1})`, { timeout: 1_800_000 }, async () => {
+  const t0 = performance.now();
+  const r = await jitFuzz({ seed: SEED + 1, count: TIERED_COUNT, maxFailures: 5, jit: 2 });
+  const text = formatJitFuzz(r, SEED + 1, performance.now() - t0);
+  console.log(text);
+  assert.deepEqual(r.failures, [], text);
+  assert.equal(r.sequences, TIERED_COUNT);
+  assert.equal(r.jit.failures, 0, `the engine refused compiled modules: ${r.jit.lastError}`);
+  assert.ok(r.jit.insns > 0n, "compiled code ran");
+});

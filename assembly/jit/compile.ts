@@ -25,6 +25,7 @@ import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
   emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch, flatReset, flatUsed,
+  directJump, directJumpIsJcc, emitJumpCondition, emitJumpTakenExit, currentDepth,
 } from "./emit";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST, B_MODE, B_EXECS, B_PAGE_NEXT } from "../translate/blocks";
 import { B_JIT } from "./cache";
@@ -349,6 +350,15 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
     const next = off + len;
     const word = jitWordOf(<u32>load<u16>(p, I_HANDLER));
     const kind = word & 0xFF;
+    if (i == count - 1 && directJump(p, word, ipMask)) {
+      // the member's jump goes straight to the member it reaches (no EIP through memory, no search)
+      inlineCount++;
+      regsEnsureAll();
+      w.i32c(count); w.set(L_N);
+      emitDirectJump(p, word, i, off, next, ipMask, count, k, n);
+      emitPendingFlags(); // leaving the region
+      return;
+    }
     const flagsLive = (liveAfter & (<u64>1 << <u64>i)) != 0;
     if (inlineHandled(p, word) && emitInline(p, word, i, off, next, ipMask, flagsLive)) {
       inlineCount++;
@@ -375,6 +385,64 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
   emitPendingFlags(); // leaving the region
 }
 
+/**
+ * The member's last instruction, a Jcc or JMP rel at offset `off` (the next instruction at `next`), deciding the
+ * transfer itself: each way it goes, to that member if the region has it and the checks of emitTransfer allow,
+ * else out of the region with EIP stored (the taken way raises #GP past the CS limit, as emitJump does).
+ */
+function emitDirectJump(p: u32, word: u32, i: u32, off: u32, next: u32, ipMask: u32, count: u32, k: u32, n: u32): void {
+  const base = currentDepth();
+  const taken = next + load<u32>(p, I_IMM);
+  if (directJumpIsJcc(word)) {
+    emitJumpCondition(word);
+    w.ifVoid(); setDepth(base + 1);
+    const jt = memberAt(taken, n);
+    if (jt != NONE) emitDirectTransfer(<u32>jt, count, k, n, base, 1);
+    emitJumpTakenExit(p, word, i, off, next, ipMask);
+    w.op(w.OP_ELSE);
+    const jn = memberAt(next, n);
+    if (jn != NONE) emitDirectTransfer(<u32>jn, count, k, n, base, 1);
+    emitStoreEip(next, ipMask);
+    w.end_(); setDepth(base);
+  } else {
+    const jt = memberAt(taken, n);
+    if (jt != NONE) emitDirectTransfer(<u32>jt, count, k, n, base, 0);
+    emitJumpTakenExit(p, word, i, off, next, ipMask);
+  }
+}
+
+/** The member whose block starts at offset `target` from eip0, or NONE. */
+function memberAt(target: u32, n: u32): i32 {
+  for (let j: u32 = 0; j < n; j++) if (<u32>deltaOf(j) == target) return <i32>j;
+  return NONE;
+}
+
+/**
+ * emitTransfer without the EIP test (the jump decided it), `nest` labels above the member's code (whose label
+ * depth is `base`): if the checks allow, count this member's pass and continue with member j.
+ */
+function emitDirectTransfer(j: u32, count: u32, k: u32, n: u32, base: u32, nest: u32): void {
+  const dj = blockAddr(load<u32>(memberBlock + (j << 2)) - 1);
+  const countJ = <u32>load<u16>(dj, B_COUNT);
+  w.get(L_DONE); w.i32c(count + countJ); w.op(w.OP_I32_ADD); w.get(1); w.op(w.OP_I32_LE_U);
+  w.get(L_CSOK); w.op(w.OP_I32_AND);
+  w.get(L_CHK);
+  w.ifI32();
+  emitEventsClear();
+  w.op(w.OP_ELSE);
+  w.i32c(1);
+  w.end_();
+  w.op(w.OP_I32_AND);
+  w.ifVoid();
+  w.i32c(0); w.set(L_CHK);
+  w.get(L_DONE); w.i32c(count); w.op(w.OP_I32_ADD); w.set(L_DONE);
+  if (j != k) { w.i32c(load<u32>(memberBlock + (j << 2))); w.op(w.OP_GLOBAL_SET); w.u32leb(G_CURRENT_BLOCK); }
+  if (j == k) w.br(nest + 1);
+  else if (j > k) w.br(nest + 1 + j - k);
+  else { w.i32c(j); w.set(L_IDX); w.br(base + 2 + nest + 1); }
+  w.end_();
+}
+
 /** Is member j a direct successor (succA/succB) of the member at `delta`? */
 function passesTo(j: u32, delta: u32): bool {
   const target = <u32>deltaOf(j);
@@ -399,6 +467,21 @@ function emitSearch(lo: u32, hi: u32, count: u32, extra: u32, k: u32): void {
   w.end_();
 }
 
+/** 1 if the dispatcher would run the next block now: no events (attention()), TF/RF clear, stopBlock clear,
+ *  no code breakpoints, the same code epoch. */
+function emitEventsClear(): void {
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EXIT_REQUEST);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, INT_SHADOW); w.op(w.OP_I32_OR);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, NMI_PENDING); w.op(w.OP_I32_OR);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, HALTED); w.op(w.OP_I32_OR);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, INTR_LINE); w.op(w.OP_I32_OR);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(F_TF | F_RF); w.op(w.OP_I32_AND); w.op(w.OP_I32_OR);
+  w.gget(G_STOP); w.op(w.OP_I32_OR);
+  w.gget(G_BREAKPOINTS); w.op(w.OP_I32_OR);
+  w.op(w.OP_I32_EQZ);
+  w.gget(G_EPOCH); w.get(L_EPOCH); w.op(w.OP_I32_EQ); w.op(w.OP_I32_AND);
+}
+
 /**
  * If EIP is member `j`'s start (eip0 + `target`) and the dispatcher would run the next block now (no events,
  * TF/RF clear, no breakpoints, the limit allows member j's `count` instructions, the code epoch unchanged, the
@@ -418,16 +501,7 @@ function emitTransfer(j: u32, target: u32, count: u32, extra: u32, k: u32): void
   // same code epoch. Nothing else changes them while the function runs: the dispatcher checked them before it.
   w.get(L_CHK);
   w.ifI32();
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EXIT_REQUEST);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, INT_SHADOW); w.op(w.OP_I32_OR);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, NMI_PENDING); w.op(w.OP_I32_OR);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, HALTED); w.op(w.OP_I32_OR);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, INTR_LINE); w.op(w.OP_I32_OR);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(F_TF | F_RF); w.op(w.OP_I32_AND); w.op(w.OP_I32_OR);
-  w.gget(G_STOP); w.op(w.OP_I32_OR);
-  w.gget(G_BREAKPOINTS); w.op(w.OP_I32_OR);
-  w.op(w.OP_I32_EQZ);
-  w.gget(G_EPOCH); w.get(L_EPOCH); w.op(w.OP_I32_EQ); w.op(w.OP_I32_AND);
+  emitEventsClear();
   w.op(w.OP_ELSE);
   w.i32c(1);
   w.end_();

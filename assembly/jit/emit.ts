@@ -979,6 +979,16 @@ function emitIncDecOp(dec: bool, size: u32): void {
 /** Jcc / JMP rel (ops/control.ts): EIP = target if taken and inside CS, else the handler raises #GP. */
 function emitJump(p: u32, kind: u32, cc: u32, size: u32, imm: u32, i: u32, off: u32, next: u32, ipMask: u32): void {
   if (kind == K_JCC) { emitCondition(cc); openIf(); }
+  emitJumpTaken(p, size, imm, i, off, next, ipMask);
+  if (kind == K_JCC) {
+    w.op(w.OP_ELSE);
+    emitStoreEip(next, ipMask);
+    close();
+  }
+}
+
+/** The taken path of a Jcc/JMP rel: EIP = the target, or its handler raises #GP past the CS limit. */
+function emitJumpTaken(p: u32, size: u32, imm: u32, i: u32, off: u32, next: u32, ipMask: u32): void {
   emitEipValue(next, ipMask); w.i32c(imm); w.op(w.OP_I32_ADD);
   if (size == 2) { w.i32c(0xFFFF); w.op(w.OP_I32_AND); }
   w.tee(L_T);
@@ -993,9 +1003,20 @@ function emitJump(p: u32, kind: u32, cc: u32, size: u32, imm: u32, i: u32, off: 
   w.op(w.OP_ELSE);
   w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE, 2, EIP);
   close();
-  if (kind == K_JCC) {
-    w.op(w.OP_ELSE);
-    emitStoreEip(next, ipMask);
-    close();
-  }
 }
+
+// ---- a member's last jump deciding its transfer directly (jit/compile.ts emitDirectJump) ---------------------
+/** Can the record, its member's last, decide the transfer itself: a 32-bit Jcc/JMP rel in 32-bit code? */
+export function directJump(p: u32, word: u32, ipMask: u32): bool {
+  const kind = kindOf(word);
+  return (kind == K_JCC || kind == K_JMP) && sizeOf(word) == 4 && ipMask == 0xFFFFFFFF && inlineHandled(p, word);
+}
+/** Is it conditional (then its condition comes first: emitJumpCondition)? */
+export function directJumpIsJcc(word: u32): bool { return kindOf(word) == K_JCC; }
+/** The Jcc's condition as an i32 on the stack. */
+export function emitJumpCondition(word: u32): void { emitCondition(argOf(word)); }
+/** Leaving the region from the jump's taken path: EIP = target (or #GP past the CS limit). */
+export function emitJumpTakenExit(p: u32, word: u32, i: u32, off: u32, next: u32, ipMask: u32): void {
+  emitJumpTaken(p, sizeOf(word), load<u32>(p, I_IMM), i, off, next, ipMask);
+}
+export function currentDepth(): u32 { return depth; }

@@ -3,7 +3,7 @@
 // budget chunks; after every chunk both must agree on the registers, EIP, EFLAGS, the instructions counted, the
 // exit reason, CR2, the exceptions delivered and the memory the code can touch. Reproducible: sequence i of
 // seed S is the same everywhere.
-//   node --import tsx test/jit/pair.ts [--seed N] [--count M] [--first I | --only I | --list I,J,..] [--flavour debug|release]
+//   node --import tsx test/jit/pair.ts [--seed N] [--count M] [--first I | --only I | --list I,J,..] [--flavour debug|release] [--jit force|THRESHOLD]
 import { fileURLToPath } from "node:url";
 import type { Flavour } from "../../web/machine/node.ts";
 import { Core, Exit, EXIT_NAMES, REG_NAMES } from "../../web/machine/core.ts";
@@ -177,11 +177,15 @@ export interface JitFuzzResult {
 function sequenceRng(seed: number, i: number): Rng { return new Rng((Math.imul(seed, 0x9E3779B1) ^ Math.imul(i + 1, 0x85EBCA77)) | 0); }
 
 /** Run sequences `first`..`first+count-1` of `seed` in both cores; stops collecting after `maxFailures`. */
-export async function jitFuzz(opts: { seed: number; count: number; first?: number; indices?: number[]; flavour?: Flavour; maxFailures?: number }): Promise<JitFuzzResult> {
+export async function jitFuzz(opts: { seed: number; count: number; first?: number; indices?: number[]; flavour?: Flavour; maxFailures?: number; jit?: "force" | number }): Promise<JitFuzzResult> {
   const flavour = opts.flavour ?? "debug";
-  const make = async (jit: "off" | "force") => { const c = await createJitCore(RAM_SIZE, flavour, jit); fixedSetup(c); return c; };
+  // "force" compiles every block at its first run, when the blocks after it are not decoded yet: regions of
+  // one block. A small threshold compiles a loop's blocks once the loop has run, so regions hold several
+  // members and the transfers between them run.
+  const jit = opts.jit ?? "force";
+  const make = async (setting: "off" | "force" | number) => { const c = await createJitCore(RAM_SIZE, flavour, setting); fixedSetup(c); return c; };
   const interp = await make("off");
-  let jitCore = await make("force");
+  let jitCore = await make(jit);
   let done = NO_JIT_WORK;
   const window = new Uint8Array(WIN_LEN);
   const wr = new Rng(opts.seed ^ 0x5EED);
@@ -197,7 +201,7 @@ export async function jitFuzz(opts: { seed: number; count: number; first?: numbe
     // half the sequences run in one chunk (whole blocks run compiled), half in small random chunks (budgets that
     // end inside blocks and inside self-loops)
     const sliced = r.below(2) === 0;
-    if (wornOut(jitCore)) { done = addJitWork(done, jitWork(jitCore)); jitCore = await make("force"); }
+    if (wornOut(jitCore)) { done = addJitWork(done, jitWork(jitCore)); jitCore = await make(jit); }
     const cores = [interp, jitCore];
     const start = cores.map(c => ({ icount: c.icount, exc: c.dv.getUint32(c.L.EXC_LOG_POS, true) }));
     for (const c of cores) load(c, setup, code, window);
@@ -235,7 +239,7 @@ export async function jitFuzz(opts: { seed: number; count: number; first?: numbe
       res.failures.push(failure);
       if (res.failures.length >= (opts.maxFailures ?? 3)) break;
       // start the JIT's core again, so one bug does not hide behind the state it left
-      done = addJitWork(done, jitWork(jitCore)); jitCore = await make("force");
+      done = addJitWork(done, jitWork(jitCore)); jitCore = await make(jit);
     }
   }
   res.jit = addJitWork(done, jitWork(jitCore));
@@ -257,7 +261,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const seed = Number(arg("seed") ?? 1), only = arg("only");
   const t0 = performance.now();
   const list = arg("list")?.split(",").map(Number);
-  const r = await jitFuzz({ seed, indices: list, count: only !== undefined ? 1 : Number(arg("count") ?? 10000), first: only !== undefined ? Number(only) : Number(arg("first") ?? 0), flavour: (arg("flavour") ?? "debug") as Flavour, maxFailures: 5 });
+  const jitArg = arg("jit");
+  const r = await jitFuzz({ seed, indices: list, count: only !== undefined ? 1 : Number(arg("count") ?? 10000), first: only !== undefined ? Number(only) : Number(arg("first") ?? 0), flavour: (arg("flavour") ?? "debug") as Flavour, maxFailures: 5, jit: jitArg === undefined || jitArg === "force" ? "force" : Number(jitArg) });
   console.log(formatJitFuzz(r, seed, performance.now() - t0));
   process.exit(r.failures.length ? 1 : 0);
 }
