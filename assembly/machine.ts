@@ -38,7 +38,7 @@ import { setEflagsRaw } from "./cpu/interrupts";
 import { uartReset, uartReceive, uartRoom } from "./devices/uart16550";
 import { picReset, picSetIrq, picRegisters } from "./devices/pic8259";
 import { intrUpdate, intrPending, intrAcknowledge, setIsaIrq } from "./bus/intc";
-import { blocksInit, invalidateCodeRange, flushBlockCache } from "./translate/blocks";
+import { blocksInit, invalidateCodeRange, flushBlockCache, epochBaseValue, setEpochBase } from "./translate/blocks";
 import { tlbFlushAll, updateTlbMasks } from "./cpu/paging";
 import { resetCpu } from "./cpu/reset";
 // VGA display exports
@@ -326,6 +326,9 @@ export function setA20(enabled: bool): void { setA20Gate(enabled); }
 
 // ---- device test entry points: drive a device directly at a chosen virtual time (ns), QEMU style ----------
 export function testPitReset(): void { pitReset(); port61Reset(); }
+/** The code epoch's base (translate/blocks.ts), to test its wrap. */
+export function testEpochBase(): u32 { return epochBaseValue(); }
+export function testSetEpochBase(v: u32): void { setEpochBase(v); }
 export function testPitRead(port: u32, now: u64): u32 { return port == 0x61 ? port61Read(now) : pitRead(port, now); }
 export function testPitWrite(port: u32, v: u32, now: u64): void {
   if (port == 0x61) port61Write(v, now); else pitWrite(port, v, now);

@@ -49,7 +49,20 @@ const CODE_CONTEXTS: u32 = 8;
 export let codeEpoch: u32 = CODE_CONTEXTS;
 let epochBase: u32 = CODE_CONTEXTS;
 let codeContext: u32 = 0;
-export function bumpCodeEpoch(): void { epochBase += CODE_CONTEXTS; codeEpoch = epochBase + codeContext; }
+export function bumpCodeEpoch(): void {
+  epochBase += CODE_CONTEXTS;
+  // after 2^29 moves the values come round again (hours of a busy guest): no link made before may count then
+  if (epochBase < CODE_CONTEXTS) { epochBase = CODE_CONTEXTS; forgetLinks(); }
+  codeEpoch = epochBase + codeContext;
+}
+/** Every block's links are stale (the epoch values wrapped). */
+function forgetLinks(): void {
+  const n = load<u32>(BLK_COUNT);
+  for (let i: u32 = 0; i < n; i++) store<u32>(blockAddr(i), 0, B_LINK_EPOCH);
+}
+/** Tests: the epoch's base value, and setting it (to reach the wrap without 2^29 moves). */
+export function epochBaseValue(): u32 { return epochBase; }
+export function setEpochBase(v: u32): void { epochBase = v & ~(CODE_CONTEXTS - 1); codeEpoch = epochBase + codeContext; }
 /** The code context is now `ctx` (0 .. CODE_CONTEXTS-1): links made in it before, and since the last bump, hold again. */
 export function setCodeContext(ctx: u32): void { codeContext = ctx; codeEpoch = epochBase + ctx; }
 export function setCurrentBlock(b: u32): void { currentBlock = b; }
