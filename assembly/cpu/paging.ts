@@ -57,7 +57,7 @@ function tlbStore(lin: u32, e: i32): void {
   // (Filling bumped it too until 2026-12: a Linux boot missed the TLB 120,000 times, and each miss dropped every
   // block link and sent compiled regions back to the dispatcher.)
   if (load<i32>(slot) != 0) bumpCodeEpoch();
-  if (load<i32>(slot) == 0) {
+  else {
     const n = load<u32>(TLB_LIST_COUNT);
     if (n >= TLB_LIST_MAX) { tlbFlushAll(); }
     const m = load<u32>(TLB_LIST_COUNT);

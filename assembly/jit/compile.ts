@@ -24,7 +24,7 @@ import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
-  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, depthToDispatch, flatReset, flatUsed,
+  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, flatReset, flatUsed,
   directJump, directJumpIsJcc, emitJumpCondition, emitJumpTakenExit, currentDepth,
 } from "./emit";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST, B_MODE, B_EXECS, B_PAGE_NEXT } from "../translate/blocks";
@@ -397,16 +397,16 @@ function emitDirectJump(p: u32, word: u32, i: u32, off: u32, next: u32, ipMask: 
     emitJumpCondition(word);
     w.ifVoid(); setDepth(base + 1);
     const jt = memberAt(taken, n);
-    if (jt != NONE) emitDirectTransfer(<u32>jt, count, k, n, base, 1);
+    if (jt != NONE) emitPass(<u32>jt, count, k, base, 1);
     emitJumpTakenExit(p, word, i, off, next, ipMask);
     w.op(w.OP_ELSE);
     const jn = memberAt(next, n);
-    if (jn != NONE) emitDirectTransfer(<u32>jn, count, k, n, base, 1);
+    if (jn != NONE) emitPass(<u32>jn, count, k, base, 1);
     emitStoreEip(next, ipMask);
     w.end_(); setDepth(base);
   } else {
     const jt = memberAt(taken, n);
-    if (jt != NONE) emitDirectTransfer(<u32>jt, count, k, n, base, 0);
+    if (jt != NONE) emitPass(<u32>jt, count, k, base, 0);
     emitJumpTakenExit(p, word, i, off, next, ipMask);
   }
 }
@@ -418,10 +418,13 @@ function memberAt(target: u32, n: u32): i32 {
 }
 
 /**
- * emitTransfer without the EIP test (the jump decided it), `nest` labels above the member's code (whose label
- * depth is `base`): if the checks allow, count this member's pass and continue with member j.
+ * Member k (`count` instructions) passes to member j, from code `nest` labels inside member k's (whose label
+ * depth is `base`), if the dispatcher would run the next block now: the limit allows member j's instructions
+ * (L_DONE + count + countJ <= limit), member j lies inside the CS limit (as findBlock checks: the whole page does,
+ * L_CSOK), and, after a handler ran (L_CHK), emitEventsClear. Nothing else changes what those look at while the
+ * function runs: the dispatcher checked them before it. Then count this member's pass and continue with member j.
  */
-function emitDirectTransfer(j: u32, count: u32, k: u32, n: u32, base: u32, nest: u32): void {
+function emitPass(j: u32, count: u32, k: u32, base: u32, nest: u32): void {
   const dj = blockAddr(load<u32>(memberBlock + (j << 2)) - 1);
   const countJ = <u32>load<u16>(dj, B_COUNT);
   w.get(L_DONE); w.i32c(count + countJ); w.op(w.OP_I32_ADD); w.get(1); w.op(w.OP_I32_LE_U);
@@ -436,10 +439,13 @@ function emitDirectTransfer(j: u32, count: u32, k: u32, n: u32, base: u32, nest:
   w.ifVoid();
   w.i32c(0); w.set(L_CHK);
   w.get(L_DONE); w.i32c(count); w.op(w.OP_I32_ADD); w.set(L_DONE);
+  // the running block is member j now (stores into it stop it; RDTSC counts from its first record)
   if (j != k) { w.i32c(load<u32>(memberBlock + (j << 2))); w.op(w.OP_GLOBAL_SET); w.u32leb(G_CURRENT_BLOCK); }
+  // out of the checks' `if` and `nest` labels: to member k's $self loop, forward to the end of $mj (where member
+  // j's code starts), or back through the dispatch loop
   if (j == k) w.br(nest + 1);
   else if (j > k) w.br(nest + 1 + j - k);
-  else { w.i32c(j); w.set(L_IDX); w.br(base + 2 + nest + 1); }
+  else { w.i32c(j); w.set(L_IDX); w.br(base + 2 + nest + 1); } // `base` is $exitRegs' depth; $exit, $dispatch follow
   w.end_();
 }
 
@@ -482,41 +488,12 @@ function emitEventsClear(): void {
   w.gget(G_EPOCH); w.get(L_EPOCH); w.op(w.OP_I32_EQ); w.op(w.OP_I32_AND);
 }
 
-/**
- * If EIP is member `j`'s start (eip0 + `target`) and the dispatcher would run the next block now (no events,
- * TF/RF clear, no breakpoints, the limit allows member j's `count` instructions, the code epoch unchanged, the
- * block inside CS), count this member's pass and continue with member j.
- */
+/** If EIP is member `j`'s start (eip0 + `target`), pass to it (emitPass) from `extra` labels inside member k's code. */
 function emitTransfer(j: u32, target: u32, count: u32, extra: u32, k: u32): void {
-  const dj = blockAddr(load<u32>(memberBlock + (j << 2)) - 1);
-  const countJ = <u32>load<u16>(dj, B_COUNT);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EIP); w.get(0); if (target != 0) { w.i32c(target); w.op(w.OP_I32_ADD); }
   w.op(w.OP_I32_EQ);
   w.ifVoid();
-  // L_DONE + count + countJ <= limit
-  w.get(L_DONE); w.i32c(count + countJ); w.op(w.OP_I32_ADD); w.get(1); w.op(w.OP_I32_LE_U);
-  // member j lies inside the CS limit (as the dispatcher's findBlock checks): the whole page does (L_CSOK)
-  w.get(L_CSOK); w.op(w.OP_I32_AND);
-  // after a handler ran (L_CHK): no events (attention()), TF/RF clear, stopBlock clear, no code breakpoints,
-  // same code epoch. Nothing else changes them while the function runs: the dispatcher checked them before it.
-  w.get(L_CHK);
-  w.ifI32();
-  emitEventsClear();
-  w.op(w.OP_ELSE);
-  w.i32c(1);
-  w.end_();
-  w.op(w.OP_I32_AND);
-  w.ifVoid();
-  w.i32c(0); w.set(L_CHK);
-  w.get(L_DONE); w.i32c(count); w.op(w.OP_I32_ADD); w.set(L_DONE);
-  // the running block is member j now (stores into it stop it; RDTSC counts from its first record)
-  if (j != k) { w.i32c(load<u32>(memberBlock + (j << 2))); w.op(w.OP_GLOBAL_SET); w.u32leb(G_CURRENT_BLOCK); }
-  // out of both ifs and `extra` enclosing labels: to member k's $self loop, forward to the end of $mj (where
-  // member j's code starts), or back through the dispatch loop
-  if (j == k) w.br(extra + 2);
-  else if (j > k) w.br(extra + 2 + j - k);
-  else { w.i32c(j); w.set(L_IDX); w.br(depthToDispatch() + extra + 2); }
-  w.end_();
+  emitPass(j, count, k, currentDepth(), extra + 1);
   w.end_();
 }
 

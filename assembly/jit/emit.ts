@@ -162,11 +162,9 @@ export function inlineReadsFlags(word: u32): bool {
 // ---- nesting of labels inside the function's $exit block --------------------------------------------------
 let depth: u32 = 0;
 export function resetDepth(): void { depth = 0; }
-/** The label depth of the region's $dispatch loop from the current position (`depth` is that of $exitRegs,
- *  then $exit, then $dispatch: jit/compile.ts). */
-export function depthToDispatch(): u32 { return depth + 2; }
 /** Labels between the code about to be emitted and the function's $exit block. */
 export function setDepth(d: u32): void { depth = d; }
+export function currentDepth(): u32 { return depth; }
 function open(): void { w.blockVoid(); depth++; }
 function openIf(): void { w.ifVoid(); depth++; }
 function close(): void { w.end_(); depth--; }
@@ -409,6 +407,35 @@ function emitSlowPath(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFla
   regState = after;
 }
 
+/**
+ * An inline form's memory operand, part 1: the $done and $slow blocks, L_EA, and L_HOST for a `size`-byte
+ * access (or a branch to $slow). The fast path follows; returns the register state where the slow path starts.
+ */
+function memFormBegin(p: u32, size: u32, write: bool): u32 {
+  open(); // $done
+  open(); // $slow
+  emitEA(p);
+  const before = regState;
+  emitFastAddress(p, size, write);
+  return before;
+}
+
+/**
+ * Part 2, after the fast path: it leaves $done; the slow path runs the handler. `reload`: the handler stored the
+ * flags record the fast path would have, and the code after it reads that record's operands from locals.
+ */
+function memFormEnd(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFlags: bool, before: u32, reload: bool): void {
+  w.br(1);
+  close(); // $slow
+  const k = knownKind, s = knownSize, pending = lazyPending;
+  emitSlowPath(p, i, off, next, ipMask, keepsFlags, before, regState);
+  if (reload) {
+    reloadKnown();
+    knownKind = k; knownSize = s; lazyPending = pending;
+  }
+  close(); // $done
+}
+
 // ---- memory operands -----------------------------------------------------------------------------------------
 /** L_EA = the effective address of the record's memory operand (common.ts ea()). */
 function emitEA(p: u32): void {
@@ -607,11 +634,7 @@ function emitImul(p: u32, kind: u32, size: u32, reg: u32, rm: u32, imm: u32, mem
                   i: u32, off: u32, next: u32, ipMask: u32, live: bool): bool {
   let before: u32 = 0;
   if (mem) {
-    open(); // $done
-    open(); // $slow
-    emitEA(p);
-    before = regState;
-    emitFastAddress(p, size, false);
+    before = memFormBegin(p, size, false);
     w.get(L_HOST); w.loadU(size, 0); w.set(L_B);
   } else {
     regGet(rm, size); w.set(L_B);
@@ -644,12 +667,7 @@ function emitImul(p: u32, kind: u32, size: u32, reg: u32, rm: u32, imm: u32, mem
     w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
     w.i32c(0); w.i32c(F_SF | F_ZF | F_PF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
   }
-  if (mem) {
-    w.br(1);
-    close();
-    emitSlowPath(p, i, off, next, ipMask, false, before, regState);
-    close();
-  }
+  if (mem) memFormEnd(p, i, off, next, ipMask, false, before, false);
   return true;
 }
 
@@ -824,18 +842,11 @@ function emitMove(p: u32, kind: u32, word: u32, size: u32, reg: u32, rm: u32, im
     return true;
   }
   const write = kind == K_MOV_EG || kind == K_MOV_EI;
-  open(); // $done
-  open(); // $slow
-  emitEA(p);
-  const before = regState;
-  emitFastAddress(p, write ? size : src, write);
+  const before = memFormBegin(p, write ? size : src, write);
   if (kind == K_MOV_EG) { w.get(L_HOST); regGet(reg, size); w.storeN(size, 0); }
   else if (kind == K_MOV_EI) { w.get(L_HOST); w.i32c(imm); w.storeN(size, 0); }
   else { w.get(L_HOST); w.loadU(src, 0); emitExtend(kind, src); w.set(L_T); regSetFrom(reg, size, L_T); }
-  w.br(1);
-  close();
-  emitSlowPath(p, i, off, next, ipMask, true, before, regState);
-  close();
+  memFormEnd(p, i, off, next, ipMask, true, before, false);
   return true;
 }
 
@@ -846,17 +857,10 @@ function emitCmov(p: u32, cc: u32, size: u32, reg: u32, rm: u32, mem: bool, i: u
     regSetFrom(reg, size, L_V);
     return true;
   }
-  open(); // $done
-  open(); // $slow
-  emitEA(p);
-  const before = regState;
-  emitFastAddress(p, size, false);
+  const before = memFormBegin(p, size, false);
   w.get(L_HOST); w.loadU(size, 0); regGet(reg, size); emitCondition(cc); w.op(w.OP_SELECT); w.set(L_V);
   regSetFrom(reg, size, L_V);
-  w.br(1);
-  close();
-  emitSlowPath(p, i, off, next, ipMask, true, before, regState);
-  close();
+  memFormEnd(p, i, off, next, ipMask, true, before, false);
   return true;
 }
 
@@ -892,11 +896,7 @@ function emitAlu(p: u32, kind: u32, aop: u32, size: u32, reg: u32, rm: u32, imm:
   }
   // a memory operand: read-modify-write for E destinations, a read otherwise
   const rmw = writes && kind != K_ALU_GE;
-  open(); // $done
-  open(); // $slow
-  emitEA(p);
-  const before = regState;
-  emitFastAddress(p, size, rmw);
+  const before = memFormBegin(p, size, rmw);
   if (kind == K_ALU_GE) {
     regGet(reg, size); w.set(L_A);
     w.get(L_HOST); w.loadU(size, 0); w.set(L_B);
@@ -910,13 +910,7 @@ function emitAlu(p: u32, kind: u32, aop: u32, size: u32, reg: u32, rm: u32, imm:
     if (kind == K_ALU_GE) regSetFrom(reg, size, L_R);
     else { w.get(L_HOST); w.get(L_R); w.storeN(size, 0); }
   }
-  w.br(1);
-  close();
-  const k = knownKind, s = knownSize, pending = lazyPending;
-  emitSlowPath(p, i, off, next, ipMask, false, before, regState);
-  reloadKnown(); // the handler stored the same record the inline code would have
-  knownKind = k; knownSize = s; lazyPending = pending;
-  close();
+  memFormEnd(p, i, off, next, ipMask, false, before, true);
   return true;
 }
 
@@ -929,20 +923,12 @@ function emitIncDec(p: u32, dec: bool, size: u32, r: u32, mem: bool, i: u32, off
     regSetFrom(r, size, L_R);
     if (live) emitIncDecLazy(lk, size);
   } else {
-    open(); // $done
-    open(); // $slow
-    emitEA(p);
-    const before = regState;
-    emitFastAddress(p, size, true);
+    const before = memFormBegin(p, size, true);
     w.get(L_HOST); w.loadU(size, 0); w.set(L_A);
     emitIncDecOp(dec, size);
     w.get(L_HOST); w.get(L_R); w.storeN(size, 0);
     if (live) emitIncDecLazy(lk, size);
-    w.br(1);
-    close();
-    emitSlowPath(p, i, off, next, ipMask, false, before, regState);
-    reloadKnown(); // the handler stored the same record the inline code would have
-    close();
+    memFormEnd(p, i, off, next, ipMask, false, before, true);
   }
   knownKind = <i32>lk; knownSize = size;
   lazyPending = !live;
@@ -956,16 +942,9 @@ function emitNot(p: u32, size: u32, r: u32, mem: bool, i: u32, off: u32, next: u
     regSetFrom(r, size, L_R);
     return true;
   }
-  open(); // $done
-  open(); // $slow
-  emitEA(p);
-  const before = regState;
-  emitFastAddress(p, size, true);
+  const before = memFormBegin(p, size, true);
   w.get(L_HOST); w.get(L_HOST); w.loadU(size, 0); w.i32c(sizeMask(size)); w.op(w.OP_I32_XOR); w.storeN(size, 0);
-  w.br(1);
-  close();
-  emitSlowPath(p, i, off, next, ipMask, true, before, regState);
-  close();
+  memFormEnd(p, i, off, next, ipMask, true, before, false);
   return true;
 }
 
@@ -1019,4 +998,4 @@ export function emitJumpCondition(word: u32): void { emitCondition(argOf(word));
 export function emitJumpTakenExit(p: u32, word: u32, i: u32, off: u32, next: u32, ipMask: u32): void {
   emitJumpTaken(p, sizeOf(word), load<u32>(p, I_IMM), i, off, next, ipMask);
 }
-export function currentDepth(): u32 { return depth; }
+

@@ -37,6 +37,8 @@ export const MAX_BLOCK_INSNS: u32 = 64;
 /** Index + 1 of the block being executed (0 = none); an invalidation of it stops the block. */
 export let currentBlock: u32 = 0;
 
+/** Code contexts (setCodeContext) */
+const CODE_CONTEXTS: u32 = 8;
 /**
  * Moves with everything that can change which block runs at a given CS:EIP (see B_LINK_EPOCH). Links made in
  * one code context (CPL and alignment checking: what may be fetched) stay valid while the machine runs in
@@ -44,8 +46,6 @@ export let currentBlock: u32 = 0;
  * `epochBase` + context, and every other change moves `epochBase` past all of them. So a kernel's links survive
  * its trips to user mode (a Linux boot changed CPL 90,000 times).
  */
-/** Contexts (setCodeContext) */
-const CODE_CONTEXTS: u32 = 8;
 export let codeEpoch: u32 = CODE_CONTEXTS;
 let epochBase: u32 = CODE_CONTEXTS;
 let codeContext: u32 = 0;
