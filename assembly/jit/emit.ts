@@ -233,13 +233,15 @@ function emitIncDecLazy(lk: u32, size: u32): void {
 function emitGetCF(): void {
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_MASK); w.i32c(F_CF); w.op(w.OP_I32_AND);
   w.ifI32();
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_OP); w.i32c(4); w.op(w.OP_I32_LT_U); // LF_LOGIC: CF = 0
+  // L_V = the record's kind (free here: no instruction is half emitted when a record is stored)
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_OP); w.i32c(2); w.op(w.OP_I32_SHR_U); w.tee(L_V);
+  w.op(w.OP_I32_EQZ); // LF_LOGIC: CF = 0
   w.ifI32(); w.i32c(0);
   w.op(w.OP_ELSE);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_OP); w.i32c(2); w.op(w.OP_I32_SHR_U); w.i32c(LF_SUB); w.op(w.OP_I32_EQ);
+  w.get(L_V); w.i32c(LF_SUB); w.op(w.OP_I32_EQ);
   w.ifI32(); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_A); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_B); w.op(w.OP_I32_LT_U);
   w.op(w.OP_ELSE);
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_OP); w.i32c(2); w.op(w.OP_I32_SHR_U); w.i32c(LF_ADD); w.op(w.OP_I32_EQ);
+  w.get(L_V); w.i32c(LF_ADD); w.op(w.OP_I32_EQ);
   w.ifI32(); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_RES); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_A); w.op(w.OP_I32_LT_U);
   w.op(w.OP_ELSE); w.op(w.OP_CALL); w.u32leb(FN_GETCF);
   w.end_(); w.end_(); w.end_();
