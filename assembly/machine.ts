@@ -70,6 +70,8 @@ export function jitTestCC(cc: u32): u32 { return testCC(cc) ? 1 : 0; }
 export function setBlockLimit(n: u32): void { store<u32>(BLOCK_INSN_LIMIT, n); flushBlockCache(); }
 /** CF of the current flags (compiled INC/DEC keep it). */
 export function jitGetCF(): u32 { return getCF(); }
+/** The x87 arithmetic and compares compiled code calls (cpu/fpu/fast.ts). */
+export { x87Arith as jitX87Arith, x87Compare as jitX87Compare } from "./cpu/fpu/fast";
 
 /** Errors init() can report. */
 export const INIT_OK: i32 = 0;

@@ -2,9 +2,9 @@
 // plus emulator-only checks of what a Linux process cannot observe natively: #MF / FERR#, #NM, precise
 // faults, the FIP/FDP/FOP pointers, 16-bit and real-mode environment layouts, FXSAVE/FXRSTOR checks,
 // and that no byte sequence traps the core.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { createCore } from "../web/machine/node.ts";
+import { loadModule } from "../web/machine/node.ts";
 import { Core, Exit } from "../web/machine/core.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 import { CASES } from "./fpu/cases.ts";
@@ -13,9 +13,13 @@ import { emulatorSource, runNative, compareCase, OUT_SIZE } from "./fpu/native.t
 
 const CODE = 0x100000, BUF = 0x80000, STACK = 0x90000;
 
+/** "force": the JIT compiles every block (jit/x87.ts compiles the register forms inline). */
+let jitMode: "force" | undefined;
+
 async function machine(): Promise<Core> {
   // WEBPC_FPU_FLAVOUR=release checks that Binaryen's optimisations keep the float code exact
-  const c = await createCore(16 << 20, process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug");
+  const c = await Core.create(loadModule(process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug"), 16 << 20, 0,
+    jitMode ? { jit: jitMode } : {});
   c.exports.attachTestDevices(0xE9, 0xF4, 0);
   return c;
 }
@@ -95,6 +99,15 @@ idt:
 `;
 }
 
+/** The test as it is, and again with every block compiled. */
+function bothModes(name: string, fn: (t: TestContext) => Promise<void>): void {
+  test(name, fn);
+  test(`${name} (JIT forced)`, async (t) => {
+    jitMode = "force";
+    try { await fn(t); } finally { jitMode = undefined; }
+  });
+}
+
 interface Run { c: Core; exit: number; rec: number[]; label: (n: string) => number; }
 async function runGuest(body: string, opts: { cr0Set?: number; cr0Clear?: number; extra?: string } = {}): Promise<Run> {
   const src = guest(body, opts.extra);
@@ -116,7 +129,7 @@ const u16 = (c: Core, a: number) => c.readByte(a) | (c.readByte(a + 1) << 8);
 const u32 = (c: Core, a: number) => (u16(c, a) | (u16(c, a + 2) << 16)) >>> 0;
 const fpu = (c: Core, name: string) => c.dv.getUint32(c.L[name], true);
 
-test("unmasked exception: reported as #MF at the next waiting instruction (CR0.NE = 1), not by control instructions", async (t) => {
+bothModes("unmasked exception: reported as #MF at the next waiting instruction (CR0.NE = 1), not by control instructions", async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
   const r = await runGuest(`
   fninit
@@ -145,7 +158,7 @@ mark:
   assert.equal((u16(c, 0x710C) >> 11) & 7, 5, "FDIVP with an unmasked ZE did not pop: two loads, then the retried FLD1");
 });
 
-test("unmasked exception with CR0.NE = 0: FERR# asserted (IRQ13 path), no #MF; FNCLEX deasserts", async (t) => {
+bothModes("unmasked exception with CR0.NE = 0: FERR# asserted (IRQ13 path), no #MF; FNCLEX deasserts", async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
   const r = await runGuest(`
   fninit
@@ -173,7 +186,7 @@ test("unmasked exception with CR0.NE = 0: FERR# asserted (IRQ13 path), no #MF; F
   assert.equal(fpu(r2.c, "FPU_FERR"), 0, "FNCLEX deasserts FERR#");
 });
 
-test("CR0.EM = 1 gives #NM for escapes; CR0.TS = 1 gives #NM; WAIT with TS and MP = 0 does not", async (t) => {
+bothModes("CR0.EM = 1 gives #NM for escapes; CR0.TS = 1 gives #NM; WAIT with TS and MP = 0 does not", async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
   for (const [ins, set] of [["fnstsw ax", 4], ["fninit", 4], ["fld1", 8], ["fadd dword [0x7100]", 8]] as const) {
     const r = await runGuest(`mark:\n  ${ins}\n  mov dword [0x7110], mark`, { cr0Set: set });
@@ -186,7 +199,7 @@ test("CR0.EM = 1 gives #NM for escapes; CR0.TS = 1 gives #NM; WAIT with TS and M
   assert.equal(w2.rec[0], 7, "WAIT with TS = MP = 1: #NM");
 });
 
-test("memory faults are precise: FSTP m80 / FNSAVE / FLD m64 across a segment limit change no FPU state", async (t) => {
+bothModes("memory faults are precise: FSTP m80 / FNSAVE / FLD m64 across a segment limit change no FPU state", async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
   // a GDT entry 0x18 with a 64 KiB limit: build the guest with it
   for (const ins of ["fstp tword [es:0xFFFA]", "fnsave [es:0xFFC0]", "fld qword [es:0xFFFC]", "fistp qword [es:0xFFFC]", "fbstp [es:0xFFF8]", "fxsave [es:0xFF00]"]) {
@@ -219,7 +232,7 @@ test("memory faults are precise: FSTP m80 / FNSAVE / FLD m64 across a segment li
   }
 });
 
-test("FIP/FCS/FOP/FDP/FDS in the 32- and 16-bit protected-mode environments; FSAVE/FRSTOR 16-bit", async (t) => {
+bothModes("FIP/FCS/FOP/FDP/FDS in the 32- and 16-bit protected-mode environments; FSAVE/FRSTOR 16-bit", async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
   const r = await runGuest(`
   fninit
@@ -259,7 +272,7 @@ m2:
   assert.equal(new DataView(c.readPhys(0x750A, 10).buffer).getUint16(8, true), 0x4002, "ST(1) = 9.0 (exponent 3)");
 });
 
-test("real-mode environment formats (16- and 32-bit) hold linear instruction and data pointers", async (t) => {
+bothModes("real-mode environment formats (16- and 32-bit) hold linear instruction and data pointers", async (t) => {
   if (!haveNasm()) { t.skip(NASM_MISSING); return; }
   const code = assemble(`bits 16
 org 0
@@ -350,4 +363,83 @@ test("no byte sequence of D8-DF escapes traps the core (random operands, control
     c.eip = CODE;
     c.run(10_000); // exits, faults or triple faults are all fine; a wasm trap would throw
   }
+});
+
+bothModes("register forms: FIP/FOP of the last one, TOP, tags, C1 and EFLAGS as each leaves them", async (t) => {
+  // (the JIT compiles these register forms inline: jit/x87.ts)
+  if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+  const r = await runGuest(`
+  mov ebp, 3                    ; three times: the JIT compiles a block the second time it runs
+again:
+  fninit
+  fld1
+  fldpi
+m1:
+  fxch st1                      ; D9 C9
+  fnstenv [0x7300]
+  mov dword [0x7110], m1
+  fld st1                       ; ST: 1, pi, 1 -> pi, 1, pi
+  fld1
+m2:
+  faddp st2, st0                ; DE C2: ST(2) = 1 + 1 = 2, pop
+  mov eax, 5                    ; not an x87 instruction: FIP stays at m2
+  add eax, 1
+  fnstenv [0x7340]
+  mov dword [0x7114], m2
+m3:
+  fcomip st0, st1               ; DF F1: ST pi, 2, pi: pi > 2, ZF PF CF = 0; pop
+  mov eax, 0
+  seta al
+  mov [0x7118], eax
+  fnstsw [0x711C]
+  fstp tword [0x7500]           ; ST(0) = 2, ST(1) = pi
+  fstp tword [0x750A]
+  fnstenv [0x7380]
+  mov dword [0x7120], m3
+  fld1                          ; the state crosses a jump: a block (or region member) boundary
+  fldz
+m4:
+  fxch st1
+  jmp .j1
+.j1:
+  fnstenv [0x73C0]
+  mov dword [0x7124], m4
+  fninit
+  fld1
+m5:
+  fld st0                       ; and a call
+  call .f
+  mov dword [0x7128], m5
+  jmp .done
+.f:
+  fnstenv [0x7440]
+  ret
+.done:
+  dec ebp
+  jnz again`);
+  assert.equal(r.exit, Exit.DEBUG_EXIT);
+  const c = r.c;
+  if (jitMode) assert.ok(c.counters().jit_insns > 50n, "compiled code ran");
+  assert.equal(u32(c, 0x7300 + 12), u32(c, 0x7110), "FIP of FXCH");
+  assert.equal(u32(c, 0x7300 + 16) & 0xFFFF, 0x08, "FCS");
+  assert.equal(u32(c, 0x7300 + 16) >>> 16, 0x1C9, "FOP of FXCH ST(1)");
+  assert.equal(u32(c, 0x7300 + 4) & 0xFFFF, 6 << 11, "SW after FXCH: TOP 6, C1 = 0");
+  assert.equal(u32(c, 0x7300 + 8) & 0xFFFF, 0x0FFF, "tags: ST(0), ST(1) valid");
+  assert.equal(u32(c, 0x7340 + 12), u32(c, 0x7114), "FIP of FADDP after integer instructions");
+  assert.equal(u32(c, 0x7340 + 16) >>> 16, 0x6C2, "FOP of FADDP ST(2),ST(0)");
+  assert.equal((u32(c, 0x7340 + 4) >> 11) & 7, 5, "TOP 5: four pushes, one pop");
+  assert.equal(u32(c, 0x7340 + 8) & 0xFFFF, 0x03FF, "tags: physical 5, 6, 7 valid");
+  assert.equal(u32(c, 0x7118), 1, "FCOMIP: pi > 2 (SETA)");
+  assert.equal(u16(c, 0x711C), 6 << 11, "SW after FCOMIP: TOP 6, no flags (1 + 1 is exact), C1 = 0");
+  const f80 = (a: number) => new DataView(c.readPhys(a, 10).buffer);
+  assert.equal(f80(0x7500).getUint16(8, true), 0x4000, "ST(0) = 2");
+  assert.equal(f80(0x7500).getBigUint64(0, true), 0x8000000000000000n);
+  assert.equal(f80(0x750A).getBigUint64(0, true), 0xC90FDAA22168C235n, "ST(1) = pi");
+  assert.equal(u32(c, 0x7380 + 8) & 0xFFFF, 0xFFFF, "all empty");
+  assert.equal((u32(c, 0x73C0 + 4) >> 11) & 7, 6, "TOP after the jump");
+  assert.equal(u32(c, 0x73C0 + 8) & 0xFFFF, 0x4FFF, "tags after the jump: 1.0 valid, 0.0 zero");
+  assert.equal(u32(c, 0x73C0 + 12), u32(c, 0x7124), "FIP after the jump");
+  assert.equal((u32(c, 0x7440 + 4) >> 11) & 7, 6, "TOP after the call");
+  assert.equal(u32(c, 0x7440 + 8) & 0xFFFF, 0x0FFF, "tags after the call");
+  assert.equal(u32(c, 0x7440 + 12), u32(c, 0x7128), "FIP after the call");
 });

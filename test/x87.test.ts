@@ -6,7 +6,8 @@
 // More seeds: `npm run test:x87 -- --seed N --count M [--trans]`.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { createCore } from "../web/machine/node.ts";
+import { Core } from "../web/machine/core.ts";
+import { loadModule } from "../web/machine/node.ts";
 import { haveNasm, NASM_MISSING } from "./util/nasm.ts";
 import { native32Unavailable } from "./util/native32.ts";
 import { generate, runNativeCases, runEmuCases, diffCase, describe } from "./fpu/random.ts";
@@ -14,11 +15,11 @@ import { generate, runNativeCases, runEmuCases, diffCase, describe } from "./fpu
 const SEED = 20260601, COUNT = 20_000, TRANS = 10_000;
 
 /** A core for comparing with the host's x87, or undefined (the test skipped) without nasm or 32-bit native code. */
-async function hostAndCore(t: TestContext) {
+async function hostAndCore(t: TestContext, jit?: "force") {
   if (!haveNasm()) { t.skip(NASM_MISSING); return undefined; }
   const noNative = native32Unavailable();
   if (noNative) { t.skip(noNative); return undefined; }
-  const c = await createCore(16 << 20, process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug");
+  const c = await Core.create(loadModule(process.env.WEBPC_FPU_FLAVOUR === "release" ? "release" : "debug"), 16 << 20, 0, jit ? { jit } : {});
   c.exports.attachTestDevices(0xE9, 0xF4, 0);
   return c;
 }
@@ -73,3 +74,24 @@ test(`x87 under the FNINIT control word (the fast path of FADD/FSUB/FSUBR/FMUL):
   }
   assert.equal(failures.length, 0, `${failures.length} of ${COUNT} cases differ:\n${failures.slice(0, 30).join("\n")}`);
 });
+
+// The same cases with the JIT compiling every block (jit/x87.ts compiles the register forms inline, with the
+// handler for everything else): both sets, the general one (most cases take the handler) and the FNINIT control
+// word (the inline arithmetic), bit-exact with the host.
+for (const fninit of [false, true]) {
+  test(`x87 with the JIT forced: ${COUNT / 2} random cases${fninit ? " under the FNINIT control word" : ""} bit-exact with the host`, async (t) => {
+    const c = await hostAndCore(t, "force");
+    if (!c) return;
+    const failures: string[] = [];
+    const seed = SEED + (fninit ? 3000 : 2000);
+    const cases = generate(seed, COUNT / 2, fninit ? ["arith"] : undefined).map((cs) => fninit ? { ...cs, cw: 0x037F } : cs);
+    const nat = runNativeCases(cases);
+    const emu = runEmuCases(c, cases);
+    cases.forEach((cs, i) => {
+      const d = diffCase(cs, emu[i], nat[i]);
+      if (d.length) failures.push(`seed ${seed} case ${i}: ${describe(cs)}\n    ${d.join("\n    ")}`);
+    });
+    assert.ok(c.counters().jit_runs > 0n, "compiled code ran");
+    assert.equal(failures.length, 0, `${failures.length} of ${cases.length} cases differ:\n${failures.slice(0, 30).join("\n")}`);
+  });
+}

@@ -5,7 +5,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ALL_ROWS } from "./opcodes/table.ts";
 import { expandRows, concreteImpl, Form } from "./opcodes/expand.ts";
-import { jitWord } from "./opcodes/jit.ts";
+import { jitWord, x87Word } from "./opcodes/jit.ts";
 
 // FORMS entry bits (must match assembly/cpu/decoder.ts)
 const FB_LOCK = 1 << 20, FB_END = 1 << 21, FB_STR = 1 << 22, FB_RR = 1 << 23, FB_BYTE = 1 << 24, FB_EBYTE = 1 << 25;
@@ -16,6 +16,7 @@ export function generateOpcodeCode(root: string): void {
   const handlerDefs: string[] = [];
   const handlerNames: string[] = [];
   const jitWords: number[] = [];
+  const x87Words: number[] = [];
   const used = new Set<string>();
 
   function handlerFor(f: Form | null, osize: 16 | 32, mem: boolean): number {
@@ -34,12 +35,14 @@ export function generateOpcodeCode(root: string): void {
     handlerNames.push(unique);
     handlerDefs.push(`function ${unique}(p: u32): void { ops.${call}; }`);
     jitWords.push(jitWord(f, osize, mem));
+    x87Words.push(x87Word(f, osize, mem));
     return id;
   }
   // id 0: undefined opcode -> #UD
   handlerNames.push("h_undefined");
   handlerDefs.push("function h_undefined(p: u32): void { ops.ud(p); }");
   jitWords.push(0);
+  x87Words.push(0);
   used.add("h_undefined");
 
   const forms: number[] = [0, 0]; // forms 0,1: undefined opcode without ModRM
@@ -101,6 +104,11 @@ ${handlerNames.map(n => "  " + n + ",").join("\n")}
 /** Per handler id: what the JIT does with it (tools/opcodes/jit.ts jitWord: inline kind, sizes, flags). */
 export const JIT_FORMS: StaticArray<u32> = [
 ${chunk(jitWords, 8)}
+];
+
+/** Per handler id: the arguments of an x87 form the JIT compiles inline (tools/opcodes/jit.ts x87Word). */
+export const JIT_X87: StaticArray<u32> = [
+${chunk(x87Words, 8)}
 ];
 
 /** Per opcode (0x000-0x0FF one-byte, 0x100-0x1FF after 0F): bit 0 has ModRM, bit 1 forms split by ModRM.reg,

@@ -27,6 +27,7 @@ import {
   emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, flatReset, flatUsed,
   directJump, directJumpIsJcc, emitJumpCondition, emitJumpTakenExit, currentDepth,
 } from "./emit";
+import { x87Reset, x87Spill } from "./x87";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST, B_MODE, B_EXECS, B_PAGE_NEXT } from "../translate/blocks";
 import { B_JIT } from "./cache";
 import { LF_INC, LF_DEC } from "../cpu/flags";
@@ -342,6 +343,7 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
   flagLiveness(recs, count, liveOut);
   flagsKnownReset();
   regsReset();
+  x87Reset();
   let off: u32 = delta;
   let lastStoresEip = false;
   for (let i: u32 = 0; i < count; i++) {
@@ -353,6 +355,7 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
     if (i == count - 1 && directJump(p, word, ipMask)) {
       // the member's jump goes straight to the member it reaches (no EIP through memory, no search)
       inlineCount++;
+      x87Spill();
       regsEnsureAll();
       w.i32c(count); w.set(L_N);
       emitDirectJump(p, word, i, off, next, ipMask, count, k, n);
@@ -371,6 +374,7 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
     off = next;
   }
   if (!lastStoresEip) emitStoreEip(off, ipMask);
+  x87Spill(); // the next member (or the dispatcher) finds the x87 state in memory
   regsEnsureAll(); // the next member finds every register in its local
   w.i32c(count); w.set(L_N);
   // transfers: to each member this block can reach directly; after a handler call that may have jumped

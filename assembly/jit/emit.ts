@@ -11,7 +11,8 @@ import {
 import { CS, SS, R_ESP, R_ECX, F_ARITH, F_CF, F_OF, F_AF, F_SF, F_ZF, F_PF } from "../cpu/state";
 import { TLB_VALID } from "../cpu/paging";
 import { LF_LOGIC, LF_ADD, LF_SUB, LF_INC, LF_DEC, LF_RESULT } from "../cpu/flags";
-import { JIT_FORMS, HANDLERS } from "../cpu/generated/decode_tables";
+import { JIT_FORMS, JIT_X87, HANDLERS } from "../cpu/generated/decode_tables";
+import { isX87Kind, emitX87, x87Spill, x87Forget, x87State, x87AfterSlowPath } from "./x87";
 import * as w from "./wasm";
 import { G_STOP, G_FAULTED, FN_TESTCC, FN_GETCF, FN_HANDLER0 } from "./module";
 
@@ -46,16 +47,16 @@ const L_LIN: u32 = 5;
 const L_E: u32 = 6;
 const L_A: u32 = 7; // operands and result of the last flag-setting instruction (for conditions)
 const L_B: u32 = 8;
-const L_R: u32 = 9;
+export const L_R: u32 = 9;
 export const L_EPOCH: u32 = 10;
-const L_T: u32 = 11;
+export const L_T: u32 = 11;
 const L_HOST: u32 = 12;
-const L_V: u32 = 13;
+export const L_V: u32 = 13;
 export const L_IDX: u32 = 14; // the region member to run (jit/compile.ts)
-const L_W: u32 = 26; // i64 scratch (module.ts)
+export const L_W: u32 = 32; // i64 scratch (module.ts)
 /** i64: ICOUNT when the function was entered. ICOUNT itself is brought up to date (L_BASE + L_DONE) only where
  *  something can read it: before a handler runs and when the function returns. */
-export const L_BASE: u32 = 27;
+export const L_BASE: u32 = 33;
 /** 1 when the whole page of the region is inside the CS limit (so no transfer needs to check it) */
 export const L_CSOK: u32 = 15;
 /** EIP - eip0 after a member that may have jumped anywhere (jit/compile.ts emitSearch) */
@@ -91,13 +92,18 @@ function handlerImport(idx: u32): u32 { return <u32>load<u16>(importOf + (idx <<
 // ---- handler-id lookup -------------------------------------------------------------------------------------
 const MAX_TABLE: u32 = 4096;
 const wordByIndex = <u32>memory.data(MAX_TABLE * 4);
+const x87ByIndex = <u32>memory.data(MAX_TABLE * 4);
 
 /** Build the function-table index -> JIT word map (once, after decoderInit). */
 export function emitInit(): void {
   memory.fill(wordByIndex, 0, MAX_TABLE * 4);
+  memory.fill(x87ByIndex, 0, MAX_TABLE * 4);
   for (let i = 0; i < HANDLERS.length; i++) {
     const idx = unchecked(HANDLERS[i]).index;
-    if (idx < MAX_TABLE) store<u32>(wordByIndex + (idx << 2), unchecked(JIT_FORMS[i]));
+    if (idx < MAX_TABLE) {
+      store<u32>(wordByIndex + (idx << 2), unchecked(JIT_FORMS[i]));
+      store<u32>(x87ByIndex + (idx << 2), unchecked(JIT_X87[i]));
+    }
   }
 }
 
@@ -147,6 +153,7 @@ export function inlineCanFault(p: u32, word: u32): bool {
   const kind = kindOf(word);
   if (kind == K_JCC || kind == K_JMP) return true; // #GP past the CS limit
   if (kind >= K_PUSH_Z && kind <= K_RET) return true; // the stack
+  if (isX87Kind(kind)) return true; // #NM, #MF on the handler's path
   if (kind == K_LEA || kind == K_MOV_ZI || kind == K_ALU_AI || kind == K_TEST_AI || kind == K_INC_Z
       || kind == K_DEC_Z || kind == K_NOP) return false;
   return isMem(p);
@@ -165,14 +172,17 @@ export function resetDepth(): void { depth = 0; }
 /** Labels between the code about to be emitted and the function's $exit block. */
 export function setDepth(d: u32): void { depth = d; }
 export function currentDepth(): u32 { return depth; }
-function open(): void { w.blockVoid(); depth++; }
+export function open(): void { w.blockVoid(); depth++; }
 function openIf(): void { w.ifVoid(); depth++; }
-function close(): void { w.end_(); depth--; }
+export function close(): void { w.end_(); depth--; }
 
 // ---- what the emitted code knows about the flags: the last flag-setting inline instruction -----------------
 let knownKind: i32 = -1; // LF_* kind whose operands are in L_A/L_B/L_R, -1 = unknown
 let knownSize: u32 = 4;
 export function flagsKnownReset(): void { knownKind = -1; lazyPending = false; }
+/** The flags are in EFLAGS (no lazy record) and their arithmetic bits in L_R: FCOMI (jit/x87.ts). */
+const KNOWN_EFLAGS: i32 = 100;
+export function flagsKnownEflags(): void { knownKind = KNOWN_EFLAGS; knownSize = 4; lazyPending = false; }
 /** The last flag producer (an inline ALU op, TEST, INC or DEC: knownKind, operands in L_A/L_B/L_R) did not store
  *  its record because nothing in its member observes it (jit/compile.ts): whoever leaves the member stores it. */
 export let lazyPending = false;
@@ -190,6 +200,7 @@ export function emitPendingFlags(): void {
  *  (LF_*), rather than calling testCC? */
 export function knownDecides(lk: i32, cc: u32): bool {
   const c = cc >> 1;
+  if (lk == KNOWN_EFLAGS) return true;
   if (lk == <i32>LF_SUB) return c != 0 && c != 5;
   if (lk == <i32>LF_LOGIC) return c != 5;
   if (lk == <i32>LF_ADD) return c >= 1 && c <= 4;
@@ -252,7 +263,7 @@ function emitGetCF(): void {
 
 // ---- EIP and handler calls ---------------------------------------------------------------------------------
 /** EIP = (eip0 + off) masked to the code size, as a value on the stack. */
-function emitEipValue(off: u32, ipMask: u32): void {
+export function emitEipValue(off: u32, ipMask: u32): void {
   w.get(0);
   if (off != 0) { w.i32c(off); w.op(w.OP_I32_ADD); }
   if (ipMask != 0xFFFFFFFF) { w.i32c(ipMask); w.op(w.OP_I32_AND); }
@@ -269,6 +280,7 @@ export function emitStoreEip(off: u32, ipMask: u32): void {
  */
 export function emitHandlerCall(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFlags: bool): void {
   regsSpill();
+  x87Spill();
   emitIcountSync(false);
   emitStoreEip(next, ipMask);
   w.i32c(p);
@@ -282,6 +294,7 @@ export function emitHandlerCall(p: u32, i: u32, off: u32, next: u32, ipMask: u32
   close();
   w.i32c(1); w.set(L_CHK);
   regState = 0; // the handler may have changed any register
+  x87Forget();
   if (!keepsFlags) flagsKnownReset();
 }
 
@@ -404,9 +417,16 @@ function regSetConst(off: u32, size: u32, v: u32): void { w.i32c(v); w.set(L_V);
  */
 function emitSlowPath(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFlags: bool, before: u32, after: u32): void {
   regState = before;
+  const x87 = x87State();
   emitHandlerCall(p, i, off, next, ipMask, keepsFlags);
+  x87AfterSlowPath(x87); // the x87 locals as they were, read again
   regsReload(after);
   regState = after;
+}
+
+/** The slow path of an inline x87 form (jit/x87.ts), which leaves the general registers alone. */
+export function emitX87SlowPath(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFlags: bool): void {
+  emitSlowPath(p, i, off, next, ipMask, keepsFlags, regState, regState);
 }
 
 /**
@@ -548,7 +568,19 @@ function emitCondition(cc: u32): void {
   const c = cc >> 1;
   const k = knownKind, s = knownSize;
   if (!knownDecides(k, cc)) { w.i32c(cc); w.op(w.OP_CALL); w.u32leb(FN_TESTCC); return; } // testCC negates itself
-  if (k == <i32>LF_SUB) {
+  if (k == KNOWN_EFLAGS) {
+    // O B Z BE S P L LE from the flag bits in L_R
+    const bits: u32 = c == 0 ? F_OF : c == 1 ? F_CF : c == 2 ? F_ZF : c == 3 ? F_CF | F_ZF : c == 4 ? F_SF : F_PF;
+    if (c == 6 || c == 7) {
+      // SF != OF (or ZF for LE)
+      w.get(L_R); w.i32c(F_SF); w.op(w.OP_I32_AND); w.i32c(0); w.op(w.OP_I32_NE);
+      w.get(L_R); w.i32c(F_OF); w.op(w.OP_I32_AND); w.i32c(0); w.op(w.OP_I32_NE);
+      w.op(w.OP_I32_NE);
+      if (c == 7) { w.get(L_R); w.i32c(F_ZF); w.op(w.OP_I32_AND); w.i32c(0); w.op(w.OP_I32_NE); w.op(w.OP_I32_OR); }
+    } else {
+      w.get(L_R); w.i32c(bits); w.op(w.OP_I32_AND); w.i32c(0); w.op(w.OP_I32_NE);
+    }
+  } else if (k == <i32>LF_SUB) {
     switch (c) {
       case 1: w.get(L_A); w.get(L_B); w.op(w.OP_I32_LT_U); break;
       case 2: w.get(L_R); w.op(w.OP_I32_EQZ); break;
@@ -624,6 +656,10 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
     case K_PUSH_Z: case K_PUSH_I: case K_POP_Z: case K_CALL: case K_RET:
       emitStack(p, kind, size, reg, imm, i, off, next, ipMask);
       return true;
+  }
+  if (isX87Kind(kind)) {
+    const idx = <u32>load<u16>(p, I_HANDLER);
+    return emitX87(p, kind, idx < MAX_TABLE ? load<u32>(x87ByIndex + (idx << 2)) : 0, i, off, next, ipMask);
   }
   return false;
 }

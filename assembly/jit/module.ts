@@ -9,6 +9,7 @@
 //   e.b   `codeBreakpoints` (mut i32: instruction breakpoints are armed)
 //   e.k   `currentBlock` (mut i32: the block running, for self-modifying code and the instruction count of RDTSC)
 //   e.cc  testCC(cc): i32            e.cf  getCF(): i32
+//   e.xa  x87Arith(op, a, b, d): i32   e.xc  x87Compare(a, b, quiet): i32 (cpu/fpu/fast.ts)
 // and exports "f": (eip0: i32, limit: i32) -> i32, the instructions it executed (jit/compile.ts).
 import {
   byte, u32leb, sizeField, patchSize, name, T_I32, T_I64,
@@ -19,10 +20,14 @@ export const TYPE_BLOCK: u32 = 0; // (i32, i32) -> i32
 export const TYPE_HANDLER: u32 = 1; // (i32) -> ()
 export const TYPE_I32_I32: u32 = 2; // (i32) -> i32
 export const TYPE_VOID_I32: u32 = 3; // () -> i32
+export const TYPE_I32X4_I32: u32 = 4; // (i32, i32, i32, i32) -> i32
+export const TYPE_I32X3_I32: u32 = 5; // (i32, i32, i32) -> i32
 // imported functions (function index space)
 export const FN_TESTCC: u32 = 0;
 export const FN_GETCF: u32 = 1;
-export const FN_HANDLER0: u32 = 2;
+export const FN_X87_ARITH: u32 = 2;
+export const FN_X87_COMPARE: u32 = 3;
+export const FN_HANDLER0: u32 = 4;
 // imported globals
 export const G_STOP: u32 = 0;
 export const G_FAULTED: u32 = 1;
@@ -31,7 +36,7 @@ export const G_BREAKPOINTS: u32 = 3;
 export const G_CURRENT_BLOCK: u32 = 4;
 
 /** Locals of the block function after its two parameters (all i32). */
-export const LOCALS: u32 = 24;
+export const LOCALS: u32 = 30;
 
 let codeSizeAt: u32 = 0;
 let bodySizeAt: u32 = 0;
@@ -45,7 +50,7 @@ function funcType(params: u32, results: u32): void {
 function importHeader(field: string, kind: u32): void { name("e"); name(field); byte(kind); }
 
 /** Function index of the block function (after the imported functions). */
-let blockFunction: u32 = 2;
+let blockFunction: u32 = FN_HANDLER0;
 
 function decimal(v: u32): void {
   // the import's field name: the handler's table index in decimal
@@ -66,14 +71,16 @@ export function moduleBegin(handlers: u32, count: u32): void {
   byte(0x01); byte(0x00); byte(0x00); byte(0x00); // version 1
 
   byte(1); let at = sizeField(); // type section
-  u32leb(4);
-  funcType(2, 1); funcType(1, 0); funcType(1, 1); funcType(0, 1);
+  u32leb(6);
+  funcType(2, 1); funcType(1, 0); funcType(1, 1); funcType(0, 1); funcType(4, 1); funcType(3, 1);
   patchSize(at);
 
   byte(2); at = sizeField(); // import section
-  u32leb(8 + count);
+  u32leb(10 + count);
   importHeader("cc", 0); u32leb(TYPE_I32_I32);
   importHeader("cf", 0); u32leb(TYPE_VOID_I32);
+  importHeader("xa", 0); u32leb(TYPE_I32X4_I32);
+  importHeader("xc", 0); u32leb(TYPE_I32X3_I32);
   for (let k: u32 = 0; k < count; k++) { name("h"); decimal(load<u32>(handlers + (k << 2))); byte(0); u32leb(TYPE_HANDLER); }
   importHeader("m", 2); byte(0); u32leb(1); // memory, min 1 page, no maximum
   importHeader("s", 3); byte(T_I32); byte(1); // mutable global
@@ -90,7 +97,7 @@ export function moduleBegin(handlers: u32, count: u32): void {
 
   byte(10); codeSizeAt = sizeField(); u32leb(1); // code section, one body
   bodySizeAt = sizeField();
-  u32leb(2); u32leb(LOCALS); byte(T_I32); u32leb(2); byte(T_I64); // LOCALS i32 locals (2..25), two i64 (26, 27)
+  u32leb(2); u32leb(LOCALS); byte(T_I32); u32leb(2); byte(T_I64); // LOCALS i32 locals (2..31), two i64 (32, 33)
 }
 
 /** Close the function body and the module. */

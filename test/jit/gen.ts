@@ -1,6 +1,6 @@
 // Random x86 instruction sequences for the JIT differential fuzzer (test/jit-fuzz.test.ts): the forms the JIT
 // emits inline (ALU, MOV, LEA, INC/DEC, TEST, CMP, Jcc, JMP, MOVZX/MOVSX, PUSH/POP, CALL/RET, shifts, IMUL,
-// SETcc, CMOVcc, XCHG) with register and memory operands, segment overrides, byte registers AH..BH, 16- and
+// SETcc, CMOVcc, XCHG, the x87 register forms) with register and memory operands, segment overrides, byte registers AH..BH, 16- and
 // 32-bit operand and address sizes, and short loops that jump back to their own start with a counter.
 // Encodings: Intel SDM Vol. 2, chapter 2 (ModR/M, SIB) and appendix A (opcode map).
 import { Rng } from "../fuzz/run.ts";
@@ -106,7 +106,7 @@ export class Gen {
   /** One random instruction (no control transfer). */
   private plain(): void {
     const mem = this.chance(0.45);
-    switch (this.below(22)) {
+    switch (this.below(24)) {
       case 0: case 1: case 2: { // ALU Eb,Gb / Ev,Gv / Gb,Eb / Gv,Ev
         this.prefixes();
         const op = this.below(8), form = this.below(4);
@@ -225,6 +225,10 @@ export class Gen {
         else { this.emit(0x0F, 0x40 + this.below(16)); this.modrm(this.dst16or32(), this.chance(0.3), this.env.bits); }
         return;
       }
+      case 22: case 23: // a few x87 instructions in a row, often on two constants loaded first
+        if (this.chance(0.5)) for (let k = 0; k < 2; k++) this.emit(0xD9, 0xE8 + this.pick([0, 1, 2, 3, 4, 5, 6]));
+        for (let k = 1 + this.below(4); k > 0; k--) this.x87();
+        return;
       default: { // a flag reader right after a producer: ADC/SBB/RCL on registers
         this.prefixes(false);
         this.emit(this.pick([0x11, 0x19, 0x13, 0x1B]));
@@ -234,10 +238,42 @@ export class Gen {
     }
   }
 
+  /** One x87 register form (jit/x87.ts compiles them inline): loads, exchanges, stores, arithmetic, compares,
+   *  FCOMI followed by a flag reader, FNSTSW AX, FNINIT. Empty and full stacks come up by themselves. */
+  private x87(): void {
+    const i = this.below(8);
+    switch (this.below(12)) {
+      case 0: case 1: this.emit(0xD9, 0xC0 | i); return; // FLD ST(i)
+      case 2: this.emit(0xD9, 0xE8 + this.pick([0, 0, 6, 6, 1, 2, 3, 4, 5])); return; // FLD1, FLDZ, FLDL2T ...
+      case 3: this.emit(0xD9, 0xC8 | i); return; // FXCH
+      case 4: this.emit(0xDD, this.pick([0xD0, 0xD8]) | i); return; // FST / FSTP ST(i)
+      case 5: case 6: case 7: // FADD FMUL FSUB FSUBR FDIV FDIVR: ST,ST(i) / ST(i),ST / ST(i),ST and pop
+        this.emit(this.pick([0xD8, 0xDC, 0xDE]), 0xC0 | (this.pick([0, 1, 4, 5, 6, 7]) << 3) | i);
+        return;
+      case 8: { // FCOM FCOMP FUCOM FUCOMP ST(i), FCOMPP, FUCOMPP
+        const k = this.below(6);
+        if (k < 4) this.emit(k < 2 ? 0xD8 : 0xDD, (k === 0 ? 0xD0 : k === 1 ? 0xD8 : k === 2 ? 0xE0 : 0xE8) | i);
+        else this.emit(k === 4 ? 0xDE : 0xDA, k === 4 ? 0xD9 : 0xE9);
+        return;
+      }
+      case 9: case 10: // FCOMI FUCOMI FCOMIP FUCOMIP, then a SETcc or Jcc-like reader (CMOVcc) of the flags
+        this.emit(this.pick([0xDB, 0xDF]), this.pick([0xF0, 0xE8]) | i);
+        if (this.below(2)) this.emit(0x0F, 0x90 + this.below(16), 0xC0 | this.dst8());
+        else { this.emit(0x0F, 0x40 + this.below(16)); this.modrm(this.dst16or32(), false, this.env.bits); }
+        return;
+      default:
+        if (this.below(3)) this.emit(0xDF, 0xE0); // FNSTSW AX
+        else this.emit(0xDB, 0xE3); // FNINIT
+        return;
+    }
+  }
+
   /** A whole sequence: instructions, forward branches over a few of them, a loop, calls; then HLT, then the
    *  subroutines the calls reach. */
   sequence(): Uint8Array {
     this.out = [];
+    // mostly FNINIT's control word (every exception masked: the x87's inline path), else the reset one (0040h)
+    if (this.chance(0.7)) this.emit(0xDB, 0xE3);
     const calls: { at: number; end: number; sub: number }[] = [];
     const subs: number[][] = [];
     const n = 2 + this.below(14);

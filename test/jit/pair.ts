@@ -132,6 +132,11 @@ function snapshot(c: Core, exit: number, icount0: bigint, exc0: number): Record<
   f.eip = hex(c.eip); f.cs = hex(c.seg("cs").sel); f.eflags = hex(c.eflags);
   f.icount = String(c.icount - icount0);
   f.cr2 = hex(c.cr(2));
+  // the x87: TOP, status, tags, control, FIP, FCS, FOP, and the eight registers' images
+  const L = c.L as Record<string, number>;
+  f.x87 = ["FPU_TOP", "FPU_SW", "FPU_TAG", "FPU_CW", "FPU_FIP", "FPU_FCS", "FPU_FOP"].map(k => hex(dv.getUint32(L[k], true))).join(" ");
+  f.st = Array.from({ length: 8 }, (_, r) => hex(dv.getUint16(L.FPU_RAW + 16 * r + 8, true)) + ":" +
+    dv.getBigUint64(L.FPU_RAW + 16 * r, true).toString(16)).join(" ");
   const n = dv.getUint32(c.L.EXC_LOG_POS, true) - exc0;
   f.exceptions = c.exceptions(Math.min(n, 4)).map(e => `#${e.vector}(${e.code})@${hex(e.cs)}:${hex(e.eip)}`).join(" ") + (n > 4 ? ` (${n} in all)` : "");
   return f;

@@ -15,6 +15,8 @@ export const JIT_KINDS: Record<string, number> = {
   push_Z: 20, pop_Z: 21, push_I: 22, call_J: 23, ret_near: 24,
   shift_E: 25, imul_GEI: 26, imul_GE: 27,
   cmov: 28, setcc: 29, incdec_E: 30, not_E: 31,
+  // x87 register forms (assembly/jit/x87.ts); their arguments are in the x87 word below
+  fldReg: 32, fxch: 33, fstReg: 34, fArithReg: 35, fcomReg: 36, fldConst: 37,
 };
 
 // Arithmetic flag bits in JIT words (letters of the table's fr=/fw=/fu=): CF PF AF ZF SF OF
@@ -49,4 +51,22 @@ export function jitWord(f: Form, osize: 16 | 32, mem: boolean): number {
   const read = flagBits(f.attrs, ["fr"]);
   const written = flagBits(f.attrs, ["fw", "fu"]);
   return (kind | size << 8 | src << 10 | (mem ? 1 << 12 : 0) | arg << 13 | read << 17 | written << 23 | arg2 << 29 | (f.attrs.has("end") ? 1 << 31 : 0)) >>> 0;
+}
+
+/**
+ * The x87 word of one handler (0 unless its kind is an x87 one): the arguments of its impl after `p`. Bits 0-10
+ * the FOP it stores (fopHi, completed with 0xC0 | ModRM.rm, or the whole FOP of an exact row), bits 12-15 its
+ * boolean arguments in order, bits 16-19 its first numeric argument after the FOP.
+ */
+export function x87Word(f: Form, osize: 16 | 32, mem: boolean): number {
+  const call = concreteImpl(f, osize, mem);
+  const m = /^(\w+)\(p,\s*(0x[0-9A-Fa-f]+)((?:,\s*\w+)*)\)$/.exec(call);
+  if (!m || (JIT_KINDS[m[1]] ?? 0) < 32) return 0;
+  const args = m[3].split(",").map(s => s.trim()).filter(s => s !== "");
+  let bools = 0, nb = 0, num = -1;
+  for (const a of args) {
+    if (a === "true" || a === "false") { if (a === "true") bools |= 1 << nb; nb++; }
+    else if (/^\d+$/.test(a) && num < 0) num = Number(a);
+  }
+  return (parseInt(m[2], 16) & 0x7FF) | (bools & 15) << 12 | (Math.max(num, 0) & 15) << 16;
 }

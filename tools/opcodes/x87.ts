@@ -89,8 +89,8 @@ export const X87_ROWS: Row[] = [
   exact(0xDB, 0xE2, "FNCLEX", "fnclex(p)"),
   exact(0xDB, 0xE3, "FNINIT", "fninit(p)"),
   exact(0xDB, 0xE4, "FSETPM", "fnopControl(p)"), // 287 only
-  r("DB/5r", "FUCOMI ST,STi", "r", `fcomReg(p, ${fopHi(0xDB, 5)}, 0, true, true)`),
-  r("DB/6r", "FCOMI ST,STi", "r", `fcomReg(p, ${fopHi(0xDB, 6)}, 0, false, true)`),
+  r("DB/5r", "FUCOMI ST,STi", "r fw=oszapc", `fcomReg(p, ${fopHi(0xDB, 5)}, 0, true, true)`),
+  r("DB/6r", "FCOMI ST,STi", "r fw=oszapc", `fcomReg(p, ${fopHi(0xDB, 6)}, 0, false, true)`),
   // DD
   r("DD/0m", "FLD Mq", "m", `fldMem<f64>(p, ${fopHi(0xDD, 0)})`),
   r("DD/2m", "FST Mq", "m", `fstMem<f64>(p, ${fopHi(0xDD, 2)}, false)`),
@@ -120,6 +120,6 @@ export const X87_ROWS: Row[] = [
   r("DF/2r", "FSTP8 STi", "r", `fstReg(p, ${fopHi(0xDF, 2)}, true)`), // undocumented alias
   r("DF/3r", "FSTP9 STi", "r", `fstReg(p, ${fopHi(0xDF, 3)}, true)`), // undocumented alias
   exact(0xDF, 0xE0, "FNSTSW AX", "fnstswAX(p)"),
-  r("DF/5r", "FUCOMIP ST,STi", "r", `fcomReg(p, ${fopHi(0xDF, 5)}, 1, true, true)`),
-  r("DF/6r", "FCOMIP ST,STi", "r", `fcomReg(p, ${fopHi(0xDF, 6)}, 1, false, true)`),
+  r("DF/5r", "FUCOMIP ST,STi", "r fw=oszapc", `fcomReg(p, ${fopHi(0xDF, 5)}, 1, true, true)`),
+  r("DF/6r", "FCOMIP ST,STi", "r fw=oszapc", `fcomReg(p, ${fopHi(0xDF, 6)}, 1, false, true)`),
 ];

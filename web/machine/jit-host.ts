@@ -30,6 +30,8 @@ interface JitExports {
   jitCurrentBlock: WebAssembly.Global;
   jitTestCC: (cc: number) => number;
   jitGetCF: () => number;
+  jitX87Arith: (op: number, a: number, b: number, d: number) => number;
+  jitX87Compare: (a: number, b: number, quiet: number) => number;
 }
 
 export class JitHost {
@@ -72,7 +74,7 @@ export class JitHost {
     this.imports = {
       e: {
         m: this.memory, s: x.jitStopBlock, f: x.jitFaulted, c: x.jitCodeEpoch, b: x.jitCodeBreakpoints, k: x.jitCurrentBlock,
-        cc: x.jitTestCC, cf: x.jitGetCF,
+        cc: x.jitTestCC, cf: x.jitGetCF, xa: x.jitX87Arith, xc: x.jitX87Compare,
       },
       h: handlers as WebAssembly.ModuleImports,
     };

@@ -1,0 +1,260 @@
+// Inline code for the x87 register forms (rows tools/opcodes/jit.ts names): FLD ST(i), FLD1/FLDZ/FLDPI/...,
+// FXCH, FST/FSTP ST(i), FADD/FMUL/FSUB/FSUBR/FDIV/FDIVR (ST,ST(i) / ST(i),ST / pop), FCOM/FUCOM(P)(P) and
+// FCOMI/FUCOMI(P). Each does what its handler in cpu/fpu/ops.ts does, in the common case only:
+//   - the FPU usable and nothing pending (CR0.EM = TS = 0, SW.ES = 0), every operand register non-empty and,
+//     for a push, ST(7) empty; arithmetic and compares also need every exception masked, arithmetic the
+//     FNINIT precision and rounding (64 bits, nearest). Otherwise the handler runs (stack faults, #NM, #MF,
+//     unusual control words), so those cases are the interpreter's by construction.
+//   - the values stay in memory (FPU_RAW, physical order); TOP, the tag word and the status word live in locals
+//     (L_FTOP, L_FTAG, L_FSW) from a member's first x87 instruction to its end or the next handler call, and
+//     so do the last instruction pointer and opcode (FIP/FCS/FOP: stored once, for the last x87 instruction).
+//   - arithmetic and compares call cpu/fpu/fast.ts (the 64-bit significand arithmetic stays in one place).
+// Handler calls see memory: jit/emit.ts stores the locals before every handler (x87Spill) and forgets them after.
+import { FPU_RAW, FPU_TOP, FPU_TAG, FPU_SW, FPU_CW, FPU_FIP, FPU_FCS, FPU_FOP, CR0, SEG_SEL, EFLAGS, LF_MASK, I_RM } from "../layout";
+import { CS, CR0_EM, CR0_TS, F_ARITH } from "../cpu/state";
+import * as w from "./wasm";
+import { FN_X87_ARITH, FN_X87_COMPARE } from "./module";
+import { open, close, emitEipValue, emitX87SlowPath as emitSlowPath, flagsKnownEflags, L_T, L_V, L_W, L_R } from "./emit";
+
+// Inline kinds (tools/opcodes/jit.ts JIT_KINDS)
+export const K_FLD_STI: u32 = 32, K_FXCH: u32 = 33, K_FST_STI: u32 = 34, K_FARITH: u32 = 35, K_FCOM: u32 = 36,
+  K_FLD_CONST: u32 = 37;
+
+// Locals (module.ts: i32 locals 26-31)
+const L_FTOP: u32 = 26; // TOP (0-7)
+const L_FTAG: u32 = 27; // the tag word, 2 bits per physical register (3 empty)
+const L_FSW: u32 = 28; // the status word without TOP
+const L_FOK: u32 = 29; // what the inline code may do now: OK_USABLE | OK_MASKED | OK_ROUNDING
+const L_FA: u32 = 30; // byte offsets of operand registers in FPU_RAW
+const L_FB: u32 = 31;
+
+const OK_USABLE: u32 = 1; // CR0.EM = TS = 0 and no unmasked exception pending (ES = 0)
+const OK_MASKED: u32 = 2; // every exception masked (CW bits 0-5)
+const OK_ROUNDING: u32 = 4; // 64-bit precision, round to nearest (CW bits 8-11 = 0011b)
+
+const SW_ES: u32 = 0x80;
+const SW_C0: u32 = 0x100, SW_C1: u32 = 0x200, SW_C2: u32 = 0x400, SW_C3: u32 = 0x4000;
+const SW_COND: u32 = SW_C0 | SW_C1 | SW_C2 | SW_C3;
+
+/** The handler's x87 word (the FOP and the impl's arguments: tools/opcodes/jit.ts x87Word). */
+let xWord: u32 = 0;
+
+// ---- what the emitted code holds, at compile time ------------------------------------------------------------
+let loaded = false; // L_FTOP, L_FTAG, L_FSW, L_FOK hold TOP, the tag word, the status word and the guard
+let dirty = false; // the locals may be newer than memory
+let fipPending = false; // FIP/FCS/FOP of the last x87 instruction are still to be stored
+let fipOff: u32 = 0;
+let fipMask: u32 = 0;
+let fipFop: u32 = 0;
+
+/** At the start of a member: nothing loaded (it may be entered from anywhere). */
+export function x87Reset(): void { loaded = false; dirty = false; fipPending = false; }
+
+/** Before a handler or leaving the member: memory up to date (the locals stay valid). */
+export function x87Spill(): void {
+  if (dirty) {
+    w.i32c(0); w.get(L_FTOP); w.memOp(w.OP_I32_STORE, 2, FPU_TOP);
+    w.i32c(0); w.get(L_FTAG); w.memOp(w.OP_I32_STORE, 2, FPU_TAG);
+    w.i32c(0); w.get(L_FSW); w.memOp(w.OP_I32_STORE, 2, FPU_SW);
+    dirty = false;
+  }
+  if (fipPending) {
+    w.i32c(0); emitEipValue(fipOff, fipMask); w.memOp(w.OP_I32_STORE, 2, FPU_FIP);
+    w.i32c(0); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_SEL + (<u32>CS << 2)); w.memOp(w.OP_I32_STORE, 2, FPU_FCS);
+    w.i32c(0); w.i32c(fipFop); w.memOp(w.OP_I32_STORE, 2, FPU_FOP);
+    fipPending = false;
+  }
+}
+
+/** After a handler ran: it may have changed anything, the locals are read again when next needed. */
+export function x87Forget(): void { loaded = false; dirty = false; fipPending = false; }
+
+/** The compile-time state, to restore after a slow path (which stores, runs the handler, and reloads). */
+export function x87State(): u32 { return (loaded ? 1 : 0) | (dirty ? 2 : 0) | (fipPending ? 4 : 0); }
+export function x87AfterSlowPath(s: u32): void {
+  if ((s & 1) != 0) emitLoad();
+  loaded = (s & 1) != 0; dirty = (s & 2) != 0; fipPending = (s & 4) != 0;
+}
+
+/** The locals from memory, and the guard. */
+function emitLoad(): void {
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, FPU_TOP); w.i32c(7); w.op(w.OP_I32_AND); w.set(L_FTOP);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, FPU_TAG); w.set(L_FTAG);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, FPU_SW); w.set(L_FSW);
+  // L_FOK = usable ? OK_USABLE | masked << 1 | rounding << 2 : 0
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, FPU_CW); w.set(L_T);
+  w.get(L_T); w.i32c(0x3F); w.op(w.OP_I32_AND); w.i32c(0x3F); w.op(w.OP_I32_EQ); w.i32c(1); w.op(w.OP_I32_SHL);
+  w.get(L_T); w.i32c(0xF00); w.op(w.OP_I32_AND); w.i32c(0x300); w.op(w.OP_I32_EQ); w.i32c(2); w.op(w.OP_I32_SHL);
+  w.op(w.OP_I32_OR); w.i32c(OK_USABLE); w.op(w.OP_I32_OR);
+  w.i32c(0);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, CR0); w.i32c(CR0_EM | CR0_TS); w.op(w.OP_I32_AND);
+  w.get(L_FSW); w.i32c(SW_ES); w.op(w.OP_I32_AND); w.op(w.OP_I32_OR);
+  w.op(w.OP_I32_EQZ); w.op(w.OP_I32_SUB); // 0 - usable: all ones or zero
+  w.op(w.OP_I32_AND); w.set(L_FOK);
+}
+
+// ---- pieces --------------------------------------------------------------------------------------------------
+/** The physical register of ST(i), on the stack. */
+function phys(i: u32): void {
+  w.get(L_FTOP);
+  if (i != 0) { w.i32c(i); w.op(w.OP_I32_ADD); w.i32c(7); w.op(w.OP_I32_AND); }
+}
+/** Its byte offset in FPU_RAW into local `l`. */
+function slotOf(i: u32, l: u32): void { phys(i); w.i32c(4); w.op(w.OP_I32_SHL); w.set(l); }
+/** 1 if ST(i) is empty (tag 3; RESET leaves 1, "zero", in every tag), on the stack. */
+function empty(i: u32): void {
+  w.get(L_FTAG); phys(i); w.i32c(1); w.op(w.OP_I32_SHL); w.op(w.OP_I32_SHR_U); w.i32c(3); w.op(w.OP_I32_AND);
+  w.i32c(3); w.op(w.OP_I32_EQ);
+}
+/** The guard `need` (OK_* bits) holds, on the stack. */
+function guard(need: u32): void {
+  w.get(L_FOK); w.i32c(need); w.op(w.OP_I32_AND); w.i32c(need); w.op(w.OP_I32_EQ);
+}
+/** Copy the register at offset local `from` to the one at `to`. */
+function copy(from: u32, to: u32): void {
+  w.get(to); w.get(from); w.memOp(w.OP_I64_LOAD, 3, FPU_RAW); w.memOp(w.OP_I64_STORE, 3, FPU_RAW);
+  w.get(to); w.get(from); w.memOp(w.OP_I32_LOAD16_U, 1, FPU_RAW + 8); w.memOp(w.OP_I32_STORE16, 1, FPU_RAW + 8);
+}
+/** The tag of physical register TOP: valid (0), or empty (3). */
+function tagTop(setEmpty: bool): void {
+  w.get(L_FTAG);
+  w.i32c(3); w.get(L_FTOP); w.i32c(1); w.op(w.OP_I32_SHL); w.op(w.OP_I32_SHL);
+  if (setEmpty) w.op(w.OP_I32_OR);
+  else { w.i32c(-1); w.op(w.OP_I32_XOR); w.op(w.OP_I32_AND); }
+  w.set(L_FTAG);
+}
+/** ST(i)'s tag: valid (as fpu.ts stSetRaw sets it). */
+function tagValid(i: u32): void {
+  w.get(L_FTAG); w.i32c(3); phys(i); w.i32c(1); w.op(w.OP_I32_SHL); w.op(w.OP_I32_SHL);
+  w.i32c(-1); w.op(w.OP_I32_XOR); w.op(w.OP_I32_AND); w.set(L_FTAG);
+}
+/** TOP - 1 (a push) or TOP + 1 (a pop, marking the old top empty first). */
+function push(): void { w.get(L_FTOP); w.i32c(7); w.op(w.OP_I32_ADD); w.i32c(7); w.op(w.OP_I32_AND); w.set(L_FTOP); }
+function pop(): void {
+  tagTop(true);
+  w.get(L_FTOP); w.i32c(1); w.op(w.OP_I32_ADD); w.i32c(7); w.op(w.OP_I32_AND); w.set(L_FTOP);
+}
+/** L_FSW &= ~bits */
+function swClear(bits: u32): void { w.get(L_FSW); w.i32c(~bits); w.op(w.OP_I32_AND); w.set(L_FSW); }
+
+// 64-bit significands and exponents of FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ rounded to nearest
+// (ops.ts loadConstant)
+const CONST_M: StaticArray<u64> = [0x8000_0000_0000_0000, 0xD49A_784B_CD1B_8AFE, 0xB8AA_3B29_5C17_F0BC,
+  0xC90F_DAA2_2168_C235, 0x9A20_9A84_FBCF_F799, 0xB172_17F7_D1CF_79AC, 0];
+const CONST_E: StaticArray<u32> = [0x3FFF, 0x4000, 0x3FFF, 0x4000, 0x3FFD, 0x3FFE, 0];
+
+// ---- the emitter -----------------------------------------------------------------------------------------------
+/** Is this an x87 kind? */
+export function isX87Kind(kind: u32): bool { return kind >= K_FLD_STI && kind <= K_FLD_CONST; }
+
+/**
+ * Emit x87 instruction `i` (record `p`, inline kind `kind`, its handler's x87 word) at block offset `off`:
+ * the common case inline, else its handler. False if it must simply be a handler call.
+ */
+export function emitX87(p: u32, kind: u32, x87word: u32, i: u32, off: u32, next: u32, ipMask: u32): bool {
+  xWord = x87word;
+  const st = <u32>load<u8>(p, I_RM) >> 2; // ModRM.rm: ST(st)
+  const bools = (xWord >> 12) & 15, num = (xWord >> 16) & 15;
+  const fop = kind == K_FLD_CONST ? xWord & 0x7FF : (xWord & 0x7F8) | 0xC0 | st;
+  if (!loaded) { emitLoad(); loaded = true; }
+  const saved = x87State();
+  open(); // $done
+  open(); // $slow
+  // the fast path's conditions; any false: the handler
+  let need = OK_USABLE;
+  if (kind == K_FARITH) need = OK_USABLE | OK_MASKED | OK_ROUNDING;
+  else if (kind == K_FCOM) need = OK_USABLE | OK_MASKED;
+  else if (kind == K_FLD_CONST && num >= 1 && num <= 5) need = OK_USABLE | OK_ROUNDING; // their last bit follows RC
+  guard(need);
+  if (kind != K_FLD_CONST) { empty(kind == K_FLD_STI ? st : 0); w.op(w.OP_I32_EQZ); w.op(w.OP_I32_AND); }
+  if (kind == K_FXCH || kind == K_FARITH || kind == K_FCOM) { empty(st); w.op(w.OP_I32_EQZ); w.op(w.OP_I32_AND); }
+  if (kind == K_FLD_STI || kind == K_FLD_CONST) { empty(7); w.op(w.OP_I32_AND); }
+  w.op(w.OP_I32_EQZ); w.brIf(0);
+  let setsFlags = false;
+  switch (kind) {
+    case K_FLD_STI:
+      slotOf(st, L_FA); push(); slotOf(0, L_FB); copy(L_FA, L_FB); tagTop(false); swClear(SW_C1);
+      break;
+    case K_FLD_CONST: {
+      const k = num < 7 ? num : 6;
+      push(); slotOf(0, L_FB);
+      w.get(L_FB); w.i64c(<i64>unchecked(CONST_M[k])); w.memOp(w.OP_I64_STORE, 3, FPU_RAW);
+      w.get(L_FB); w.i32c(unchecked(CONST_E[k])); w.memOp(w.OP_I32_STORE16, 1, FPU_RAW + 8);
+      tagTop(false); swClear(SW_C1);
+      break;
+    }
+    case K_FXCH:
+      slotOf(0, L_FA); slotOf(st, L_FB);
+      w.get(L_FA); w.memOp(w.OP_I64_LOAD, 3, FPU_RAW); w.set(L_W);
+      w.get(L_FA); w.memOp(w.OP_I32_LOAD16_U, 1, FPU_RAW + 8); w.set(L_T);
+      copy(L_FB, L_FA);
+      w.get(L_FB); w.get(L_W); w.memOp(w.OP_I64_STORE, 3, FPU_RAW);
+      w.get(L_FB); w.get(L_T); w.memOp(w.OP_I32_STORE16, 1, FPU_RAW + 8);
+      // the tags go with the values (non-empty, but not always "valid": RESET tags every register "zero")
+      w.get(L_FA); w.i32c(3); w.op(w.OP_I32_SHR_U); w.set(L_FA); // bit positions of the two tags
+      w.get(L_FB); w.i32c(3); w.op(w.OP_I32_SHR_U); w.set(L_FB);
+      w.get(L_FTAG); w.get(L_FA); w.op(w.OP_I32_SHR_U); w.get(L_FTAG); w.get(L_FB); w.op(w.OP_I32_SHR_U);
+      w.op(w.OP_I32_XOR); w.i32c(3); w.op(w.OP_I32_AND); w.set(L_T); // tagA ^ tagB
+      w.get(L_FTAG);
+      w.get(L_T); w.get(L_FA); w.op(w.OP_I32_SHL); w.get(L_T); w.get(L_FB); w.op(w.OP_I32_SHL); w.op(w.OP_I32_OR);
+      w.op(w.OP_I32_XOR); w.set(L_FTAG);
+      swClear(SW_C1);
+      break;
+    case K_FST_STI: {
+      slotOf(0, L_FA); slotOf(st, L_FB); copy(L_FA, L_FB);
+      tagValid(st);
+      swClear(SW_C1);
+      if ((bools & 1) != 0) pop();
+      break;
+    }
+    case K_FARITH: {
+      // ST(dest) = ST(0) op ST(i), dest = ST(i) for the DC/DE forms (toSti), then a pop for DE
+      w.i32c(num); phys(0); phys(st); phys((bools & 1) != 0 ? st : 0);
+      w.op(w.OP_CALL); w.u32leb(FN_X87_ARITH); w.set(L_V);
+      w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND); w.get(L_V); w.op(w.OP_I32_OR); w.set(L_FSW);
+      tagValid((bools & 1) != 0 ? st : 0);
+      if ((bools & 2) != 0) pop();
+      break;
+    }
+    case K_FCOM: {
+      // fcomReg(pops = num, unordered = bool 0, eflags = bool 1)
+      phys(0); phys(st); w.i32c(bools & 1);
+      w.op(w.OP_CALL); w.u32leb(FN_X87_COMPARE); w.set(L_V);
+      if ((bools & 2) != 0) {
+        // FCOMI: ZF PF CF from the result (> 000, < 001, = 100, unordered 111), OF SF AF clear (flags.ts
+        // setArithFlags); C1 = 0
+        w.i64c(0x45_40_01_00); w.get(L_V); w.i32c(3); w.op(w.OP_I32_AND); w.i32c(3); w.op(w.OP_I32_SHL);
+        w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_SHR_U); w.op(w.OP_I32_WRAP_I64); w.i32c(0xFF); w.op(w.OP_I32_AND);
+        w.set(L_R);
+        w.i32c(0); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~F_ARITH); w.op(w.OP_I32_AND); w.get(L_R);
+        w.op(w.OP_I32_OR); w.memOp(w.OP_I32_STORE, 2, EFLAGS);
+        w.i32c(0); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_MASK); w.i32c(~F_ARITH); w.op(w.OP_I32_AND);
+        w.memOp(w.OP_I32_STORE, 2, LF_MASK);
+        w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND);
+        setsFlags = true;
+      } else {
+        // C3 C2 C0 from the result (> 000, < 001, = 100, unordered 111), C1 = 0
+        w.i64c(0x4500_4000_0100_0000); w.get(L_V); w.i32c(3); w.op(w.OP_I32_AND); w.i32c(4); w.op(w.OP_I32_SHL);
+        w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_SHR_U); w.op(w.OP_I32_WRAP_I64); w.i32c(0xFFFF); w.op(w.OP_I32_AND);
+        w.get(L_FSW); w.i32c(~SW_COND); w.op(w.OP_I32_AND); w.op(w.OP_I32_OR);
+      }
+      w.get(L_V); w.i32c(8); w.op(w.OP_I32_SHR_U); w.op(w.OP_I32_OR); w.set(L_FSW); // exception flags
+      for (let k: u32 = 0; k < num; k++) pop();
+      break;
+    }
+    default:
+      return false; // (not reached: isX87Kind)
+  }
+  w.br(1);
+  close(); // $slow
+  // the slow path starts from the state before the fast path (emitSlowPath stores it, runs the handler, reloads)
+  loaded = (saved & 1) != 0; dirty = (saved & 2) != 0; fipPending = (saved & 4) != 0;
+  emitSlowPath(p, i, off, next, ipMask, !setsFlags);
+  // FCOMI's handler left the flags in EFLAGS (flags.ts setArithFlags), where the fast path left them in L_R too
+  if (setsFlags) { w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(F_ARITH); w.op(w.OP_I32_AND); w.set(L_R); }
+  close(); // $done
+  dirty = true;
+  fipPending = true; fipOff = off; fipMask = ipMask; fipFop = fop;
+  if (setsFlags) flagsKnownEflags();
+  return true;
+}
