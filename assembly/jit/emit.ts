@@ -42,7 +42,7 @@ const ALU_ADD: u32 = 0, ALU_OR: u32 = 1, ALU_ADC: u32 = 2, ALU_SBB: u32 = 3, ALU
 // Locals (after the parameters eip0 = 0 and limit = 1)
 export const L_DONE: u32 = 2; // instructions of earlier passes (self-loops)
 export const L_N: u32 = 3; // instructions of this pass when leaving
-const L_EA: u32 = 4;
+export const L_EA: u32 = 4;
 const L_LIN: u32 = 5;
 const L_E: u32 = 6;
 const L_A: u32 = 7; // operands and result of the last flag-setting instruction (for conditions)
@@ -50,7 +50,7 @@ const L_B: u32 = 8;
 export const L_R: u32 = 9;
 export const L_EPOCH: u32 = 10;
 export const L_T: u32 = 11;
-const L_HOST: u32 = 12;
+export const L_HOST: u32 = 12;
 export const L_V: u32 = 13;
 export const L_IDX: u32 = 14; // the region member to run (jit/compile.ts)
 export const L_W: u32 = 32; // i64 scratch (module.ts)
@@ -433,7 +433,7 @@ export function emitX87SlowPath(p: u32, i: u32, off: u32, next: u32, ipMask: u32
  * An inline form's memory operand, part 1: the $done and $slow blocks, L_EA, and L_HOST for a `size`-byte
  * access (or a branch to $slow). The fast path follows; returns the register state where the slow path starts.
  */
-function memFormBegin(p: u32, size: u32, write: bool): u32 {
+export function memFormBegin(p: u32, size: u32, write: bool): u32 {
   open(); // $done
   open(); // $slow
   emitEA(p);
@@ -446,7 +446,7 @@ function memFormBegin(p: u32, size: u32, write: bool): u32 {
  * Part 2, after the fast path: it leaves $done; the slow path runs the handler. `reload`: the handler stored the
  * flags record the fast path would have, and the code after it reads that record's operands from locals.
  */
-function memFormEnd(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFlags: bool, before: u32, reload: bool): void {
+export function memFormEnd(p: u32, i: u32, off: u32, next: u32, ipMask: u32, keepsFlags: bool, before: u32, reload: bool): void {
   w.br(1);
   close(); // $slow
   const k = knownKind, s = knownSize, pending = lazyPending;

@@ -97,7 +97,7 @@ export function moduleBegin(handlers: u32, count: u32): void {
 
   byte(10); codeSizeAt = sizeField(); u32leb(1); // code section, one body
   bodySizeAt = sizeField();
-  u32leb(2); u32leb(LOCALS); byte(T_I32); u32leb(2); byte(T_I64); // LOCALS i32 locals (2..31), two i64 (32, 33)
+  u32leb(2); u32leb(LOCALS); byte(T_I32); u32leb(3); byte(T_I64); // LOCALS i32 locals (2..31), three i64 (32-34)
 }
 
 /** Close the function body and the module. */

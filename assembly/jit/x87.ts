@@ -10,23 +10,34 @@
 //     so do the last instruction pointer and opcode (FIP/FCS/FOP: stored once, for the last x87 instruction).
 //   - arithmetic and compares call cpu/fpu/fast.ts (the 64-bit significand arithmetic stays in one place).
 // Handler calls see memory: jit/emit.ts stores the locals before every handler (x87Spill) and forgets them after.
-import { FPU_RAW, FPU_TOP, FPU_TAG, FPU_SW, FPU_CW, FPU_FIP, FPU_FCS, FPU_FOP, CR0, SEG_SEL, EFLAGS, LF_MASK, I_RM } from "../layout";
+import {
+  FPU_RAW, FPU_TOP, FPU_TAG, FPU_SW, FPU_CW, FPU_FIP, FPU_FCS, FPU_FOP, FPU_FDP, FPU_FDS, FPU_SCRATCH, CR0, SEG_SEL, EFLAGS,
+  LF_MASK, I_RM, I_SIB,
+} from "../layout";
 import { CS, CR0_EM, CR0_TS, F_ARITH } from "../cpu/state";
 import * as w from "./wasm";
 import { FN_X87_ARITH, FN_X87_COMPARE } from "./module";
-import { open, close, emitEipValue, emitX87SlowPath as emitSlowPath, flagsKnownEflags, L_T, L_V, L_W, L_R } from "./emit";
+import {
+  open, close, emitEipValue, emitX87SlowPath as emitSlowPath, flagsKnownEflags, memFormBegin, memFormEnd, L_T, L_V, L_W, L_R,
+  L_EA, L_HOST,
+} from "./emit";
+import { modrmLowBits } from "../cpu/fpu/fpu";
 
 // Inline kinds (tools/opcodes/jit.ts JIT_KINDS)
 export const K_FLD_STI: u32 = 32, K_FXCH: u32 = 33, K_FST_STI: u32 = 34, K_FARITH: u32 = 35, K_FCOM: u32 = 36,
-  K_FLD_CONST: u32 = 37;
+  K_FLD_CONST: u32 = 37, K_FLD_MEM: u32 = 38, K_FST_MEM: u32 = 39, K_FARITH_MEM: u32 = 40;
+// memory operand types (x87 word bits 20-22)
+const T_F32: u32 = 1, T_F64: u32 = 2, T_I16: u32 = 3, T_I32: u32 = 4, T_I64: u32 = 5;
+const TOP_BIT: i64 = <i64>0x8000_0000_0000_0000;
 
-// Locals (module.ts: i32 locals 26-31)
+// Locals (module.ts: i32 locals 26-31, i64 local 34)
 const L_FTOP: u32 = 26; // TOP (0-7)
 const L_FTAG: u32 = 27; // the tag word, 2 bits per physical register (3 empty)
 const L_FSW: u32 = 28; // the status word without TOP
 const L_FOK: u32 = 29; // what the inline code may do now: OK_USABLE | OK_MASKED | OK_ROUNDING
 const L_FA: u32 = 30; // byte offsets of operand registers in FPU_RAW
 const L_FB: u32 = 31;
+const L_M: u32 = 34; // i64 scratch
 
 const OK_USABLE: u32 = 1; // CR0.EM = TS = 0 and no unmasked exception pending (ES = 0)
 const OK_MASKED: u32 = 2; // every exception masked (CW bits 0-5)
@@ -99,6 +110,8 @@ function phys(i: u32): void {
   w.get(L_FTOP);
   if (i != 0) { w.i32c(i); w.op(w.OP_I32_ADD); w.i32c(7); w.op(w.OP_I32_AND); }
 }
+/** The address of ST(i)'s image, on the stack. */
+function addr(i: u32): void { phys(i); w.i32c(4); w.op(w.OP_I32_SHL); w.i32c(FPU_RAW); w.op(w.OP_I32_ADD); }
 /** Its byte offset in FPU_RAW into local `l`. */
 function slotOf(i: u32, l: u32): void { phys(i); w.i32c(4); w.op(w.OP_I32_SHL); w.set(l); }
 /** 1 if ST(i) is empty (tag 3; RESET leaves 1, "zero", in every tag), on the stack. */
@@ -145,7 +158,7 @@ const CONST_E: StaticArray<u32> = [0x3FFF, 0x4000, 0x3FFF, 0x4000, 0x3FFD, 0x3FF
 
 // ---- the emitter -----------------------------------------------------------------------------------------------
 /** Is this an x87 kind? */
-export function isX87Kind(kind: u32): bool { return kind >= K_FLD_STI && kind <= K_FLD_CONST; }
+export function isX87Kind(kind: u32): bool { return kind >= K_FLD_STI && kind <= K_FARITH_MEM; }
 
 /**
  * Emit x87 instruction `i` (record `p`, inline kind `kind`, its handler's x87 word) at block offset `off`:
@@ -153,6 +166,7 @@ export function isX87Kind(kind: u32): bool { return kind >= K_FLD_STI && kind <=
  */
 export function emitX87(p: u32, kind: u32, x87word: u32, i: u32, off: u32, next: u32, ipMask: u32): bool {
   xWord = x87word;
+  if (kind >= K_FLD_MEM) return emitX87Mem(p, kind, i, off, next, ipMask);
   const st = <u32>load<u8>(p, I_RM) >> 2; // ModRM.rm: ST(st)
   const bools = (xWord >> 12) & 15, num = (xWord >> 16) & 15;
   const fop = kind == K_FLD_CONST ? xWord & 0x7FF : (xWord & 0x7F8) | 0xC0 | st;
@@ -209,7 +223,7 @@ export function emitX87(p: u32, kind: u32, x87word: u32, i: u32, off: u32, next:
     }
     case K_FARITH: {
       // ST(dest) = ST(0) op ST(i), dest = ST(i) for the DC/DE forms (toSti), then a pop for DE
-      w.i32c(num); phys(0); phys(st); phys((bools & 1) != 0 ? st : 0);
+      w.i32c(num); addr(0); addr(st); addr((bools & 1) != 0 ? st : 0);
       w.op(w.OP_CALL); w.u32leb(FN_X87_ARITH); w.set(L_V);
       w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND); w.get(L_V); w.op(w.OP_I32_OR); w.set(L_FSW);
       tagValid((bools & 1) != 0 ? st : 0);
@@ -218,7 +232,7 @@ export function emitX87(p: u32, kind: u32, x87word: u32, i: u32, off: u32, next:
     }
     case K_FCOM: {
       // fcomReg(pops = num, unordered = bool 0, eflags = bool 1)
-      phys(0); phys(st); w.i32c(bools & 1);
+      addr(0); addr(st); w.i32c(bools & 1);
       w.op(w.OP_CALL); w.u32leb(FN_X87_COMPARE); w.set(L_V);
       if ((bools & 2) != 0) {
         // FCOMI: ZF PF CF from the result (> 000, < 001, = 100, unordered 111), OF SF AF clear (flags.ts
@@ -257,4 +271,156 @@ export function emitX87(p: u32, kind: u32, x87word: u32, i: u32, off: u32, next:
   fipPending = true; fipOff = off; fipMask = ipMask; fipFop = fop;
   if (setsFlags) flagsKnownEflags();
   return true;
+}
+
+// ---- memory forms ------------------------------------------------------------------------------------------------
+/**
+ * FLD/FILD m, FST/FSTP m32/m64, FADD..FDIVR and FCOM/FCOMP with m32/m64/m16int/m32int: the TLB fast path of the
+ * access (as emit.ts memory forms), the conversion inline for ordinary values (normal or zero floats, any
+ * integer; denormals, infinities and NaNs take the handler), arithmetic and compares through cpu/fpu/fast.ts
+ * with the operand converted into FPU_SCRATCH. FDP/FDS are stored at once, FIP/FCS/FOP later (x87Spill).
+ */
+function emitX87Mem(p: u32, kind: u32, i: u32, off: u32, next: u32, ipMask: u32): bool {
+  const type = (xWord >> 20) & 7, num = (xWord >> 16) & 15, popAfter = ((xWord >> 12) & 1) != 0;
+  if (type == 0 || (kind == K_FST_MEM && type != T_F32 && type != T_F64)) return false;
+  const size: u32 = type == T_F32 || type == T_I32 ? 4 : type == T_I16 ? 2 : 8;
+  const fop = (xWord & 0x7F8) | modrmLowBits(p);
+  if (!loaded) { emitLoad(); loaded = true; }
+  const saved = x87State();
+  const before = memFormBegin(p, size, kind == K_FST_MEM); // $done, $slow; L_HOST or a branch to $slow
+  let need = OK_USABLE;
+  if (kind == K_FST_MEM || (kind == K_FARITH_MEM && num != 2 && num != 3)) need = OK_USABLE | OK_MASKED | OK_ROUNDING;
+  else if (kind == K_FARITH_MEM) need = OK_USABLE | OK_MASKED;
+  guard(need);
+  if (kind == K_FLD_MEM) { empty(7); w.op(w.OP_I32_AND); }
+  else { empty(0); w.op(w.OP_I32_EQZ); w.op(w.OP_I32_AND); }
+  w.op(w.OP_I32_EQZ); w.brIf(0);
+  if (kind == K_FST_MEM) { emitStoreReal(type == T_F64); if (popAfter) pop(); }
+  else {
+    emitLoadOperand(type); // L_W:L_T = the operand's 80-bit image (or to $slow)
+    if (kind == K_FLD_MEM) {
+      push(); slotOf(0, L_FB);
+      w.get(L_FB); w.get(L_W); w.memOp(w.OP_I64_STORE, 3, FPU_RAW);
+      w.get(L_FB); w.get(L_T); w.memOp(w.OP_I32_STORE16, 1, FPU_RAW + 8);
+      tagTop(false); swClear(SW_C1);
+    } else {
+      w.i32c(0); w.get(L_W); w.memOp(w.OP_I64_STORE, 3, FPU_SCRATCH);
+      w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE16, 1, FPU_SCRATCH + 8);
+      if (num == 2 || num == 3) {
+        addr(0); w.i32c(FPU_SCRATCH); w.i32c(0);
+        w.op(w.OP_CALL); w.u32leb(FN_X87_COMPARE); w.set(L_V);
+        emitCondCodes();
+        if (num == 3) pop();
+      } else {
+        w.i32c(num); addr(0); w.i32c(FPU_SCRATCH); addr(0);
+        w.op(w.OP_CALL); w.u32leb(FN_X87_ARITH); w.set(L_V);
+        w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND); w.get(L_V); w.op(w.OP_I32_OR); w.set(L_FSW);
+        tagValid(0);
+      }
+    }
+  }
+  // the data pointer now (it is the operand's), the instruction pointer later
+  const seg = (<u32>load<u8>(p, I_SIB) >> 4) & 7;
+  w.i32c(0); w.get(L_EA); w.memOp(w.OP_I32_STORE, 2, FPU_FDP);
+  w.i32c(0); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_SEL + (seg << 2)); w.memOp(w.OP_I32_STORE, 2, FPU_FDS);
+  loaded = (saved & 1) != 0; dirty = (saved & 2) != 0; fipPending = (saved & 4) != 0;
+  memFormEnd(p, i, off, next, ipMask, true, before, false);
+  dirty = true;
+  fipPending = true; fipOff = off; fipMask = ipMask; fipFop = fop;
+  return true;
+}
+
+/** C3 C2 C0 from a compare result in L_V (x87Compare), C1 = 0, and its exception flags, into L_FSW. */
+function emitCondCodes(): void {
+  w.i64c(0x4500_4000_0100_0000); w.get(L_V); w.i32c(3); w.op(w.OP_I32_AND); w.i32c(4); w.op(w.OP_I32_SHL);
+  w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_SHR_U); w.op(w.OP_I32_WRAP_I64); w.i32c(0xFFFF); w.op(w.OP_I32_AND);
+  w.get(L_FSW); w.i32c(~SW_COND); w.op(w.OP_I32_AND); w.op(w.OP_I32_OR);
+  w.get(L_V); w.i32c(8); w.op(w.OP_I32_SHR_U); w.op(w.OP_I32_OR); w.set(L_FSW);
+}
+
+/** L_W (significand) and L_T (sign and exponent) = the memory operand at L_HOST of `type` as an 80-bit image
+ *  (ext80.ts f32To80 / f64To80 / intTo80), or a branch to $slow (depth 0 here) for denormals, infinities, NaNs. */
+function emitLoadOperand(type: u32): void {
+  if (type == T_F64 || type == T_F32) {
+    const f64 = type == T_F64;
+    const fracBits: u32 = f64 ? 52 : 23, expMask: u32 = f64 ? 0x7FF : 0xFF;
+    // L_W = the bits (as i64); L_T = the biased exponent; L_V = the sign (bit 15)
+    w.get(L_HOST); w.memOp(f64 ? w.OP_I64_LOAD : w.OP_I64_LOAD32_U, f64 ? 3 : 2, 0); w.set(L_W);
+    w.get(L_W); w.i64c(fracBits); w.op(w.OP_I64_SHR_U); w.op(w.OP_I32_WRAP_I64); w.i32c(expMask); w.op(w.OP_I32_AND); w.set(L_T);
+    // infinity/NaN, or a denormal (exponent 0, fraction not): the handler
+    w.get(L_T); w.i32c(expMask); w.op(w.OP_I32_EQ);
+    w.get(L_T); w.op(w.OP_I32_EQZ);
+    w.get(L_W); w.i64c(f64 ? 1 : 33); w.op(w.OP_I64_SHL); w.i64c(0); w.op(w.OP_I64_NE); w.op(w.OP_I32_AND);
+    w.op(w.OP_I32_OR); w.brIf(0);
+    w.get(L_W); w.i64c(f64 ? 48 : 16); w.op(w.OP_I64_SHR_U); w.op(w.OP_I32_WRAP_I64); w.i32c(0x8000); w.op(w.OP_I32_AND); w.set(L_V);
+    // zero: significand 0, the sign alone; normal: the fraction under the integer bit, the exponent rebiased
+    w.get(L_W); w.i64c(f64 ? 11 : 40); w.op(w.OP_I64_SHL); w.i64c(TOP_BIT); w.op(w.OP_I64_OR);
+    if (!f64) { w.i64c(<i64>0xFFFF_FF00_0000_0000); w.op(w.OP_I64_AND); } // (the exponent's low bit shifted past 63 is gone; the sign and exponent above bit 31 are not there)
+    w.i64c(0); w.get(L_T); w.op(w.OP_SELECT); // a select on L_T != 0
+    w.set(L_W);
+    w.get(L_V); w.get(L_T); w.i32c(f64 ? 16383 - 1023 : 16383 - 127); w.op(w.OP_I32_ADD); w.op(w.OP_I32_OR);
+    w.get(L_V); w.get(L_T); w.op(w.OP_SELECT);
+    w.set(L_T);
+    return;
+  }
+  // integers: L_W = the value (sign-extended), then sign, magnitude, normalisation
+  if (type == T_I64) { w.get(L_HOST); w.memOp(w.OP_I64_LOAD, 3, 0); }
+  else if (type == T_I32) { w.get(L_HOST); w.memOp(w.OP_I64_LOAD32_S, 2, 0); }
+  else { w.get(L_HOST); w.memOp(w.OP_I64_LOAD16_S, 1, 0); }
+  w.set(L_W);
+  w.get(L_W); w.i64c(0); w.op(w.OP_I64_LT_S); w.i32c(15); w.op(w.OP_I32_SHL); w.set(L_V); // sign bit 15
+  // magnitude (-2^63 stays 2^63 as unsigned)
+  w.i64c(0); w.get(L_W); w.op(w.OP_I64_SUB); w.get(L_W); w.get(L_V); w.op(w.OP_SELECT); w.set(L_W);
+  // L_T = leading zeros (64 for 0)
+  w.get(L_W); w.op(w.OP_I64_CLZ); w.op(w.OP_I32_WRAP_I64); w.set(L_T);
+  w.get(L_W); w.get(L_T); w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_SHL); w.set(L_W); // (shift by 64 mod 64 = 0: L_W stays 0)
+  // sign and exponent: 16383 + 63 - lz, or 0 for zero (+0)
+  w.get(L_V); w.i32c(16383 + 63); w.get(L_T); w.op(w.OP_I32_SUB); w.op(w.OP_I32_OR);
+  w.i32c(0); w.get(L_T); w.i32c(64); w.op(w.OP_I32_NE); w.op(w.OP_SELECT);
+  w.set(L_T);
+}
+
+/** FST/FSTP m64 or m32 of ST(0) at L_HOST, rounded to nearest (ops.ts storeReal): zero and values that stay normal
+ *  in the format inline (PE when inexact, C1 = rounded up), the rest (specials, overflow, underflow) through $slow. */
+function emitStoreReal(f64: bool): void {
+  const keepBits: u32 = f64 ? 53 : 24, drop: u32 = 64 - keepBits;
+  const bias: u32 = f64 ? 16383 - 1023 : 16383 - 127, maxExp: u32 = f64 ? 2046 : 254;
+  const signShift: i64 = f64 ? 48 : 16;
+  slotOf(0, L_FA);
+  w.get(L_FA); w.memOp(w.OP_I64_LOAD, 3, FPU_RAW); w.set(L_W);
+  w.get(L_FA); w.memOp(w.OP_I32_LOAD16_U, 1, FPU_RAW + 8); w.set(L_T);
+  w.get(L_T); w.i32c(0x7FFF); w.op(w.OP_I32_AND); w.set(L_FB); // exponent
+  w.get(L_T); w.i32c(0x8000); w.op(w.OP_I32_AND); w.set(L_V); // sign
+  w.get(L_FB); w.op(w.OP_I32_EQZ); w.get(L_W); w.op(w.OP_I64_EQZ); w.op(w.OP_I32_AND);
+  w.ifVoid(); // zero: the signed zero, no flags ($slow is 1 label out)
+  w.get(L_V); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(signShift); w.op(w.OP_I64_SHL); w.set(L_W);
+  w.i32c(0); w.set(L_T);
+  w.op(w.OP_ELSE);
+  // a normal value whose exponent fits the format (else the handler: denormal results, overflow, specials)
+  w.get(L_FB); w.i32c(bias); w.op(w.OP_I32_SUB); w.tee(L_FB);
+  w.i32c(1); w.op(w.OP_I32_SUB); w.i32c(maxExp); w.op(w.OP_I32_GE_U);
+  w.get(L_W); w.i64c(0); w.op(w.OP_I64_LT_S); w.op(w.OP_I32_EQZ); // integer bit clear: unnormal
+  w.op(w.OP_I32_OR); w.brIf(1);
+  // L_M = the dropped bits, L_W = the kept ones; round to nearest even
+  w.get(L_W); w.i64c((<i64>1 << <i64>drop) - 1); w.op(w.OP_I64_AND); w.set(L_M);
+  w.get(L_W); w.i64c(<i64>drop); w.op(w.OP_I64_SHR_U); w.set(L_W);
+  w.get(L_M); w.i64c(<i64>1 << <i64>(drop - 1)); w.op(w.OP_I64_GT_U);
+  w.get(L_M); w.i64c(<i64>1 << <i64>(drop - 1)); w.op(w.OP_I64_EQ);
+  w.get(L_W); w.op(w.OP_I32_WRAP_I64); w.i32c(1); w.op(w.OP_I32_AND); w.op(w.OP_I32_AND);
+  w.op(w.OP_I32_OR); w.set(L_T); // rounded up
+  w.get(L_W); w.get(L_T); w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_ADD); w.set(L_W);
+  // a carry out of the significand moves the exponent up; past the largest: overflow, the handler
+  w.get(L_FB); w.get(L_W); w.i64c(<i64>keepBits); w.op(w.OP_I64_SHR_U); w.op(w.OP_I32_WRAP_I64); w.op(w.OP_I32_ADD); w.tee(L_FB);
+  w.i32c(maxExp); w.op(w.OP_I32_GT_U); w.brIf(1);
+  w.get(L_W); w.i64c((<i64>1 << <i64>(keepBits - 1)) - 1); w.op(w.OP_I64_AND);
+  w.get(L_FB); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(<i64>(keepBits - 1)); w.op(w.OP_I64_SHL); w.op(w.OP_I64_OR);
+  w.get(L_V); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(signShift); w.op(w.OP_I64_SHL); w.op(w.OP_I64_OR);
+  w.set(L_W);
+  // flags: C1 = rounded up, PE = inexact
+  w.get(L_T); w.i32c(9); w.op(w.OP_I32_SHL);
+  w.get(L_M); w.i64c(0); w.op(w.OP_I64_NE); w.i32c(5); w.op(w.OP_I32_SHL); w.op(w.OP_I32_OR); w.set(L_T);
+  w.end_();
+  w.get(L_HOST); w.get(L_W);
+  if (f64) w.memOp(w.OP_I64_STORE, 3, 0); else w.memOp(w.OP_I64_STORE32, 2, 0);
+  w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND); w.get(L_T); w.op(w.OP_I32_OR); w.set(L_FSW);
 }

@@ -67,7 +67,8 @@ function templateBody(t: Template, i: number): string {
   const flags = t.eflags ? "\n  pushfd\n  pop eax\n  mov [ebx+124], eax" : "";
   // initial condition codes C0-C3 from the record (FNSTENV, OR, FLDENV), then the control word
   const cc = "  sub esp, 28\n  fnstenv [esp]\n  mov ax, [esi+34]\n  or [esp+4], ax\n  fldenv [esp]\n  add esp, 28\n";
-  return `t${i}:\n  fninit\n  fld tword [esi+16]\n  fld tword [esi]\n${cc}  fldcw [esi+32]\n  ${t.asm}${flags}\n  fnsave [ebx]\n  ret\n`;
+  // the byte store first makes the output page writable in the TLB: stores to it then take compiled code's fast path
+  return `t${i}:\n  fninit\n  mov byte [ebx+122], 0\n  fld tword [esi+16]\n  fld tword [esi]\n${cc}  fldcw [esi+32]\n  ${t.asm}${flags}\n  fnsave [ebx]\n  ret\n`;
 }
 const templatesAsm = () => T.map(templateBody).join("");
 

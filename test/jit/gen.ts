@@ -242,6 +242,14 @@ export class Gen {
    *  FCOMI followed by a flag reader, FNSTSW AX, FNINIT. Empty and full stacks come up by themselves. */
   private x87(): void {
     const i = this.below(8);
+    if (this.chance(0.3)) { // memory forms: FLD/FILD, FST/FSTP m32/m64, arithmetic and FCOM(P) with m32/m64/m16int/m32int
+      const { asize } = this.prefixes(false);
+      const [opc, reg] = this.pick([[0xD9, 0], [0xDD, 0], [0xDF, 0], [0xDB, 0], [0xDF, 5], [0xD9, 2], [0xD9, 3], [0xDD, 2],
+        [0xDD, 3], [0xD8, -1], [0xDC, -1], [0xDA, -1], [0xDE, -1]]);
+      this.emit(opc);
+      this.modrm(reg >= 0 ? reg : this.below(8), true, asize);
+      return;
+    }
     switch (this.below(12)) {
       case 0: case 1: this.emit(0xD9, 0xC0 | i); return; // FLD ST(i)
       case 2: this.emit(0xD9, 0xE8 + this.pick([0, 0, 6, 6, 1, 2, 3, 4, 5])); return; // FLD1, FLDZ, FLDL2T ...

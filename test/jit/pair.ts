@@ -132,9 +132,9 @@ function snapshot(c: Core, exit: number, icount0: bigint, exc0: number): Record<
   f.eip = hex(c.eip); f.cs = hex(c.seg("cs").sel); f.eflags = hex(c.eflags);
   f.icount = String(c.icount - icount0);
   f.cr2 = hex(c.cr(2));
-  // the x87: TOP, status, tags, control, FIP, FCS, FOP, and the eight registers' images
+  // the x87: TOP, status, tags, control, FIP, FCS, FOP, FDP, FDS, and the eight registers' images
   const L = c.L as Record<string, number>;
-  f.x87 = ["FPU_TOP", "FPU_SW", "FPU_TAG", "FPU_CW", "FPU_FIP", "FPU_FCS", "FPU_FOP"].map(k => hex(dv.getUint32(L[k], true))).join(" ");
+  f.x87 = ["FPU_TOP", "FPU_SW", "FPU_TAG", "FPU_CW", "FPU_FIP", "FPU_FCS", "FPU_FOP", "FPU_FDP", "FPU_FDS"].map(k => hex(dv.getUint32(L[k], true))).join(" ");
   f.st = Array.from({ length: 8 }, (_, r) => hex(dv.getUint16(L.FPU_RAW + 16 * r + 8, true)) + ":" +
     dv.getBigUint64(L.FPU_RAW + 16 * r, true).toString(16)).join(" ");
   const n = dv.getUint32(c.L.EXC_LOG_POS, true) - exc0;
@@ -189,7 +189,7 @@ export async function jitFuzz(opts: { seed: number; count: number; first?: numbe
   // members and the transfers between them run.
   const jit = opts.jit ?? "force";
   const make = async (setting: "off" | "force" | number) => { const c = await createJitCore(RAM_SIZE, flavour, setting); fixedSetup(c); return c; };
-  const interp = await make("off");
+  let interp = await make("off");
   let jitCore = await make(jit);
   let done = NO_JIT_WORK;
   const window = new Uint8Array(WIN_LEN);
@@ -206,7 +206,8 @@ export async function jitFuzz(opts: { seed: number; count: number; first?: numbe
     // half the sequences run in one chunk (whole blocks run compiled), half in small random chunks (budgets that
     // end inside blocks and inside self-loops)
     const sliced = r.below(2) === 0;
-    if (wornOut(jitCore)) { done = addJitWork(done, jitWork(jitCore)); jitCore = await make(jit); }
+    // both cores start again together: their clocks (RDTSC, the timers) count every instruction since they began
+    if (wornOut(jitCore)) { done = addJitWork(done, jitWork(jitCore)); jitCore = await make(jit); interp = await make("off"); }
     const cores = [interp, jitCore];
     const start = cores.map(c => ({ icount: c.icount, exc: c.dv.getUint32(c.L.EXC_LOG_POS, true) }));
     for (const c of cores) load(c, setup, code, window);
@@ -244,7 +245,7 @@ export async function jitFuzz(opts: { seed: number; count: number; first?: numbe
       res.failures.push(failure);
       if (res.failures.length >= (opts.maxFailures ?? 3)) break;
       // start the JIT's core again, so one bug does not hide behind the state it left
-      done = addJitWork(done, jitWork(jitCore)); jitCore = await make(jit);
+      done = addJitWork(done, jitWork(jitCore)); jitCore = await make(jit); interp = await make("off");
     }
   }
   res.jit = addJitWork(done, jitWork(jitCore));

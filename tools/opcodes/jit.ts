@@ -17,7 +17,12 @@ export const JIT_KINDS: Record<string, number> = {
   cmov: 28, setcc: 29, incdec_E: 30, not_E: 31,
   // x87 register forms (assembly/jit/x87.ts); their arguments are in the x87 word below
   fldReg: 32, fxch: 33, fstReg: 34, fArithReg: 35, fcomReg: 36, fldConst: 37,
+  // x87 memory forms: FLD/FILD m, FST/FSTP m32/m64, arithmetic and FCOM(P) with m32/m64/m16int/m32int
+  fldMem: 38, fild64: 38, fstMem: 39, fArithMem: 40,
 };
+
+/** Memory operand types of x87 forms (x87Word bits 20-22) */
+const X87_TYPES: Record<string, number> = { f32: 1, f64: 2, i16: 3, i32: 4, i64: 5 };
 
 // Arithmetic flag bits in JIT words (letters of the table's fr=/fw=/fu=): CF PF AF ZF SF OF
 const FLAG_LETTERS = "cpazso";
@@ -56,17 +61,19 @@ export function jitWord(f: Form, osize: 16 | 32, mem: boolean): number {
 /**
  * The x87 word of one handler (0 unless its kind is an x87 one): the arguments of its impl after `p`. Bits 0-10
  * the FOP it stores (fopHi, completed with 0xC0 | ModRM.rm, or the whole FOP of an exact row), bits 12-15 its
- * boolean arguments in order, bits 16-19 its first numeric argument after the FOP.
+ * boolean arguments in order, bits 16-19 its first numeric argument after the FOP, bits 20-22 the type of its
+ * memory operand (1 f32, 2 f64, 3 i16, 4 i32, 5 i64).
  */
 export function x87Word(f: Form, osize: 16 | 32, mem: boolean): number {
   const call = concreteImpl(f, osize, mem);
-  const m = /^(\w+)\(p,\s*(0x[0-9A-Fa-f]+)((?:,\s*\w+)*)\)$/.exec(call);
+  const m = /^(\w+)(?:<(\w+)>)?\(p,\s*(0x[0-9A-Fa-f]+)((?:,\s*\w+)*)\)$/.exec(call);
   if (!m || (JIT_KINDS[m[1]] ?? 0) < 32) return 0;
-  const args = m[3].split(",").map(s => s.trim()).filter(s => s !== "");
+  const type = m[1] === "fild64" ? X87_TYPES.i64 : X87_TYPES[m[2] ?? ""] ?? 0;
+  const args = m[4].split(",").map(s => s.trim()).filter(s => s !== "");
   let bools = 0, nb = 0, num = -1;
   for (const a of args) {
     if (a === "true" || a === "false") { if (a === "true") bools |= 1 << nb; nb++; }
     else if (/^\d+$/.test(a) && num < 0) num = Number(a);
   }
-  return (parseInt(m[2], 16) & 0x7FF) | (bools & 15) << 12 | (Math.max(num, 0) & 15) << 16;
+  return (parseInt(m[3], 16) & 0x7FF) | (bools & 15) << 12 | (Math.max(num, 0) & 15) << 16 | type << 20;
 }

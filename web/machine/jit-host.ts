@@ -30,7 +30,7 @@ interface JitExports {
   jitCurrentBlock: WebAssembly.Global;
   jitTestCC: (cc: number) => number;
   jitGetCF: () => number;
-  jitX87Arith: (op: number, a: number, b: number, d: number) => number;
+  jitX87Arith: (op: number, a: number, b: number, d: number) => number; // addresses of 80-bit images
   jitX87Compare: (a: number, b: number, quiet: number) => number;
 }
 

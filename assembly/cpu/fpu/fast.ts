@@ -4,19 +4,18 @@
 // nearest, every exception masked: CW & 0F3Fh = 033Fh) and every operand register is non-empty; otherwise it
 // runs the handler. So these functions see no stack faults, no #NM/#MF, and every exception masked, where
 // fpuSignal would only set the exception's flag: they return the status-word bits the instruction sets and
-// leave the status word itself to the caller. Operands are physical register numbers (0-7).
+// leave the status word itself to the caller. Operands are the addresses of 80-bit images (physical registers in
+// FPU_RAW, or a memory operand converted into FPU_SCRATCH).
 import { FPU_CW } from "../../layout";
-import { regAddr } from "./fpu";
 import { add80, mul80, fastArith, div80, cmp80, oM, oSE, oFlags, oUp } from "./ext80";
 import { SW_C1 } from "./float80";
 
 /**
- * Physical register d = a op b, as ops.ts arithOp does for "ST(0) op other" with a = ST(0), b = the other
+ * d = a op b, as ops.ts arithOp does for "ST(0) op other" with a = ST(0), b = the other
  * (0 ADD, 1 MUL, 4 SUB, 5 SUBR, 6 DIV, 7 DIVR). Returns the exception flags it raised, and C1 when the result
  * was rounded up.
  */
-export function x87Arith(op: u32, a: u32, b: u32, d: u32): u32 {
-  const pa = regAddr(a), pb = regAddr(b);
+export function x87Arith(op: u32, pa: u32, pb: u32, pd: u32): u32 {
   const am = load<u64>(pa), ase = <u32>load<u16>(pa, 8);
   const bm = load<u64>(pb), bse = <u32>load<u16>(pb, 8);
   if (!((op <= 1 || op == 4 || op == 5) && fastArith(op, am, ase, bm, bse))) {
@@ -30,18 +29,16 @@ export function x87Arith(op: u32, a: u32, b: u32, d: u32): u32 {
       default: div80(bm, bse, am, ase, cw); break;
     }
   }
-  const pd = regAddr(d);
   store<u64>(pd, oM);
   store<u16>(pd, <u16>oSE, 8);
   return (oFlags & 0x7F) | (oUp ? SW_C1 : 0);
 }
 
 /**
- * Compare physical registers a (ST(0)) and b: bits 0-1 the result (0 a > b, 1 a < b, 2 equal, 3 unordered),
+ * Compare a (ST(0)) with b: bits 0-1 the result (0 a > b, 1 a < b, 2 equal, 3 unordered),
  * bits 8-14 the exception flags. `quiet`: FUCOM's rules (only SNaNs are invalid).
  */
-export function x87Compare(a: u32, b: u32, quiet: u32): u32 {
-  const pa = regAddr(a), pb = regAddr(b);
+export function x87Compare(pa: u32, pb: u32, quiet: u32): u32 {
   const am = load<u64>(pa), ase = <u32>load<u16>(pa, 8);
   const bm = load<u64>(pb), bse = <u32>load<u16>(pb, 8);
   // both normal (integer bit set, exponent neither 0 nor 7FFFh): sign, exponent, significand decide

@@ -212,7 +212,7 @@ export function fpuSetIPMem(p: u32, fopHi: u32, seg: i32, ea: u32): void {
  * encoding; an encoding with a longer displacement than needed or a redundant SIB byte gives another
  * mod/rm in FOP than the bytes held (known gap; FOP is only observable through FSTENV/FSAVE/FXSAVE).
  */
-function modrmLowBits(p: u32): u32 {
+export function modrmLowBits(p: u32): u32 {
   const base = <u32>load<u8>(p, I_RM), index = <u32>load<u8>(p, I_INDEX);
   const disp = load<i32>(p, I_DISP);
   const a32 = (load<u8>(p, I_FLAGS) & IF_A32) != 0;
