@@ -147,6 +147,8 @@ function pop(): void {
   tagTop(true);
   w.get(L_FTOP); w.i32c(1); w.op(w.OP_I32_ADD); w.i32c(7); w.op(w.OP_I32_AND); w.set(L_FTOP);
 }
+/** L_FSW = L_FSW without C1 | L_V (fast.ts: the exception flags and C1 an instruction sets) */
+function swMerge(): void { w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND); w.get(L_V); w.op(w.OP_I32_OR); w.set(L_FSW); }
 /** L_FSW &= ~bits */
 function swClear(bits: u32): void { w.get(L_FSW); w.i32c(~bits); w.op(w.OP_I32_AND); w.set(L_FSW); }
 
@@ -225,7 +227,7 @@ export function emitX87(p: u32, kind: u32, x87word: u32, i: u32, off: u32, next:
       // ST(dest) = ST(0) op ST(i), dest = ST(i) for the DC/DE forms (toSti), then a pop for DE
       w.i32c(num); addr(0); addr(st); addr((bools & 1) != 0 ? st : 0);
       w.op(w.OP_CALL); w.u32leb(FN_X87_ARITH); w.set(L_V);
-      w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND); w.get(L_V); w.op(w.OP_I32_OR); w.set(L_FSW);
+      swMerge();
       tagValid((bools & 1) != 0 ? st : 0);
       if ((bools & 2) != 0) pop();
       break;
@@ -244,15 +246,11 @@ export function emitX87(p: u32, kind: u32, x87word: u32, i: u32, off: u32, next:
         w.op(w.OP_I32_OR); w.memOp(w.OP_I32_STORE, 2, EFLAGS);
         w.i32c(0); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, LF_MASK); w.i32c(~F_ARITH); w.op(w.OP_I32_AND);
         w.memOp(w.OP_I32_STORE, 2, LF_MASK);
-        w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND);
+        w.get(L_V); w.i32c(8); w.op(w.OP_I32_SHR_U); w.set(L_V); swMerge(); // C1 = 0, the exception flags
         setsFlags = true;
       } else {
-        // C3 C2 C0 from the result (> 000, < 001, = 100, unordered 111), C1 = 0
-        w.i64c(0x4500_4000_0100_0000); w.get(L_V); w.i32c(3); w.op(w.OP_I32_AND); w.i32c(4); w.op(w.OP_I32_SHL);
-        w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_SHR_U); w.op(w.OP_I32_WRAP_I64); w.i32c(0xFFFF); w.op(w.OP_I32_AND);
-        w.get(L_FSW); w.i32c(~SW_COND); w.op(w.OP_I32_AND); w.op(w.OP_I32_OR);
+        emitCondCodes();
       }
-      w.get(L_V); w.i32c(8); w.op(w.OP_I32_SHR_U); w.op(w.OP_I32_OR); w.set(L_FSW); // exception flags
       for (let k: u32 = 0; k < num; k++) pop();
       break;
     }
@@ -314,7 +312,7 @@ function emitX87Mem(p: u32, kind: u32, i: u32, off: u32, next: u32, ipMask: u32)
       } else {
         w.i32c(num); addr(0); w.i32c(FPU_SCRATCH); addr(0);
         w.op(w.OP_CALL); w.u32leb(FN_X87_ARITH); w.set(L_V);
-        w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND); w.get(L_V); w.op(w.OP_I32_OR); w.set(L_FSW);
+        swMerge();
         tagValid(0);
       }
     }

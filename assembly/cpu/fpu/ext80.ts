@@ -552,3 +552,16 @@ export function intTo80(v: i64): void {
   oM = mag << <u64>lz;
   oSE = (neg ? 0x8000 : 0) | <u32>(16383 + 63 - lz);
 }
+
+/** a op b into oM/oSE/oFlags/oUp for the arithmetic group's operation (ModRM.reg: 0 ADD, 1 MUL, 4 SUB, 5 SUBR,
+ *  6 DIV, 7 DIVR; always "ST(0) op other" with a = ST(0)). */
+export function arith80(op: u32, am: u64, ase: u32, bm: u64, bse: u32, cw: u32): void {
+  switch (op) {
+    case 0: add80(am, ase, bm, bse, false, cw); break;
+    case 1: mul80(am, ase, bm, bse, cw); break;
+    case 4: add80(am, ase, bm, bse, true, cw); break;
+    case 5: add80(bm, bse, am, ase, true, cw); break;
+    case 6: div80(am, ase, bm, bse, cw); break;
+    default: div80(bm, bse, am, ase, cw); break;
+  }
+}

@@ -7,7 +7,7 @@
 // leave the status word itself to the caller. Operands are the addresses of 80-bit images (physical registers in
 // FPU_RAW, or a memory operand converted into FPU_SCRATCH).
 import { FPU_CW } from "../../layout";
-import { add80, mul80, fastArith, div80, cmp80, oM, oSE, oFlags, oUp } from "./ext80";
+import { fastArith, arith80, cmp80, oM, oSE, oFlags, oUp } from "./ext80";
 import { SW_C1 } from "./float80";
 
 /**
@@ -18,17 +18,7 @@ import { SW_C1 } from "./float80";
 export function x87Arith(op: u32, pa: u32, pb: u32, pd: u32): u32 {
   const am = load<u64>(pa), ase = <u32>load<u16>(pa, 8);
   const bm = load<u64>(pb), bse = <u32>load<u16>(pb, 8);
-  if (!((op <= 1 || op == 4 || op == 5) && fastArith(op, am, ase, bm, bse))) {
-    const cw = load<u32>(FPU_CW);
-    switch (op) {
-      case 0: add80(am, ase, bm, bse, false, cw); break;
-      case 1: mul80(am, ase, bm, bse, cw); break;
-      case 4: add80(am, ase, bm, bse, true, cw); break;
-      case 5: add80(bm, bse, am, ase, true, cw); break;
-      case 6: div80(am, ase, bm, bse, cw); break;
-      default: div80(bm, bse, am, ase, cw); break;
-    }
-  }
+  if (!((op <= 1 || op == 4 || op == 5) && fastArith(op, am, ase, bm, bse))) arith80(op, am, ase, bm, bse, load<u32>(FPU_CW));
   store<u64>(pd, oM);
   store<u16>(pd, <u16>oSE, 8);
   return (oFlags & 0x7F) | (oUp ? SW_C1 : 0);

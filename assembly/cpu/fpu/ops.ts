@@ -23,7 +23,7 @@ import {
   unsupported80, M80_INDEFINITE_MANT, M80_INDEFINITE_SE, roundTo, f32Image,
 } from "./float80";
 import {
-  add80, mul80, fastArith, div80, sqrt80, cmp80, f32To80, f64To80, intTo80, cls80, oM, oSE, oFlags, oUp, K_FIN, K_ZERO,
+  fastArith, arith80, sqrt80, cmp80, f32To80, f64To80, intTo80, cls80, oM, oSE, oFlags, oUp, K_FIN, K_ZERO,
   K_INF, K_QNAN, K_SNAN, K_UNS,
 } from "./ext80";
 import { fsinOp, fcosOp, fsincosOp, fptanOp, fpatanOp, f2xm1Op, fyl2xOp, fyl2xp1Op } from "./transcendental";
@@ -86,14 +86,7 @@ function arithOp(op: u32, am: u64, ase: u32, bm: u64, bse: u32, dest: u32, extra
     if (pop) popStack();
     return;
   }
-  switch (op) {
-    case 0: add80(am, ase, bm, bse, false, cw); break;
-    case 1: mul80(am, ase, bm, bse, cw); break;
-    case 4: add80(am, ase, bm, bse, true, cw); break;
-    case 5: add80(bm, bse, am, ase, true, cw); break;
-    case 6: div80(am, ase, bm, bse, cw); break;
-    default: div80(bm, bse, am, ase, cw); break;
-  }
+  arith80(op, am, ase, bm, bse, cw);
   if (fpuSignal(oFlags | extraFor(oFlags, am, ase, bm, bse, extra))) {
     stSetRaw(dest, oM, oSE);
     setC1(oUp);
