@@ -88,7 +88,9 @@ test("images: every artefact exists with the recorded size and SHA256", { skip }
 test("images: versions match images/versions.lock.json (a difference is a warning)", { skip }, (t) => {
   const lock = JSON.parse(readFileSync(join(ROOT, "images/versions.lock.json"), "utf8")).packages as Record<string, string>;
   for (const p of manifest().packages) {
-    assert.ok(p.name in lock, `${p.name} is not in the lock file`);
+    // Debian's archive moves on (a new kernel ABI renames linux-image-6.1.0-N-686): the build takes what it has,
+    // so a package the lock does not list is drift to report like a version, not a broken checkout
+    if (!(p.name in lock)) { t.diagnostic(`warning: ${p.name} ${p.version} is not in the lock file`); continue; }
     if (lock[p.name] !== p.version) t.diagnostic(`warning: ${p.name} is ${p.version}, the lock file says ${lock[p.name]}`);
   }
 });
