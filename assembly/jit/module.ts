@@ -97,7 +97,8 @@ export function moduleBegin(handlers: u32, count: u32): void {
 
   byte(10); codeSizeAt = sizeField(); u32leb(1); // code section, one body
   bodySizeAt = sizeField();
-  u32leb(2); u32leb(LOCALS); byte(T_I32); u32leb(3); byte(T_I64); // LOCALS i32 locals (2..31), three i64 (32-34)
+  // LOCALS i32 locals (2..31), three i64 (32-34), then the x87 arithmetic's (jit/x87.ts): 8 i32 (35-42), 6 i64 (43-48)
+  u32leb(4); u32leb(LOCALS); byte(T_I32); u32leb(3); byte(T_I64); u32leb(8); byte(T_I32); u32leb(6); byte(T_I64);
 }
 
 /** Close the function body and the module. */

@@ -325,7 +325,8 @@ export function add80(am: u64, ase: u32, bm: u64, bse: u32, sub: bool, cw: u32):
  * The common case of FADD/FSUB/FSUBR/FMUL (op 0/4/5/1 as arithOp), for a control word with 64-bit precision,
  * round to nearest and every exception masked: two normal operands whose result cannot overflow or underflow
  * and, for additions, whose exponents differ by less than 64 and do not cancel to zero. Sets oM/oSE/oFlags/oUp
- * exactly as add80/mul80 would and returns true; false leaves the case to them.
+ * exactly as add80/mul80 would and returns true; false leaves the case to them. Compiled code emits the same
+ * steps inline (jit/x87.ts emitArith): a change here goes there too (x87.test and the JIT fuzzer compare both).
  */
 export function fastArith(op: u32, am: u64, ase: u32, bm: u64, bse: u32): bool {
   let ea = <i32>(ase & 0x7FFF), eb = <i32>(bse & 0x7FFF);
@@ -420,11 +421,8 @@ export function div80(am: u64, ase: u32, bm: u64, bse: u32, cw: u32): void {
   if (ma >= mb) { div128(ma >> 1, ma << 63, mb); e = ea - eb; }
   else { div128(ma, 0, mb); e = ea - eb - 1; }
   const q = wHi, r = wLo;
-  let l: u64 = 0;
-  if (r != 0) {
-    div128(r, 0, mb);
-    l = wHi | (wLo != 0 ? 1 : 0);
-  }
+  // the bits below the quotient matter only as the round bit (r / mb >= 1/2) and a sticky bit: no second division
+  const l: u64 = (r >= mb - r ? TOP : 0) | (r != 0 && r != mb - r ? 1 : 0);
   roundPack(s != 0, e, q, l, cw);
   oFlags |= den;
 }
