@@ -8,7 +8,7 @@ import {
   TLB, TLB_READ_MASK, TLB_WRITE_MASK, I_HANDLER, I_FLAGS, I_REG, I_RM, I_INDEX, I_SIB, I_DISP, I_IMM, I_LEN,
   IF_A32, IF_MEM,
 } from "../layout";
-import { CS, SS, R_ESP, R_ECX, F_ARITH, F_CF, F_OF, F_AF, F_SF, F_ZF, F_PF } from "../cpu/state";
+import { CS, SS, R_EAX, R_EDX, R_ESP, R_ECX, F_ARITH, F_CF, F_OF, F_AF, F_SF, F_ZF, F_PF } from "../cpu/state";
 import { TLB_VALID } from "../cpu/paging";
 import { LF_LOGIC, LF_ADD, LF_SUB, LF_INC, LF_DEC, LF_RESULT } from "../cpu/flags";
 import { JIT_FORMS, JIT_X87, HANDLERS } from "../cpu/generated/decode_tables";
@@ -30,6 +30,7 @@ export const K_CALL: u32 = 23;
 export const K_RET: u32 = 24;
 const K_SHIFT: u32 = 25, K_IMUL_GEI: u32 = 26, K_IMUL_GE: u32 = 27;
 const K_CMOV: u32 = 28, K_SETCC: u32 = 29, K_INCDEC_E: u32 = 30, K_NOT: u32 = 31;
+const K_MUL_E: u32 = 41, K_DIV_E: u32 = 42, K_IMUL_E: u32 = 43, K_IDIV_E: u32 = 44;
 
 // Shift operations (ops/shift.ts)
 const SH_ROL: u32 = 0, SH_ROR: u32 = 1, SH_RCL: u32 = 2, SH_RCR: u32 = 3, SH_SHL: u32 = 4, SH_SHR: u32 = 5,
@@ -154,6 +155,7 @@ export function inlineCanFault(p: u32, word: u32): bool {
   if (kind == K_JCC || kind == K_JMP) return true; // #GP past the CS limit
   if (kind >= K_PUSH_Z && kind <= K_RET) return true; // the stack
   if (isX87Kind(kind)) return true; // #NM, #MF on the handler's path
+  if (kind == K_DIV_E || kind == K_IDIV_E) return true; // #DE
   if (kind == K_LEA || kind == K_MOV_ZI || kind == K_ALU_AI || kind == K_TEST_AI || kind == K_INC_Z
       || kind == K_DEC_Z || kind == K_NOP) return false;
   return isMem(p);
@@ -649,6 +651,8 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
       return true;
     case K_IMUL_GEI: case K_IMUL_GE:
       return emitImul(p, kind, size, reg, rm, imm, mem, i, off, next, ipMask, flagsLive);
+    case K_MUL_E: case K_IMUL_E: case K_DIV_E: case K_IDIV_E:
+      return emitMulDiv(p, kind, size, rm, mem, i, off, next, ipMask, flagsLive);
     case K_SHIFT:
       if (((word >>> 29) & 3) == 1) emitShiftCL(argOf(word), size, rm, flagsLive);
       else emitShift(argOf(word), ((word >>> 29) & 3) == 0 ? 1 : imm & 31, size, rm, flagsLive);
@@ -695,18 +699,96 @@ function emitImul(p: u32, kind: u32, size: u32, reg: u32, rm: u32, imm: u32, mem
   }
   regSetFrom(reg, size, L_R);
   flagsKnownReset();
-  if (live) {
-    // flags.ts setResultFlags(r, CF | OF | AF, fits ? 0 : CF | OF)
-    w.i32c(0);
-    w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~(F_CF | F_OF | F_AF)); w.op(w.OP_I32_AND);
-    w.get(L_V); w.i32c(F_CF | F_OF); w.op(w.OP_I32_MUL); w.op(w.OP_I32_OR);
-    w.memOp(w.OP_I32_STORE, 2, EFLAGS);
-    w.i32c(0); w.i32c(LF_RESULT << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
-    w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
-    w.i32c(0); w.i32c(F_SF | F_ZF | F_PF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
-  }
+  if (live) emitProductFlags(size);
   if (mem) memFormEnd(p, i, off, next, ipMask, false, before, false);
   return true;
+}
+
+/** The flags of a multiplication (flags.ts setResultFlags(r, CF | OF | AF, fits ? 0 : CF | OF)): L_R the result
+ *  (its low half), L_V 1 when the product does not fit. */
+function emitProductFlags(size: u32): void {
+  w.i32c(0);
+  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, EFLAGS); w.i32c(~(F_CF | F_OF | F_AF)); w.op(w.OP_I32_AND);
+  w.get(L_V); w.i32c(F_CF | F_OF); w.op(w.OP_I32_MUL); w.op(w.OP_I32_OR);
+  w.memOp(w.OP_I32_STORE, 2, EFLAGS);
+  w.i32c(0); w.i32c(LF_RESULT << 2 | sizeIndex(size)); w.memOp(w.OP_I32_STORE, 2, LF_OP);
+  w.i32c(0); w.get(L_R); w.memOp(w.OP_I32_STORE, 2, LF_RES);
+  w.i32c(0); w.i32c(F_SF | F_ZF | F_PF); w.memOp(w.OP_I32_STORE, 2, LF_MASK);
+}
+
+/**
+ * MUL, IMUL, DIV and IDIV E, 32-bit forms (ops/muldiv.ts): EDX:EAX = EAX * E, or EAX = EDX:EAX / E and EDX the
+ * remainder. MUL/IMUL set the flags as their handlers do when they can be observed; DIV/IDIV leave them alone, as
+ * their handlers do. A division the handler would fault on (#DE: a zero divisor or a quotient that does not fit;
+ * for IDIV also a divisor of -1, which the host's division would trap on) runs the handler.
+ */
+function emitMulDiv(p: u32, kind: u32, size: u32, rm: u32, mem: bool,
+                    i: u32, off: u32, next: u32, ipMask: u32, live: bool): bool {
+  if (size != 4) return false;
+  const div = kind == K_DIV_E || kind == K_IDIV_E, signed = kind == K_IMUL_E || kind == K_IDIV_E;
+  // the registers first: every branch to the slow path then leaves from the same register state
+  regGet(R_EAX, 4); w.set(L_A);
+  if (div) { regGet(R_EDX, 4); w.set(L_T); }
+  let before: u32 = 0;
+  if (mem) {
+    before = memFormBegin(p, 4, false);
+    w.get(L_HOST); w.loadU(4, 0); w.set(L_B);
+  } else {
+    regGet(rm, 4); w.set(L_B);
+    if (div) { open(); open(); before = regState; } // $done, $slow
+  }
+  if (!div) {
+    w.get(L_A); w.op(signed ? w.OP_I64_EXTEND_I32_S : w.OP_I64_EXTEND_I32_U);
+    w.get(L_B); w.op(signed ? w.OP_I64_EXTEND_I32_S : w.OP_I64_EXTEND_I32_U);
+    w.op(w.OP_I64_MUL); w.tee(L_W); w.op(w.OP_I32_WRAP_I64); w.set(L_R);
+    w.get(L_W); w.i64c(32); w.op(w.OP_I64_SHR_U); w.op(w.OP_I32_WRAP_I64); w.set(L_T);
+    regSetFrom(R_EAX, 4, L_R);
+    regSetFrom(R_EDX, 4, L_T);
+    flagsKnownReset();
+    if (live) {
+      // does not fit: a high half other than zero (MUL) or than the low half's sign (IMUL)
+      w.get(L_T);
+      if (signed) { w.get(L_R); w.i32c(31); w.op(w.OP_I32_SHR_S); }
+      else w.i32c(0);
+      w.op(w.OP_I32_NE); w.set(L_V);
+      emitProductFlags(4);
+    }
+    if (mem) memFormEnd(p, i, off, next, ipMask, false, before, false);
+    return true;
+  }
+  if (!signed) {
+    // the quotient fits exactly when EDX < divisor (so a zero divisor fails too); 32-bit division when EDX = 0
+    w.get(L_T); w.get(L_B); w.op(w.OP_I32_GE_U); w.brIf(0);
+    w.get(L_T); w.op(w.OP_I32_EQZ);
+    w.ifVoid();
+    w.get(L_A); w.get(L_B); w.op(w.OP_I32_DIV_U); w.set(L_R);
+    w.op(w.OP_ELSE);
+    emitDividend(); w.get(L_B); w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_DIV_U); w.op(w.OP_I32_WRAP_I64); w.set(L_R);
+    w.end_();
+  } else {
+    // a divisor of 0 or -1 takes the handler; 32-bit division when EDX is EAX's sign
+    w.get(L_B); w.i32c(1); w.op(w.OP_I32_ADD); w.i32c(1); w.op(w.OP_I32_LE_U); w.brIf(0);
+    w.get(L_T); w.get(L_A); w.i32c(31); w.op(w.OP_I32_SHR_S); w.op(w.OP_I32_EQ);
+    w.ifVoid();
+    w.get(L_A); w.get(L_B); w.op(w.OP_I32_DIV_S); w.set(L_R);
+    w.op(w.OP_ELSE);
+    emitDividend(); w.get(L_B); w.op(w.OP_I64_EXTEND_I32_S); w.op(w.OP_I64_DIV_S); w.tee(L_W);
+    w.op(w.OP_I32_WRAP_I64); w.tee(L_R); w.op(w.OP_I64_EXTEND_I32_S); w.get(L_W); w.op(w.OP_I64_NE);
+    w.brIf(1); // the quotient does not fit: $slow
+    w.end_();
+  }
+  // the remainder from the quotient (exact in 32 bits: it fits)
+  w.get(L_A); w.get(L_R); w.get(L_B); w.op(w.OP_I32_MUL); w.op(w.OP_I32_SUB); w.set(L_V);
+  regSetFrom(R_EAX, 4, L_R);
+  regSetFrom(R_EDX, 4, L_V);
+  memFormEnd(p, i, off, next, ipMask, true, before, false);
+  flagsKnownReset(); // the flags are unchanged, but the locals a known producer left are not
+  return true;
+}
+/** EDX:EAX (L_T:L_A) as an i64, on the stack. */
+function emitDividend(): void {
+  w.get(L_T); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(32); w.op(w.OP_I64_SHL);
+  w.get(L_A); w.op(w.OP_I64_EXTEND_I32_U); w.op(w.OP_I64_OR);
 }
 
 /**

@@ -1,5 +1,5 @@
 // Random x86 instruction sequences for the JIT differential fuzzer (test/jit-fuzz.test.ts): the forms the JIT
-// emits inline (ALU, MOV, LEA, INC/DEC, TEST, CMP, Jcc, JMP, MOVZX/MOVSX, PUSH/POP, CALL/RET, shifts, IMUL,
+// emits inline (ALU, MOV, LEA, INC/DEC, TEST, CMP, Jcc, JMP, MOVZX/MOVSX, PUSH/POP, CALL/RET, shifts, IMUL, MUL/DIV,
 // SETcc, CMOVcc, XCHG, the x87 register forms) with register and memory operands, segment overrides, byte registers AH..BH, 16- and
 // 32-bit operand and address sizes, and short loops that jump back to their own start with a counter.
 // Encodings: Intel SDM Vol. 2, chapter 2 (ModR/M, SIB) and appendix A (opcode map).
@@ -192,13 +192,27 @@ export class Gen {
         if (form === 0xC0 || form === 0xC1) this.imm(1, this.pick([0, 1, 2, 7, 8, 15, 16, 31, 32, 33, this.below(256)]));
         return;
       }
-      case 16: { // IMUL 0F AF, 69, 6B, F6/F7 /5
-        const { osize, asize } = this.prefixes();
+      case 16: { // IMUL 0F AF, 69, 6B; MUL/IMUL/DIV/IDIV F6/F7 /4-/7 on eDX:eAX, a division often right after
+        // XOR EDX,EDX or CDQ (so that it mostly does not fault)
         const k = this.below(4);
+        if (k === 3) {
+          const op = 4 + this.below(4);
+          // a factor or dividend of either sign, often small, in eAX; for a division then eDX from it: zero for DIV,
+          // the sign (CWD/CDQ) for IDIV
+          if (this.chance(0.5)) { this.emit(0xB8); this.imm(this.env.bits / 8, this.value()); }
+          if (op >= 6 && this.chance(0.7)) {
+            if (op === 6 ? this.chance(0.8) : this.chance(0.2)) this.emit(0x31, 0xD2); else this.emit(0x99);
+          }
+          const { asize } = this.prefixes();
+          this.emit(0xF6 + this.below(2)); this.modrm(op, mem, asize);
+          // a product's flags read at once: SETcc or ADC
+          if (op < 6 && this.chance(0.5)) this.emit(0x0F, 0x90 + this.below(16), 0xC0 | this.dst8());
+          return;
+        }
+        const { osize, asize } = this.prefixes();
         if (k === 0) { this.emit(0x0F, 0xAF); this.modrm(this.dst16or32(), mem, asize); }
         else if (k === 1) { this.emit(0x69); this.modrm(this.dst16or32(), mem, asize); this.imm(osize / 8, this.value()); }
-        else if (k === 2) { this.emit(0x6B); this.modrm(this.dst16or32(), mem, asize); this.imm(1, this.value()); }
-        else { this.emit(0xF6 + this.below(2)); this.modrm(5, mem, asize); } // writes eDX:eAX
+        else { this.emit(0x6B); this.modrm(this.dst16or32(), mem, asize); this.imm(1, this.value()); }
         return;
       }
       case 17: { // SETcc

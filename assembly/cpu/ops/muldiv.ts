@@ -103,11 +103,13 @@ import { readE, regOff } from "./common";
     store<u16>(REGS + R_EAX, <u16>q);
     store<u16>(REGS + R_EDX, <u16>(n % d));
   } else {
-    const n = (<u64>load<u32>(REGS + R_EDX) << 32) | <u64>load<u32>(REGS + R_EAX);
-    const q = n / <u64>d;
-    if (q > 0xFFFFFFFF) { raiseDE(); return; }
-    store<u32>(REGS + R_EAX, <u32>q);
-    store<u32>(REGS + R_EDX, <u32>(n % <u64>d));
+    // the quotient fits 32 bits exactly when EDX < divisor; one division (the remainder from the quotient), a
+    // 32-bit one when EDX is 0 (the usual case after XOR EDX,EDX: faster on most hosts)
+    const hi = load<u32>(REGS + R_EDX), lo = load<u32>(REGS + R_EAX);
+    if (hi >= d) { raiseDE(); return; }
+    const q: u32 = hi == 0 ? lo / d : <u32>(((<u64>hi << 32) | <u64>lo) / <u64>d);
+    store<u32>(REGS + R_EAX, q);
+    store<u32>(REGS + R_EDX, lo - q * d);
   }
 }
 
@@ -140,6 +142,6 @@ import { readE, regOff } from "./common";
     const q = n / d;
     if (q < <i64>i32.MIN_VALUE || q > <i64>i32.MAX_VALUE) { raiseDE(); return; }
     store<u32>(REGS + R_EAX, <u32>q);
-    store<u32>(REGS + R_EDX, <u32>(n % d));
+    store<u32>(REGS + R_EDX, <u32>n - <u32>q * <u32>raw); // the remainder from the quotient: one division
   }
 }
