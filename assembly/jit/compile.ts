@@ -24,7 +24,7 @@ import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
-  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsTouched, regsTouchedReset, regsLoadAll, regsStoreAll, regsEnsureAll, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, flatReset, flatUsed,
+  emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsSpill, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, flatReset, flatUsed,
   directJump, directJumpIsJcc, emitJumpCondition, emitJumpTakenExit, currentDepth,
 } from "./emit";
 import { x87Reset, x87Spill } from "./x87";
@@ -292,30 +292,17 @@ export function compileRegion(root: u32, cs32: bool, key: u32, buf: u32, size: u
   }
   const ipMask: u32 = cs32 ? 0xFFFFFFFF : 0xFFFF;
   for (let k: u32 = 0; k < n; k++) store<u32>(memberLiveIn + (k << 2), flagsLiveIn(blockAddr(load<u32>(memberBlock + (k << 2)) - 1)));
-  // twice: the first emission finds the registers the inline code uses, the second keeps only those in locals
-  regsTouchedReset(0xFF);
-  inlineCount = 0; handlerCount = 0;
-  // segments flat now may be assumed flat (no limit check, no base); the first emission finds which the inline
-  // accesses rely on, and the function's entry checks those
+  // twice: segments flat now may be assumed flat (no limit check, no base); the first emission finds which the
+  // inline accesses rely on, and the function's entry checks those
   const flatNow = load<u32>(SEG_FLAT_MASK);
   flatReset(flatNow);
   flatGuard = flatNow;
   if (!emitModule(root, n, ipMask, buf, size)) return 0;
   flatGuard = flatUsed;
   flatReset(flatNow);
-  // code that calls handlers often (kernel code, the x87) keeps registers in memory between members: each
-  // handler would store and reload them, and locals live across the whole function cost V8 compile time
-  // (measured: Linux boot 11.3-12.5 s with registers in memory between members, 13.5-14.3 s with them in locals)
-  regsTouchedReset(handlerCount * HANDLER_SHARE > inlineCount ? 0 : regsTouched);
   if (!emitModule(root, n, ipMask, buf, size)) return 0;
   return w.wasmPos() - buf;
 }
-
-/** Instructions of the region emitted inline and as handler calls (the first emission) */
-let inlineCount: u32 = 0;
-let handlerCount: u32 = 0;
-/** Registers stay in locals between members when at most 1 in HANDLER_SHARE instructions is a handler call. */
-const HANDLER_SHARE: u32 = 8;
 
 /** The segments the region assumes flat: if any is not when the function is called, it returns 0 having run
  *  nothing, and the dispatcher drops it (translate/execute.ts). */
@@ -337,24 +324,20 @@ function emitModule(root: u32, n: u32, ipMask: u32, buf: u32, size: u32): bool {
   w.get(0); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(<i64>0xFFF - <i64>rootOffset); w.op(w.OP_I64_ADD);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I64_EXTEND_I32_U);
   w.op(w.OP_I64_LE_U); w.set(L_CSOK);
-  regsLoadAll();
   w.loopVoid(); // $dispatch: run member L_IDX
   w.blockVoid(); // $exit: L_N holds the instructions of the current member's pass; memory holds the registers
-  w.blockVoid(); // $exitRegs: the same, with the registers in their locals
   for (let k: u32 = 0; k < n; k++) w.blockVoid(); // $m(n-1) .. $m0
   w.get(L_IDX);
   w.op(w.OP_BR_TABLE); w.u32leb(n); for (let k: u32 = 0; k < n; k++) w.u32leb(k); w.u32leb(0);
   for (let k: u32 = 0; k < n; k++) {
-    w.end_(); // $mk: member k's code follows, inside $m(k+1) .. $m(n-1), $exitRegs, $exit, $dispatch
+    w.end_(); // $mk: member k's code follows, inside $m(k+1) .. $m(n-1), $exit, $dispatch
     const d = blockAddr(load<u32>(memberBlock + (k << 2)) - 1);
     w.loopVoid(); // $self: the member again (a transfer to itself)
-    setDepth(n - k);
+    setDepth(n - k - 1); // (a branch to depth + 1 reaches $exit)
     emitMember(d, k, load<u32>(memberDelta + (k << 2)), ipMask, n);
     w.end_(); // $self
-    w.br(n - 1 - k); // to $exitRegs
+    w.br(n - 1 - k); // to $exit
   }
-  w.end_(); // $exitRegs
-  regsStoreAll();
   w.end_(); // $exit
   // ICOUNT = L_BASE + L_DONE + L_N; return L_DONE + L_N
   emitIcountSync(true);
@@ -391,9 +374,8 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
     const kind = word & 0xFF;
     if (i == count - 1 && directJump(p, word, ipMask)) {
       // the member's jump goes straight to the member it reaches (no EIP through memory, no search)
-      inlineCount++;
       x87Spill();
-      regsEnsureAll();
+      regsSpill();
       w.i32c(count); w.set(L_N);
       emitDirectJump(p, word, i, off, next, ipMask, count, k, n);
       emitPendingFlags(); // leaving the region
@@ -401,18 +383,16 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
     }
     const flagsLive = (liveAfter & (<u64>1 << <u64>i)) != 0;
     if (inlineHandled(p, word) && emitInline(p, word, i, off, next, ipMask, flagsLive)) {
-      inlineCount++;
       lastStoresEip = kind == K_JCC || kind == K_JMP || kind == K_CALL || kind == K_RET;
     } else {
       emitHandlerCall(p, i, off, next, ipMask, false);
-      handlerCount++;
       lastStoresEip = true;
     }
     off = next;
   }
   if (!lastStoresEip) emitStoreEip(off, ipMask);
   x87Spill(); // the next member (or the dispatcher) finds the x87 state in memory
-  regsEnsureAll(); // the next member finds every register in its local
+  regsSpill(); // the next member (or the dispatcher) finds the registers in memory
   w.i32c(count); w.set(L_N);
   // transfers: to each member this block can reach directly; after a handler call that may have jumped
   // anywhere (RET, indirect jumps), to any member (succA/succB: successors(d) at the top)
@@ -486,7 +466,7 @@ function emitPass(j: u32, count: u32, k: u32, base: u32, nest: u32): void {
   // j's code starts), or back through the dispatch loop
   if (j == k) w.br(nest + 1);
   else if (j > k) w.br(nest + 1 + j - k);
-  else { w.i32c(j); w.set(L_IDX); w.br(base + 2 + nest + 1); } // `base` is $exitRegs' depth; $exit, $dispatch follow
+  else { w.i32c(j); w.set(L_IDX); w.br(base + 2 + nest + 1); } // base + 1 is $exit, base + 2 $dispatch
   w.end_();
 }
 
