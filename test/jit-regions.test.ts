@@ -1,6 +1,7 @@
 // Transfers between the blocks of a compiled region (jit/compile.ts): a member's last Jcc or JMP goes straight to
-// the member it reaches, forward, backward or to itself, or leaves the region. Loops of several blocks with
-// branches both ways (a bubble sort, Collatz walks with if/else arms, a loop exited from its middle) run tiered
+// the member it reaches, forward, backward or to itself, or leaves the region; an indirect JMP (a jump table in
+// memory, a computed target in a register) finds its target among the members. Loops of several blocks with
+// branches both ways (a bubble sort, Collatz walks with if/else arms, a loop exited from its middle, a switch) run tiered
 // at low thresholds, so regions hold several members, and their registers, memory and instruction count must
 // be the interpreter's, with budgets that end inside the loops too.
 import { test } from "node:test";
@@ -79,8 +80,31 @@ sum:
     dec ecx
     jnz sum
 done:
+    ; a switch: a jump table (JMP r/m32 from memory) and a computed jump (JMP r32), cases joining again
+    mov ecx, 3000
+swloop:
+    mov eax, ecx
+    and eax, 3
+    jmp [jtab + eax*4]
+case0:
+    add edi, ecx
+    jmp swnext
+case1:
+    xor edi, 0x5A5A
+    mov edx, swnext
+    jmp edx
+case2:
+    rol edi, 3
+    jmp swnext
+case3:
+    sub edi, ecx
+swnext:
+    dec ecx
+    jnz swloop
     mov al, 0
     out 0xF4, al
+jtab:
+    dd case0, case1, case2, case3
 `;
 
 async function run(jit: JitSetting, code: Uint8Array, slice: number) {

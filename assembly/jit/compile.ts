@@ -23,7 +23,7 @@ import { F_TF, F_RF, CS } from "../cpu/state";
 import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
 import {
-  jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
+  jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, K_JMP_E, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
   emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsSpill, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, flatReset, flatUsed,
   directJump, directJumpIsJcc, emitJumpCondition, emitJumpTakenExit, currentDepth,
 } from "./emit";
@@ -147,6 +147,7 @@ function successors(d: u32): void {
     else succAnywhere = true;
     return;
   }
+  if (kind == K_JMP_E) { succAnywhere = true; return; } // an indirect jump (a switch): its cases may join
   if (kind == K_JCC) { succA = <i32>(bytes + load<u32>(last, I_IMM)); succB = <i32>bytes; }
   else if (kind == K_JMP || kind == K_CALL) {
     succA = <i32>(bytes + load<u32>(last, I_IMM));
@@ -383,7 +384,7 @@ function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
     }
     const flagsLive = (liveAfter & (<u64>1 << <u64>i)) != 0;
     if (inlineHandled(p, word) && emitInline(p, word, i, off, next, ipMask, flagsLive)) {
-      lastStoresEip = kind == K_JCC || kind == K_JMP || kind == K_CALL || kind == K_RET;
+      lastStoresEip = kind == K_JCC || kind == K_JMP || kind == K_CALL || kind == K_RET || kind == K_JMP_E;
     } else {
       emitHandlerCall(p, i, off, next, ipMask, false);
       lastStoresEip = true;

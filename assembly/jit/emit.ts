@@ -31,6 +31,7 @@ export const K_RET: u32 = 24;
 const K_SHIFT: u32 = 25, K_IMUL_GEI: u32 = 26, K_IMUL_GE: u32 = 27;
 const K_CMOV: u32 = 28, K_SETCC: u32 = 29, K_INCDEC_E: u32 = 30, K_NOT: u32 = 31;
 const K_MUL_E: u32 = 41, K_DIV_E: u32 = 42, K_IMUL_E: u32 = 43, K_IDIV_E: u32 = 44;
+export const K_JMP_E: u32 = 45;
 
 // Shift operations (ops/shift.ts)
 const SH_ROL: u32 = 0, SH_ROR: u32 = 1, SH_RCL: u32 = 2, SH_RCR: u32 = 3, SH_SHL: u32 = 4, SH_SHR: u32 = 5,
@@ -156,6 +157,7 @@ export function inlineCanFault(p: u32, word: u32): bool {
   if (kind >= K_PUSH_Z && kind <= K_RET) return true; // the stack
   if (isX87Kind(kind)) return true; // #NM, #MF on the handler's path
   if (kind == K_DIV_E || kind == K_IDIV_E) return true; // #DE
+  if (kind == K_JMP_E) return true; // #GP past the CS limit
   if (kind == K_LEA || kind == K_MOV_ZI || kind == K_ALU_AI || kind == K_TEST_AI || kind == K_INC_Z
       || kind == K_DEC_Z || kind == K_NOP) return false;
   return isMem(p);
@@ -624,6 +626,8 @@ export function emitInline(p: u32, word: u32, i: u32, off: u32, next: u32, ipMas
       return emitImul(p, kind, size, reg, rm, imm, mem, i, off, next, ipMask, flagsLive);
     case K_MUL_E: case K_IMUL_E: case K_DIV_E: case K_IDIV_E:
       return emitMulDiv(p, kind, size, rm, mem, i, off, next, ipMask, flagsLive);
+    case K_JMP_E:
+      return emitJmpE(p, size, rm, mem, i, off, next, ipMask);
     case K_SHIFT:
       if (((word >>> 29) & 3) == 1) emitShiftCL(argOf(word), size, rm, flagsLive);
       else emitShift(argOf(word), ((word >>> 29) & 3) == 0 ? 1 : imm & 31, size, rm, flagsLive);
@@ -756,6 +760,26 @@ function emitMulDiv(p: u32, kind: u32, size: u32, rm: u32, mem: bool,
   flagsKnownReset(); // the flags are unchanged, but the locals a known producer left are not
   return true;
 }
+/**
+ * JMP r/m32 (ops/control.ts jmp_E): EIP = the operand. A target past the CS limit (#GP) runs the handler, as does
+ * a 16-bit operand. The member's end then finds the target among the region's members (jit/compile.ts).
+ */
+function emitJmpE(p: u32, size: u32, rm: u32, mem: bool, i: u32, off: u32, next: u32, ipMask: u32): bool {
+  if (size != 4) return false;
+  let before: u32;
+  if (mem) {
+    before = memFormBegin(p, 4, false);
+    w.get(L_HOST); w.loadU(4, 0); w.set(L_T);
+  } else {
+    regGet(rm, 4); w.set(L_T);
+    open(); open(); before = regState; // $done, $slow
+  }
+  w.get(L_T); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I32_GT_U); w.brIf(0);
+  w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE, 2, EIP);
+  memFormEnd(p, i, off, next, ipMask, true, before, false);
+  return true;
+}
+
 /** EDX:EAX (L_T:L_A) as an i64, on the stack. */
 function emitDividend(): void {
   w.get(L_T); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(32); w.op(w.OP_I64_SHL);

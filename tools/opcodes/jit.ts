@@ -17,6 +17,8 @@ export const JIT_KINDS: Record<string, number> = {
   cmov: 28, setcc: 29, incdec_E: 30, not_E: 31,
   // MUL/IMUL/DIV/IDIV EDX:EAX forms (32-bit forms inline: jit/emit.ts emitMulDiv)
   mul_E: 41, div_E: 42, imul_E: 43, idiv_E: 44,
+  // JMP r/m (an indirect jump: a switch's dispatch; jit/emit.ts emitJmpE)
+  jmp_E: 45,
   // x87 register forms (assembly/jit/x87.ts); their arguments are in the x87 word below
   fldReg: 32, fxch: 33, fstReg: 34, fArithReg: 35, fcomReg: 36, fldConst: 37,
   // x87 memory forms: FLD/FILD m, FST/FSTP m32/m64, arithmetic and FCOM(P) with m32/m64/m16int/m32int
