@@ -405,6 +405,17 @@ export function emitX87SlowPath(p: u32, i: u32, off: u32, next: u32, ipMask: u32
 }
 
 /**
+ * A register form that may still need its handler (a fault it leaves to it): the $done and $slow blocks, as
+ * memFormBegin opens them. The fast path follows, branching to $slow (depth 0) where it gives up, and ends with
+ * memFormEnd; returns the register state where the slow path starts.
+ */
+function regFormBegin(): u32 {
+  open(); // $done
+  open(); // $slow
+  return regState;
+}
+
+/**
  * An inline form's memory operand, part 1: the $done and $slow blocks, L_EA, and L_HOST for a `size`-byte
  * access (or a branch to $slow). The fast path follows; returns the register state where the slow path starts.
  */
@@ -710,7 +721,7 @@ function emitMulDiv(p: u32, kind: u32, size: u32, rm: u32, mem: bool,
     w.get(L_HOST); w.loadU(4, 0); w.set(L_B);
   } else {
     regGet(rm, 4); w.set(L_B);
-    if (div) { open(); open(); before = regState; } // $done, $slow
+    if (div) before = regFormBegin();
   }
   if (!div) {
     w.get(L_A); w.op(signed ? w.OP_I64_EXTEND_I32_S : w.OP_I64_EXTEND_I32_U);
@@ -772,7 +783,7 @@ function emitJmpE(p: u32, size: u32, rm: u32, mem: bool, i: u32, off: u32, next:
     w.get(L_HOST); w.loadU(4, 0); w.set(L_T);
   } else {
     regGet(rm, 4); w.set(L_T);
-    open(); open(); before = regState; // $done, $slow
+    before = regFormBegin();
   }
   w.get(L_T); w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I32_GT_U); w.brIf(0);
   w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE, 2, EIP);

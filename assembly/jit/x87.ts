@@ -153,8 +153,8 @@ function pop(): void {
   tagTop(true);
   w.get(L_FTOP); w.i32c(1); w.op(w.OP_I32_ADD); w.i32c(7); w.op(w.OP_I32_AND); w.set(L_FTOP);
 }
-/** L_FSW = L_FSW without C1 | L_V (fast.ts: the exception flags and C1 an instruction sets) */
-function swMerge(): void { w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND); w.get(L_V); w.op(w.OP_I32_OR); w.set(L_FSW); }
+/** L_FSW = L_FSW without C1 | local `l` (the exception flags and C1 an instruction sets: fast.ts, emitStoreReal) */
+function swMerge(l: u32 = L_V): void { w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND); w.get(l); w.op(w.OP_I32_OR); w.set(L_FSW); }
 /** L_FSW &= ~bits */
 function swClear(bits: u32): void { w.get(L_FSW); w.i32c(~bits); w.op(w.OP_I32_AND); w.set(L_FSW); }
 
@@ -232,7 +232,7 @@ export function emitX87(p: u32, kind: u32, x87word: u32, i: u32, off: u32, next:
     case K_FARITH: {
       // ST(dest) = ST(0) op ST(i), dest = ST(i) for the DC/DE forms (toSti), then a pop for DE
       addr(0); w.set(X_PA); addr(st); w.set(X_PB); addr((bools & 1) != 0 ? st : 0); w.set(X_PD);
-      emitArith(num);
+      emitArith(num, false);
       swMerge();
       tagValid((bools & 1) != 0 ? st : 0);
       if ((bools & 2) != 0) pop();
@@ -308,16 +308,15 @@ function emitX87Mem(p: u32, kind: u32, i: u32, off: u32, next: u32, ipMask: u32)
       w.get(L_FB); w.get(L_T); w.memOp(w.OP_I32_STORE16, 1, FPU_RAW + 8);
       tagTop(false); swClear(SW_C1);
     } else {
-      w.i32c(0); w.get(L_W); w.memOp(w.OP_I64_STORE, 3, FPU_SCRATCH);
-      w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE16, 1, FPU_SCRATCH + 8);
       if (num == 2 || num == 3) {
+        storeScratch();
         addr(0); w.i32c(FPU_SCRATCH); w.i32c(0);
         w.op(w.OP_CALL); w.u32leb(FN_X87_COMPARE); w.set(L_V);
         emitCondCodes();
         if (num == 3) pop();
       } else {
         addr(0); w.tee(X_PA); w.set(X_PD); w.i32c(FPU_SCRATCH); w.set(X_PB);
-        emitArith(num);
+        emitArith(num, true);
         swMerge();
         tagValid(0);
       }
@@ -338,22 +337,26 @@ function emitX87Mem(p: u32, kind: u32, i: u32, off: u32, next: u32, ipMask: u32)
 const M32: i64 = 0xFFFF_FFFF;
 const SW_PE: u32 = 0x20;
 
+/** The converted memory operand (L_W:L_T) where x87Arith and x87Compare find it. */
+function storeScratch(): void {
+  w.i32c(0); w.get(L_W); w.memOp(w.OP_I64_STORE, 3, FPU_SCRATCH);
+  w.i32c(0); w.get(L_T); w.memOp(w.OP_I32_STORE16, 1, FPU_SCRATCH + 8);
+}
+
 /**
  * [X_PD] = [X_PA] op [X_PB] (80-bit images; 0 ADD, 1 MUL, 4 SUB, 5 SUBR, 6 DIV, 7 DIVR), L_V = the status bits it
  * sets, as fast.ts x87Arith. ADD, SUB, SUBR and MUL of normal numbers whose result needs no special case are
  * computed inline, exactly as ext80.ts fastArith does (the same conditions, a 128-bit result rounded to nearest
- * even at 64 bits); anything else, and DIV, calls x87Arith.
+ * even at 64 bits); anything else, and DIV, calls x87Arith. `bConverted`: the other operand is a memory operand
+ * converted into L_W:L_T, and X_PB is FPU_SCRATCH, where only the call needs it.
  */
-function emitArith(op: u32): void {
-  if (op != 0 && op != 1 && op != 4 && op != 5) { emitArithCall(op); return; }
+function emitArith(op: u32, bConverted: bool): void {
+  if (op != 0 && op != 1 && op != 4 && op != 5) { emitArithCall(op, bConverted); return; }
   w.blockVoid(); // $done
   w.blockVoid(); // $slow
   // SUBR is SUB with the operands the other way round
-  const pa = op == 5 ? X_PB : X_PA, pb = op == 5 ? X_PA : X_PB;
-  w.get(pa); w.memOp(w.OP_I64_LOAD, 3, 0); w.set(X_A);
-  w.get(pa); w.memOp(w.OP_I32_LOAD16_U, 1, 8); w.set(X_EA);
-  w.get(pb); w.memOp(w.OP_I64_LOAD, 3, 0); w.set(X_B);
-  w.get(pb); w.memOp(w.OP_I32_LOAD16_U, 1, 8); w.set(X_EB);
+  loadImage(op == 5 ? X_B : X_A, op == 5 ? X_EB : X_EA, X_PA, false);
+  loadImage(op == 5 ? X_A : X_B, op == 5 ? X_EA : X_EB, X_PB, bConverted);
   if (op == 1) {
     w.get(X_EA); w.get(X_EB); w.op(w.OP_I32_XOR); w.i32c(0x8000); w.op(w.OP_I32_AND); w.set(X_SA);
   } else {
@@ -382,11 +385,19 @@ function emitArith(op: u32): void {
   w.get(X_PD); w.get(X_SA); w.get(X_E); w.op(w.OP_I32_OR); w.memOp(w.OP_I32_STORE16, 1, 8);
   w.br(1); // $done
   w.end_(); // $slow
-  emitArithCall(op);
+  emitArithCall(op, bConverted);
   w.end_(); // $done
 }
 
-function emitArithCall(op: u32): void {
+/** Significand into i64 local `m`, sign and exponent into `e`: from the image at local `at`, or from L_W:L_T. */
+function loadImage(m: u32, e: u32, at: u32, converted: bool): void {
+  if (converted) { w.get(L_W); w.set(m); w.get(L_T); w.set(e); return; }
+  w.get(at); w.memOp(w.OP_I64_LOAD, 3, 0); w.set(m);
+  w.get(at); w.memOp(w.OP_I32_LOAD16_U, 1, 8); w.set(e);
+}
+
+function emitArithCall(op: u32, bConverted: bool): void {
+  if (bConverted) storeScratch();
   w.i32c(op); w.get(X_PA); w.get(X_PB); w.get(X_PD);
   w.op(w.OP_CALL); w.u32leb(FN_X87_ARITH); w.set(L_V);
 }
@@ -553,5 +564,5 @@ function emitStoreReal(f64: bool): void {
   w.end_();
   w.get(L_HOST); w.get(L_W);
   if (f64) w.memOp(w.OP_I64_STORE, 3, 0); else w.memOp(w.OP_I64_STORE32, 2, 0);
-  w.get(L_FSW); w.i32c(~SW_C1); w.op(w.OP_I32_AND); w.get(L_T); w.op(w.OP_I32_OR); w.set(L_FSW);
+  swMerge(L_T);
 }

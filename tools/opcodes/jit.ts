@@ -15,15 +15,17 @@ export const JIT_KINDS: Record<string, number> = {
   push_Z: 20, pop_Z: 21, push_I: 22, call_J: 23, ret_near: 24,
   shift_E: 25, imul_GEI: 26, imul_GE: 27,
   cmov: 28, setcc: 29, incdec_E: 30, not_E: 31,
-  // MUL/IMUL/DIV/IDIV EDX:EAX forms (32-bit forms inline: jit/emit.ts emitMulDiv)
-  mul_E: 41, div_E: 42, imul_E: 43, idiv_E: 44,
-  // JMP r/m (an indirect jump: a switch's dispatch; jit/emit.ts emitJmpE)
-  jmp_E: 45,
   // x87 register forms (assembly/jit/x87.ts); their arguments are in the x87 word below
   fldReg: 32, fxch: 33, fstReg: 34, fArithReg: 35, fcomReg: 36, fldConst: 37,
   // x87 memory forms: FLD/FILD m, FST/FSTP m32/m64, arithmetic and FCOM(P) with m32/m64/m16int/m32int
   fldMem: 38, fild64: 38, fstMem: 39, fArithMem: 40,
+  // MUL/IMUL/DIV/IDIV EDX:EAX forms (32-bit forms inline: jit/emit.ts emitMulDiv)
+  mul_E: 41, div_E: 42, imul_E: 43, idiv_E: 44,
+  // JMP r/m (an indirect jump: a switch's dispatch; jit/emit.ts emitJmpE)
+  jmp_E: 45,
 };
+/** The x87 kinds (x87Word) */
+const X87_FIRST = 32, X87_LAST = 40;
 
 /** Memory operand types of x87 forms (x87Word bits 20-22) */
 const X87_TYPES: Record<string, number> = { f32: 1, f64: 2, i16: 3, i32: 4, i64: 5 };
@@ -72,7 +74,7 @@ export function x87Word(f: Form, osize: 16 | 32, mem: boolean): number {
   const call = concreteImpl(f, osize, mem);
   const m = /^(\w+)(?:<(\w+)>)?\(p,\s*(0x[0-9A-Fa-f]+)((?:,\s*\w+)*)\)$/.exec(call);
   const kind = m ? JIT_KINDS[m[1]] ?? 0 : 0;
-  if (!m || kind < 32 || kind > 40) return 0;
+  if (!m || kind < X87_FIRST || kind > X87_LAST) return 0;
   const type = m[1] === "fild64" ? X87_TYPES.i64 : X87_TYPES[m[2] ?? ""] ?? 0;
   const args = m[4].split(",").map(s => s.trim()).filter(s => s !== "");
   let bools = 0, nb = 0, num = -1;

@@ -7,18 +7,19 @@
 // leave the status word itself to the caller. Operands are the addresses of 80-bit images (physical registers in
 // FPU_RAW, or a memory operand converted into FPU_SCRATCH).
 import { FPU_CW } from "../../layout";
-import { fastArith, arith80, cmp80, oM, oSE, oFlags, oUp } from "./ext80";
+import { arith80, cmp80, oM, oSE, oFlags, oUp } from "./ext80";
 import { SW_C1 } from "./float80";
 
 /**
  * d = a op b, as ops.ts arithOp does for "ST(0) op other" with a = ST(0), b = the other
  * (0 ADD, 1 MUL, 4 SUB, 5 SUBR, 6 DIV, 7 DIVR). Returns the exception flags it raised, and C1 when the result
- * was rounded up.
+ * was rounded up. Compiled code has already tried the common case of ADD/SUB/SUBR/MUL inline (jit/x87.ts
+ * emitArith, ext80.ts fastArith's twin): what comes here is the rest.
  */
 export function x87Arith(op: u32, pa: u32, pb: u32, pd: u32): u32 {
   const am = load<u64>(pa), ase = <u32>load<u16>(pa, 8);
   const bm = load<u64>(pb), bse = <u32>load<u16>(pb, 8);
-  if (!((op <= 1 || op == 4 || op == 5) && fastArith(op, am, ase, bm, bse))) arith80(op, am, ase, bm, bse, load<u32>(FPU_CW));
+  arith80(op, am, ase, bm, bse, load<u32>(FPU_CW));
   store<u64>(pd, oM);
   store<u16>(pd, <u16>oSE, 8);
   return (oFlags & 0x7F) | (oUp ? SW_C1 : 0);
