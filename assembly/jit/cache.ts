@@ -1,8 +1,9 @@
 // The JIT tier's policy and bookkeeping (DESIGN.md §3): when a block is compiled, where its function lives,
 // and what is dropped when room runs out.
 //
-// - Tiering: a block is interpreted until it has run JIT_THRESHOLD times, then compiled (threshold 0: at its
-//   first run; 0xFFFFFFFF: never). The host sets it (jitSetThreshold export).
+// - Tiering: a block is interpreted until its heat reaches the threshold, then compiled (threshold 0: at its
+//   first run; 0xFFFFFFFF: never). Heat grows with the instructions each run executes (heatOfRun), so a long
+//   block compiles after fewer runs than a short one. The host sets the threshold (jitSetThreshold export).
 // - Installing: compileBlock writes a module into JIT_BUFFER; the host's jitInstall import compiles it and puts
 //   its function into the core's function table at JIT_TABLE_BASE + slot. The same path serves Node and a
 //   browser worker (synchronous compilation is allowed in workers).
@@ -32,6 +33,19 @@ export const B_JIT: u32 = 52; // slot + 1 of the block's compiled function, 0 = 
 /** Default threshold: blocks that run this often are compiled. Measured on the direct Linux boot (host seconds to
  *  the prompt): 200 runs 21.4 s, 1000 15.4 s, 5000 11.8 s, 20000 10.9 s, 100000 11.7 s; the interpreter 31 s. */
 export const JIT_DEFAULT_THRESHOLD: u32 = 20000;
+/**
+ * A block's heat (B_EXECS) grows by heatOfRun per interpreted run: its instructions, plus 2 for the dispatcher's
+ * work between blocks. The threshold counts runs of a 6-instruction block, HEAT_UNIT each. Counting runs alone
+ * left the unrolled rounds of the kernel's BLAKE2s (64-instruction blocks run 17,000 times) interpreted through
+ * the whole Linux boot: 36 M instructions.
+ */
+export const HEAT_UNIT: u32 = 8;
+// @ts-ignore: decorator
+@inline export function heatOfRun(count: u32): u32 { return count + 2; }
+/** The heat at which a block is compiled (u64: thresholds near 2^32 times HEAT_UNIT). */
+// @ts-ignore: decorator
+@inline export function heatThreshold(): u64 { return <u64>load<u32>(JIT_THRESHOLD) * <u64>HEAT_UNIT; }
+
 /** Compile budget: bytes of wasm per thousand guest instructions, and the most that can be saved up. */
 const JIT_BYTES_PER_KINSN: u64 = 64;
 const JIT_TOKENS_MAX: i64 = 4 << 20;

@@ -17,7 +17,7 @@
 // interrupts and the budget are checked, as between blocks in the interpreter.
 import {
   INSN_SIZE, INSNS, SEG_LIMIT, I_HANDLER, I_LEN, I_IMM, EIP, EFLAGS, ICOUNT, EXIT_REQUEST, INT_SHADOW, NMI_PENDING, HALTED,
-  INTR_LINE, PAGE_BLOCKS, JIT_THRESHOLD, SEG_FLAT_MASK,
+  INTR_LINE, PAGE_BLOCKS, SEG_FLAT_MASK,
 } from "../layout";
 import { F_TF, F_RF, CS } from "../cpu/state";
 import * as w from "./wasm";
@@ -29,7 +29,7 @@ import {
 } from "./emit";
 import { x87Reset, x87Spill } from "./x87";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST, B_MODE, B_EXECS, B_PAGE_NEXT } from "../translate/blocks";
-import { B_JIT } from "./cache";
+import { B_JIT, HEAT_UNIT, heatThreshold } from "./cache";
 import { LF_INC, LF_DEC } from "../cpu/flags";
 
 /** Region size (jit/compile.ts "regions" below) */
@@ -195,7 +195,7 @@ function collectRegion(root: u32, key: u32): u32 {
     }
     if (frontierCount == 0) break;
     // the hottest of the frontier
-    let best: u32 = 0, bestScore: u32 = 0;
+    let best: u32 = 0, bestScore: u64 = 0;
     for (let f: u32 = 0; f < frontierCount; f++) {
       const sc = heat(load<u32>(frontierBlock + (f << 2)));
       if (sc > bestScore || f == 0) { best = f; bestScore = sc; }
@@ -225,23 +225,23 @@ function frontierOf(b: u32): i32 {
   for (let f: u32 = 0; f < frontierCount; f++) if (load<u32>(frontierBlock + (f << 2)) == b) return <i32>f;
   return -1;
 }
-/** How often block `b` (index + 1) has run, as far as the block cache knows: its count towards the threshold,
- *  or the threshold when it is compiled (its count stopped there). */
-function heat(b: u32): u32 {
+/** How much block `b` (index + 1) has run, as far as the block cache knows: its heat towards the threshold
+ *  (jit/cache.ts heatOfRun), or the threshold when it is compiled (its heat stopped there). */
+function heat(b: u32): u64 {
   const d = blockAddr(b - 1);
   const e = load<u32>(d, B_EXECS);
-  if (load<u32>(d, B_JIT) != 0) return load<u32>(JIT_THRESHOLD);
-  return e == 0xFFFFFFFF ? 0 : e;
+  if (load<u32>(d, B_JIT) != 0) return heatThreshold();
+  return e == 0xFFFFFFFF ? 0 : <u64>e;
 }
 
 /** Has block `b` (index + 1) run often enough to join a region it is not a direct successor in: compiled, or
- *  the threshold >> `shift` times (return sites: a quarter; the targets of an indirect jump, such as switch
- *  cases, each run a fraction of their dispatcher's count: 1/32). Letting every such block join made the Linux
- *  boot compile 2.7 times the wasm bytes, and take longer. */
+ *  heat of the threshold >> `shift` (return sites: a quarter; the targets of an indirect jump, such as switch
+ *  cases, each run a fraction of their dispatcher's count: 1/32), and at least 16 runs' worth. Letting every
+ *  such block join made the Linux boot compile 2.7 times the wasm bytes, and take longer. */
 function isHot(b: u32, shift: u32): bool {
   const d = blockAddr(b - 1);
-  const t = load<u32>(JIT_THRESHOLD) >> shift;
-  return load<u32>(d, B_JIT) != 0 || load<u32>(d, B_EXECS) >= (t > 16 ? t : 16);
+  const t = heatThreshold() >> shift, least = <u64>(16 * HEAT_UNIT);
+  return load<u32>(d, B_JIT) != 0 || <u64>load<u32>(d, B_EXECS) >= (t > least ? t : least);
 }
 let regionCount: u32 = 0;
 let regionInsns: u32 = 0;

@@ -20,7 +20,7 @@ export const B_COUNT: u32 = 12; // u16 number of instructions
 export const B_BYTES: u32 = 14; // u16 length in bytes
 export const B_HASH_NEXT: u32 = 16; // next block (index + 1) in the hash bucket
 export const B_PAGE_NEXT: u32 = 20; // next block (index + 1) on the same page
-export const B_EXECS: u32 = 24; // runs counted towards the JIT threshold (0xFFFFFFFF: never compile)
+export const B_EXECS: u32 = 24; // heat counted towards the JIT threshold (jit/cache.ts heatOfRun; 0xFFFFFFFF: never compile)
 // Links to the last two successor blocks: where EIP went after this block, and which block runs there. A
 // link is used only while B_LINK_EPOCH equals `codeEpoch`, which moves whenever a successor could change:
 // TLB contents, CS base or limit, CPL (per context, see codeEpoch), the mode, or the block cache itself.

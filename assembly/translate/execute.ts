@@ -5,7 +5,7 @@ import {
   EIP, EFLAGS, MODE_FLAGS, MODE_CS32, INSNS, INSN_SIZE, I_LEN, I_HANDLER, EXIT_REQUEST, EXIT_BUDGET, EXIT_HLT,
   EXIT_HLT_CLI, HALTED, INT_SHADOW, NMI_PENDING, NMI_MASKED, ICOUNT, CNT_BLOCK_HITS, CNT_UNCACHED_INSNS,
   TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, INTR_LINE, TLB, TLB_READ_MASK, DEBUG_PENDING,
-  JIT_THRESHOLD, CNT_JIT_RUNS, CNT_JIT_INSNS, BLOCK_INSN_LIMIT,
+  CNT_JIT_RUNS, CNT_JIT_INSNS, BLOCK_INSN_LIMIT,
 } from "../layout";
 import { CS, F_IF, F_TF, F_RF, EX_DB, SHADOW_DEBUG, segBase, segLimit, segSel } from "../cpu/state";
 import { faulted, stopBlock, clearFault, raiseGP } from "../cpu/fault";
@@ -26,7 +26,7 @@ import {
   MAX_BLOCK_INSNS, codeEpoch, B_LINK_EPOCH, B_LINK0_EIP, B_LINK0_BLOCK, B_LINK1_EIP, B_LINK1_BLOCK, B_LINK_NEXT,
   B_EXECS,
 } from "./blocks";
-import { jitActive, jitCompile, jitTouch, jitTableIndex, jitUnfit, B_JIT } from "../jit/cache";
+import { jitActive, jitCompile, jitTouch, jitTableIndex, jitUnfit, heatOfRun, heatThreshold, B_JIT } from "../jit/cache";
 
 // Scratch for instructions that are not cached (they cross a page or the CS limit, or run from MMIO)
 const uncachedBytes = <u32>memory.data(32);
@@ -258,8 +258,9 @@ function runBlock(d: u32, b: u32, n: u32, room: u32): u32 {
       if (s == 0) {
         const execs = load<u32>(d, B_EXECS);
         if (execs != 0xFFFFFFFF) {
-          if (execs + 1 >= load<u32>(JIT_THRESHOLD)) s = jitCompile(d, b, cs32);
-          else store<u32>(d, execs + 1, B_EXECS);
+          const heat = <u64>execs + <u64>heatOfRun(count);
+          if (heat >= heatThreshold()) s = jitCompile(d, b, cs32);
+          else store<u32>(d, <u32>heat, B_EXECS); // below the threshold: below 2^32 - 2^3
         }
       }
       if (s != 0) {

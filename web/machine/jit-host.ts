@@ -3,7 +3,8 @@
 // decided inside the core. Browser-safe (synchronous compilation is allowed in workers and in Node).
 
 /** "on": compile blocks that run often (the core's default threshold); "off": interpret only; "force": compile
- *  every block at its first run (tests); a number: the threshold itself. */
+ *  every block at its first run (tests); a number: the threshold itself (runs of a 6-instruction block: a block's
+ *  heat grows by its instructions + 2 per run, assembly/jit/cache.ts). */
 export type JitSetting = "on" | "off" | "force" | number;
 
 /** Table entries reserved for compiled blocks (the core's JIT_SLOTS_MAX bounds it too). */
