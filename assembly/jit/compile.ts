@@ -21,11 +21,11 @@ import {
 } from "../layout";
 import { F_TF, F_RF, CS } from "../cpu/state";
 import * as w from "./wasm";
-import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS, G_CURRENT_BLOCK } from "./module";
+import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS } from "./module";
 import {
   jitWordOf, K_NONE, K_JCC, K_JMP, K_CALL, K_RET, K_JMP_E, decodedEnds, emitInline, inlineHandled, inlineCanFault, inlineReadsFlags, flagsKnownReset,
   emitHandlerCall, emitStoreEip, emitIcountSync, regsReset, regsSpill, emitPendingFlags, lazyProducer, producerKind, knownDecides, L_CHK, L_BASE, L_CSOK, L_OFF, importsReset, importHandler, importList, importCount, L_DONE, L_N, L_EPOCH, L_IDX, setDepth, flatReset, flatUsed,
-  directJump, directJumpIsJcc, emitJumpCondition, emitJumpTakenExit, currentDepth,
+  directJump, directJumpIsJcc, emitJumpCondition, emitJumpTakenExit, currentDepth, setMemberBlock,
 } from "./emit";
 import { x87Reset, x87Spill } from "./x87";
 import { blockAddr, lookupBlock, B_COUNT, B_BYTES, B_FIRST, B_HOST, B_MODE, B_EXECS, B_PAGE_NEXT } from "../translate/blocks";
@@ -324,7 +324,11 @@ function emitModule(root: u32, n: u32, ipMask: u32, buf: u32, size: u32): bool {
   const rootOffset = load<u32>(blockAddr(root - 1), B_HOST) & 0xFFF;
   w.get(0); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(<i64>0xFFF - <i64>rootOffset); w.op(w.OP_I64_ADD);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I64_EXTEND_I32_U);
-  w.op(w.OP_I64_LE_U); w.set(L_CSOK);
+  w.op(w.OP_I64_LE_U);
+  // forward passes do not check the limit (emitPass): the region's instructions must all fit in it
+  w.get(1); w.i32c(chainFrom(0)); w.op(w.OP_I32_GE_U); w.op(w.OP_I32_AND);
+  w.tee(L_CSOK);
+  w.op(w.OP_I32_EQZ); w.set(L_CHK); // not ok: every pass takes the checks' path, where it fails
   w.loopVoid(); // $dispatch: run member L_IDX
   w.blockVoid(); // $exit: L_N holds the instructions of the current member's pass; memory holds the registers
   for (let k: u32 = 0; k < n; k++) w.blockVoid(); // $m(n-1) .. $m0
@@ -352,6 +356,7 @@ function emitModule(root: u32, n: u32, ipMask: u32, buf: u32, size: u32): bool {
 
 /** One member's instructions (EIP = eip0 + `delta` + offset), then the transfers to its successors. */
 function emitMember(d: u32, k: u32, delta: u32, ipMask: u32, n: u32): void {
+  setMemberBlock(load<u32>(memberBlock + (k << 2)));
   const recs = INSNS + load<u32>(d, B_FIRST) * INSN_SIZE;
   const count = <u32>load<u16>(d, B_COUNT);
   // what the members this one can pass to read first (anything when it may go anywhere)
@@ -441,34 +446,47 @@ function memberAt(target: u32, n: u32): i32 {
 
 /**
  * Member k (`count` instructions) passes to member j, from code `nest` labels inside member k's (whose label
- * depth is `base`), if the dispatcher would run the next block now: the limit allows member j's instructions
- * (L_DONE + count + countJ <= limit), member j lies inside the CS limit (as findBlock checks: the whole page does,
- * L_CSOK), and, after a handler ran (L_CHK), emitEventsClear. Nothing else changes what those look at while the
- * function runs: the dispatcher checked them before it. Then count this member's pass and continue with member j.
+ * depth is `base`), if the dispatcher would run the next block now: the limit allows it, member j lies inside
+ * the CS limit (as findBlock checks: the whole page does, L_CSOK), and, after a handler ran (L_CHK),
+ * emitEventsClear. Nothing else changes what those look at while the function runs: the dispatcher checked them
+ * before it. Then count this member's pass and continue with member j.
+ * The limit: members pass forward in index order, so from member j on at most chainFrom(j) instructions run
+ * before a pass backward (or to itself). The function runs only when the whole region fits in its limit (else
+ * L_CSOK is clear); a pass backward checks that L_DONE + count + chainFrom(j) fits; a pass forward then needs no
+ * check (the code between such passes is one forward chain). L_CSOK clear sets L_CHK, so that every pass takes
+ * the checks' path, which then fails.
  */
 function emitPass(j: u32, count: u32, k: u32, base: u32, nest: u32): void {
-  const dj = blockAddr(load<u32>(memberBlock + (j << 2)) - 1);
-  const countJ = <u32>load<u16>(dj, B_COUNT);
-  w.get(L_DONE); w.i32c(count + countJ); w.op(w.OP_I32_ADD); w.get(1); w.op(w.OP_I32_LE_U);
-  w.get(L_CSOK); w.op(w.OP_I32_AND);
+  const backward = j <= k;
+  if (backward) {
+    w.get(L_DONE); w.i32c(count + chainFrom(j)); w.op(w.OP_I32_ADD); w.get(1); w.op(w.OP_I32_LE_U);
+    w.ifVoid();
+    nest++;
+  }
   w.get(L_CHK);
   w.ifI32();
-  emitEventsClear();
+  emitEventsClear(); w.get(L_CSOK); w.op(w.OP_I32_AND);
   w.op(w.OP_ELSE);
   w.i32c(1);
   w.end_();
-  w.op(w.OP_I32_AND);
   w.ifVoid();
   w.i32c(0); w.set(L_CHK);
   w.get(L_DONE); w.i32c(count); w.op(w.OP_I32_ADD); w.set(L_DONE);
-  // the running block is member j now (stores into it stop it; RDTSC counts from its first record)
-  if (j != k) { w.i32c(load<u32>(memberBlock + (j << 2))); w.op(w.OP_GLOBAL_SET); w.u32leb(G_CURRENT_BLOCK); }
+  // (the running block, `currentBlock`, is set before each handler call: only handlers look at it)
   // out of the checks' `if` and `nest` labels: to member k's $self loop, forward to the end of $mj (where member
   // j's code starts), or back through the dispatch loop
   if (j == k) w.br(nest + 1);
   else if (j > k) w.br(nest + 1 + j - k);
   else { w.i32c(j); w.set(L_IDX); w.br(base + 2 + nest + 1); } // base + 1 is $exit, base + 2 $dispatch
   w.end_();
+  if (backward) w.end_();
+}
+
+/** Instructions of members j .. n-1 (an upper bound of any forward chain from member j). */
+function chainFrom(j: u32): u32 {
+  let sum: u32 = 0;
+  for (let m = j; m < regionCount; m++) sum += <u32>load<u16>(blockAddr(load<u32>(memberBlock + (m << 2)) - 1), B_COUNT);
+  return sum;
 }
 
 /** Is member j a direct successor (succA/succB) of the member at `delta`? */

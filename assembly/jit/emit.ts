@@ -14,7 +14,7 @@ import { LF_LOGIC, LF_ADD, LF_SUB, LF_INC, LF_DEC, LF_RESULT } from "../cpu/flag
 import { JIT_FORMS, JIT_X87, HANDLERS } from "../cpu/generated/decode_tables";
 import { isX87Kind, emitX87, x87Spill, x87Forget, x87State, x87AfterSlowPath } from "./x87";
 import * as w from "./wasm";
-import { G_STOP, G_FAULTED, FN_TESTCC, FN_GETCF, FN_HANDLER0 } from "./module";
+import { G_STOP, G_FAULTED, G_CURRENT_BLOCK, FN_TESTCC, FN_GETCF, FN_HANDLER0 } from "./module";
 
 // Inline kinds (tools/opcodes/jit.ts JIT_KINDS)
 export const K_NONE: u32 = 0;
@@ -287,6 +287,8 @@ export function emitHandlerCall(p: u32, i: u32, off: u32, next: u32, ipMask: u32
   x87Spill();
   emitIcountSync(false);
   emitStoreEip(next, ipMask);
+  // the running block, for handlers that look at it (a store into it stops it; RDTSC counts from its start)
+  w.i32c(memberBlock); w.op(w.OP_GLOBAL_SET); w.u32leb(G_CURRENT_BLOCK);
   w.i32c(p);
   w.op(w.OP_CALL); w.u32leb(FN_HANDLER0 + handlerImport(<u32>load<u16>(p, I_HANDLER)));
   w.gget(G_STOP);
@@ -301,6 +303,10 @@ export function emitHandlerCall(p: u32, i: u32, off: u32, next: u32, ipMask: u32
   x87Forget();
   if (!keepsFlags) flagsKnownReset();
 }
+
+/** The block (index + 1) of the region member being emitted (jit/compile.ts). */
+let memberBlock: u32 = 0;
+export function setMemberBlock(b: u32): void { memberBlock = b; }
 
 /** ICOUNT = L_BASE + L_DONE (+ L_N when `withN`: the function is returning). */
 export function emitIcountSync(withN: bool): void {
