@@ -147,3 +147,54 @@ for (const jit of [3, 50, "force"] as JitSetting[]) {
     }
   });
 }
+
+// A handler in a member other than the region's root must see that member as the running block: RDTSC counts
+// the instructions already run in it (cpu/msr.ts retiredBefore), and a store into its own block ahead of the
+// store stops it so that the rewritten instruction runs (translate/blocks.ts invalidateCodeRange). The store
+// writes a scratch dword until pass 100, when CMOVE points it at the next instruction's immediate, so its block
+// has long been compiled into the region then.
+const nonRoot = `
+bits 32
+org ${BASE}
+    mov ecx, 300
+    xor esi, esi
+    xor edi, edi
+    jmp top                     ; the loop's blocks are translated root first
+top:
+    dec ecx
+    jz done                     ; the root member ends here
+    test ecx, 1
+    jz even
+    rdtsc                       ; odd passes: a handler in a later member
+    add edi, eax
+    jmp top
+even:
+    mov ebx, ${DATA}
+    mov edx, patch + 1
+    cmp ecx, 100
+    cmove ebx, edx
+    mov [ebx], cl               ; pass 100: rewrite the next instruction's immediate, in this block
+patch:
+    mov eax, 0x11111111
+    add esi, eax
+    jmp top
+done:
+    mov al, 0
+    out 0xF4, al
+`;
+
+for (const jit of [3, 20] as JitSetting[]) {
+  test(`JIT regions [threshold ${jit}]: RDTSC and a store into its own block in a member that is not the root`, async (t) => {
+    if (!haveNasm()) { t.skip(NASM_MISSING); return; }
+    const code = assemble(nonRoot);
+    const off = await run("off", code, 100_000);
+    let esi = 0;
+    for (let c = 299; c > 0; c--) if (c % 2 === 0) esi = (esi + (c > 100 ? 0x11111111 : 0x11111164)) >>> 0;
+    assert.equal(off.regs.esi, esi, "the interpreter ran the rewritten immediate from pass 100 on");
+    const r = await run(jit, code, 100_000);
+    assert.equal(r.failures, 0);
+    assert.ok(r.counters.jit_insns * 2n > r.icount, `most instructions ran compiled (${r.counters.jit_insns} of ${r.icount})`);
+    assert.deepEqual(r.regs, off.regs, "registers (ESI: the rewritten code ran; EDI: the time stamps) as the interpreter's");
+    assert.equal(r.icount, off.icount, "instruction count");
+  });
+}
