@@ -10,8 +10,7 @@
 //   0x0014_0000  DISK_BUFFERS  one sector buffer per drive (disk request/complete with the host)
 //   0x0020_0000  BLOCK_HASH    block cache hash buckets
 //   0x0024_0000  JIT_BUFFER    the JIT writes each module here before the host compiles it (jit/cache.ts)
-//   0x0028_0000  JIT_SLOTS     per slot of the JIT's part of the function table: the block it runs (and, from
-//                              0x002A_0000, the second page its region spans)
+//   0x0028_0000  JIT_SLOTS     per slot of the JIT's part of the function table: the block it runs
 //   0x0040_0000  TLB           one i32 per virtual page (1 Mi entries)
 //   0x0080_0000  TLB_LIST      virtual pages currently filled in the TLB (for fast flushes)
 //   0x0090_0000  BLOCKS        block descriptors
@@ -43,8 +42,6 @@ export const JIT_BUFFER_SIZE: u32 = 0x0004_0000;
 export const JIT_SLOTS: u32 = 0x0028_0000; // JIT_SLOTS_MAX x u32: block index + 1 (0 = free)
 export const JIT_SLOT_USED: u32 = 0x0029_0000; // JIT_SLOTS_MAX x u8: ran since the clock hand last passed
 export const JIT_SLOTS_MAX: u32 = 0x4000;
-// JIT_SLOTS_MAX x u32: host page number + 1 of the second page whose blocks a slot's region runs (0: one page)
-export const JIT_SLOT_PAGE2: u32 = 0x002A_0000;
 export const TLB: u32 = 0x0040_0000;
 export const TLB_LIST: u32 = 0x0080_0000;
 export const TLB_LIST_MAX: u32 = 0x0004_0000 / 4 - 1; // entries before a full clear is cheaper

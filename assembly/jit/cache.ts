@@ -15,11 +15,11 @@
 //   cache flushes drop it (translate/blocks.ts calls jitDropBlock / jitFlush). A region's code also runs the
 //   other blocks of its page, so invalidating any block of a page drops the compiled code of all its blocks.
 import {
-  JIT_BUFFER, JIT_BUFFER_SIZE, JIT_SLOTS, JIT_SLOT_USED, JIT_SLOT_PAGE2, JIT_SLOTS_MAX, JIT_THRESHOLD, JIT_TABLE_BASE,
+  JIT_BUFFER, JIT_BUFFER_SIZE, JIT_SLOTS, JIT_SLOT_USED, JIT_SLOTS_MAX, JIT_THRESHOLD, JIT_TABLE_BASE,
   JIT_SLOT_COUNT, JIT_CLOCK_HAND, JIT_TOKENS, JIT_TOKENS_AT, ICOUNT, CNT_JIT_COMPILED,
   CNT_JIT_BYTES, CNT_JIT_EVICTIONS, CNT_JIT_FAILURES, CNT_JIT_UNFIT,
 } from "../layout";
-import { compileRegion, regionPage2 } from "./compile";
+import { compileRegion } from "./compile";
 import { blockAddr, B_EXECS } from "../translate/blocks";
 import { emitInit } from "./emit";
 
@@ -73,38 +73,14 @@ export function jitSetThreshold(n: u32): void { store<u32>(JIT_THRESHOLD, n); }
 export function jitFlush(): void {
   memory.fill(JIT_SLOTS, 0, JIT_SLOTS_MAX * 4);
   memory.fill(JIT_SLOT_USED, 0, JIT_SLOTS_MAX);
-  memory.fill(JIT_SLOT_PAGE2, 0, JIT_SLOTS_MAX * 4);
-  twoPageRegions = 0;
   store<u32>(JIT_CLOCK_HAND, 0);
-}
-
-/** Regions whose members lie on two pages (JIT_SLOT_PAGE2 != 0): none, and invalidations need not look. */
-let twoPageRegions: u32 = 0;
-
-/** Slot `s` (0-based) is free again: forget its second page. */
-// @ts-ignore: decorator
-@inline function slotFreed(s: u32): void {
-  if (load<u32>(JIT_SLOT_PAGE2 + (s << 2)) != 0) { store<u32>(JIT_SLOT_PAGE2 + (s << 2), 0); twoPageRegions--; }
-}
-
-/**
- * Blocks of host page `page` were dropped (translate/blocks.ts): drop the regions rooted on another page that
- * run blocks of this one (regions rooted here went with their page's blocks).
- */
-export function jitDropSecondPage(page: u32): void {
-  if (twoPageRegions == 0) return;
-  const n = load<u32>(JIT_SLOT_COUNT);
-  for (let s: u32 = 0; s < n; s++) {
-    if (load<u32>(JIT_SLOT_PAGE2 + (s << 2)) != page + 1) continue;
-    jitDropBlock(blockAddr(load<u32>(JIT_SLOTS + (s << 2)) - 1));
-  }
 }
 
 /** The block at descriptor `d` is being dropped: free its slot. */
 // @ts-ignore: decorator
 @inline export function jitDropBlock(d: u32): void {
   const s = load<u32>(d, B_JIT);
-  if (s != 0) { store<u32>(JIT_SLOTS + ((s - 1) << 2), 0); slotFreed(s - 1); store<u32>(d, 0, B_JIT); }
+  if (s != 0) { store<u32>(JIT_SLOTS + ((s - 1) << 2), 0); store<u32>(d, 0, B_JIT); }
 }
 
 /**
@@ -151,7 +127,6 @@ export function jitCompile(d: u32, b: u32, cs32: bool): u32 {
   store<i64>(JIT_TOKENS, tokens - <i64>len);
   store<u32>(JIT_SLOTS + (slot << 2), b);
   store<u8>(JIT_SLOT_USED + slot, 1);
-  if (regionPage2 != 0) { store<u32>(JIT_SLOT_PAGE2 + (slot << 2), regionPage2); twoPageRegions++; }
   store<u32>(d, slot + 1, B_JIT);
   store<u64>(CNT_JIT_COMPILED, load<u64>(CNT_JIT_COMPILED) + 1);
   store<u64>(CNT_JIT_BYTES, load<u64>(CNT_JIT_BYTES) + <u64>len);
@@ -173,7 +148,6 @@ function freeSlot(): u32 {
     store<u32>(d, 0, B_JIT);
     store<u32>(d, 0, B_EXECS);
     store<u32>(JIT_SLOTS + (s << 2), 0);
-    slotFreed(s);
     store<u64>(CNT_JIT_EVICTIONS, load<u64>(CNT_JIT_EVICTIONS) + 1);
     store<u32>(JIT_CLOCK_HAND, hand);
     return s;

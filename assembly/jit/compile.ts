@@ -17,10 +17,9 @@
 // interrupts and the budget are checked, as between blocks in the interpreter.
 import {
   INSN_SIZE, INSNS, SEG_LIMIT, I_HANDLER, I_LEN, I_IMM, EIP, EFLAGS, ICOUNT, EXIT_REQUEST, INT_SHADOW, NMI_PENDING, HALTED,
-  INTR_LINE, PAGE_BLOCKS, SEG_FLAT_MASK, SEG_BASE, TLB, TLB_READ_MASK,
+  INTR_LINE, PAGE_BLOCKS, SEG_FLAT_MASK,
 } from "../layout";
-import { F_TF, F_RF, CS, segBase } from "../cpu/state";
-import { TLB_VALID, TLB_MMIO, TLB_FETCH_IGNORE } from "../cpu/paging";
+import { F_TF, F_RF, CS } from "../cpu/state";
 import * as w from "./wasm";
 import { moduleBegin, moduleEnd, G_STOP, G_EPOCH, G_BREAKPOINTS } from "./module";
 import {
@@ -119,7 +118,7 @@ const memberLiveIn = <u32>memory.data(MAX_MEMBERS * 4);
 // of all blocks there (translate/blocks.ts).
 const MAX_REGION_INSNS: u32 = 400;
 const memberBlock = <u32>memory.data(MAX_MEMBERS * 4); // block index + 1
-const memberDelta = <u32>memory.data(MAX_MEMBERS * 4); // EIP - the root's EIP (on its page: host address - the root's)
+const memberDelta = <u32>memory.data(MAX_MEMBERS * 4); // host address - the root's host address
 
 function memberOf(b: u32, n: u32): i32 {
   for (let k: u32 = 0; k < n; k++) if (load<u32>(memberBlock + (k << 2)) == b) return <i32>k;
@@ -166,9 +165,6 @@ function successors(d: u32): void {
 function collectRegion(root: u32, key: u32): u32 {
   const rootHost = load<u32>(blockAddr(root - 1), B_HOST);
   const page = rootHost & ~<u32>0xFFF;
-  const rootLin = segBase(CS) + load<u32>(EIP); // the root is about to run (jit/cache.ts jitCompile)
-  regionPage2 = 0;
-  regionPage2Delta = 0;
   store<u32>(memberBlock, root);
   store<u32>(memberDelta, 0);
   regionCount = 1;
@@ -186,18 +182,14 @@ function collectRegion(root: u32, key: u32): u32 {
       for (let j = 0; j < 3; j++) {
         const s = j == 0 ? succA : j == 1 ? succB : succRet;
         if (s == NONE) continue;
-        const delta = base + <u32>s; // from the root's EIP
-        let host = rootHost + delta;
-        if ((host & ~<u32>0xFFF) != page) {
-          host = secondPageHost(rootLin, delta, key);
-          if (host == 0) continue;
-        }
+        const host = rootHost + base + <u32>s;
+        if ((host & ~<u32>0xFFF) != page) continue;
         const b = lookupBlock(host, key);
         if (b == 0 || memberOf(b, regionCount) >= 0 || frontierOf(b) >= 0) continue;
         if (j == 2 && !isHot(b, 2)) continue; // a return site joins only once it runs often
         if (frontierCount == MAX_FRONTIER) continue;
         store<u32>(frontierBlock + (frontierCount << 2), b);
-        store<u32>(frontierDelta + (frontierCount << 2), delta);
+        store<u32>(frontierDelta + (frontierCount << 2), host - rootHost);
         frontierCount++;
       }
     }
@@ -225,30 +217,6 @@ function collectRegion(root: u32, key: u32): u32 {
   }
   return regionCount;
 }
-/**
- * A region may also hold blocks of one page next to its root's (before or after it, in 32-bit code): a loop
- * that straddles a page boundary (the Linux decompressor's BCJ filter: 30 M passes, each leaving one page's
- * region for the other's) then runs in one function. The host address of the block at `delta` from the root's
- * EIP (linear address `rootLin`) through the TLB as it maps now, or 0 when it is not on the one page allowed.
- * The function checks at entry that the TLB still maps that page there (emitModule), and invalidating any block
- * of that page drops the region (jit/cache.ts jitDropSecondPage).
- */
-export let regionPage2: u32 = 0; // host page number + 1, 0: none
-let regionPage2Delta: i32 = 0; // its linear address - the root page's: 0x1000 or -0x1000
-function secondPageHost(rootLin: u32, delta: u32, key: u32): u32 {
-  if (key != 1) return 0;
-  const lin = rootLin + delta;
-  const pageDelta = <i32>((lin & ~<u32>0xFFF) - (rootLin & ~<u32>0xFFF));
-  if (pageDelta != 0x1000 && pageDelta != -0x1000) return 0;
-  if (regionPage2Delta != 0 && pageDelta != regionPage2Delta) return 0;
-  const e = load<i32>(TLB + ((lin >>> 12) << 2));
-  if ((e & load<i32>(TLB_READ_MASK) & ~TLB_FETCH_IGNORE) != TLB_VALID || (e & TLB_MMIO) != 0) return 0;
-  const host = <u32>(e & ~0xFFF) + lin;
-  if (regionPage2 == 0) { regionPage2 = (host >>> 12) + 1; regionPage2Delta = pageDelta; }
-  else if ((host >>> 12) + 1 != regionPage2) return 0;
-  return host;
-}
-
 const MAX_FRONTIER: u32 = 64;
 const frontierBlock = <u32>memory.data(MAX_FRONTIER * 4);
 const frontierDelta = <u32>memory.data(MAX_FRONTIER * 4);
@@ -352,14 +320,11 @@ function emitModule(root: u32, n: u32, ipMask: u32, buf: u32, size: u32): bool {
 
   w.gget(G_EPOCH); w.set(L_EPOCH);
   w.i32c(0); w.memOp(w.OP_I64_LOAD, 3, ICOUNT); w.set(L_BASE);
-  // the whole page holds EIPs eip0 - rootOffset .. + 0xFFF (with the second page's, up to + 0x1FFF): inside the
-  // CS limit, no transfer checks it again
+  // the whole page holds EIPs eip0 - rootOffset .. + 0xFFF: inside the CS limit, no transfer checks it again
   const rootOffset = load<u32>(blockAddr(root - 1), B_HOST) & 0xFFF;
-  const top: i64 = regionPage2Delta > 0 ? 0x1FFF : 0xFFF;
-  w.get(0); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(top - <i64>rootOffset); w.op(w.OP_I64_ADD);
+  w.get(0); w.op(w.OP_I64_EXTEND_I32_U); w.i64c(<i64>0xFFF - <i64>rootOffset); w.op(w.OP_I64_ADD);
   w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_LIMIT + (<u32>CS << 2)); w.op(w.OP_I64_EXTEND_I32_U);
   w.op(w.OP_I64_LE_U);
-  if (regionPage2 != 0) { emitSecondPageCheck(rootOffset); w.op(w.OP_I32_AND); }
   // forward passes do not check the limit (emitPass): the region's instructions must all fit in it
   w.get(1); w.i32c(chainFrom(0)); w.op(w.OP_I32_GE_U); w.op(w.OP_I32_AND);
   w.tee(L_CSOK);
@@ -387,25 +352,6 @@ function emitModule(root: u32, n: u32, ipMask: u32, buf: u32, size: u32): bool {
   w.op(w.OP_UNREACHABLE);
   moduleEnd();
   return !w.overflow;
-}
-
-/**
- * 1 if the second page's members may run: its EIPs do not wrap below 0, and the TLB maps its linear page (the
- * root's page, at CS base + eip0 - `rootOffset`, + regionPage2Delta) for fetches, to the host page compiled.
- */
-function emitSecondPageCheck(rootOffset: u32): void {
-  // lin = CS base + eip0 - rootOffset + delta (a page start); e = its TLB entry
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, SEG_BASE + (<u32>CS << 2)); w.get(0); w.op(w.OP_I32_ADD);
-  w.i32c(<u32>regionPage2Delta - rootOffset); w.op(w.OP_I32_ADD); w.set(L_OFF);
-  w.get(L_OFF); w.i32c(12); w.op(w.OP_I32_SHR_U); w.i32c(2); w.op(w.OP_I32_SHL); w.memOp(w.OP_I32_LOAD, 2, TLB);
-  w.tee(L_IDX); // (both scratch here: L_IDX is 0 again below)
-  w.i32c(0); w.memOp(w.OP_I32_LOAD, 2, TLB_READ_MASK); w.op(w.OP_I32_AND); w.i32c(~TLB_FETCH_IGNORE); w.op(w.OP_I32_AND);
-  w.i32c(TLB_VALID); w.op(w.OP_I32_EQ);
-  w.get(L_IDX); w.i32c(TLB_MMIO); w.op(w.OP_I32_AND); w.op(w.OP_I32_EQZ); w.op(w.OP_I32_AND);
-  w.get(L_IDX); w.i32c(~0xFFF); w.op(w.OP_I32_AND); w.get(L_OFF); w.op(w.OP_I32_ADD);
-  w.i32c((regionPage2 - 1) << 12); w.op(w.OP_I32_EQ); w.op(w.OP_I32_AND);
-  if (regionPage2Delta < 0) { w.get(0); w.i32c(rootOffset + 0x1000); w.op(w.OP_I32_GE_U); w.op(w.OP_I32_AND); }
-  w.i32c(0); w.set(L_IDX);
 }
 
 /** One member's instructions (EIP = eip0 + `delta` + offset), then the transfers to its successors. */

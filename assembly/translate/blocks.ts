@@ -10,7 +10,7 @@ import {
 } from "../layout";
 import { tlbMarkCode, tlbFlushAll } from "../cpu/paging";
 import { requestStop } from "../cpu/fault";
-import { jitDropBlock, jitDropSecondPage, jitFlush, B_JIT } from "../jit/cache";
+import { jitDropBlock, jitFlush, B_JIT } from "../jit/cache";
 
 // Block descriptor fields
 export const B_HOST: u32 = 0; // host address of the first byte; 0xFFFFFFFF when invalidated
@@ -179,7 +179,6 @@ function invalidatePage(page: u32, start: u32, end: u32): void {
   if (dropped) {
     b = load<u32>(slot);
     while (b != 0) { const d = blockAddr(b - 1); jitDropBlock(d); b = load<u32>(d, B_PAGE_NEXT); }
-    jitDropSecondPage(page); // and those rooted on another page that run blocks of this one
   }
   if (load<u32>(slot) == 0) tlbMarkCode(page << 12, false);
 }
