@@ -14,13 +14,13 @@
 //   0x0040_0000  TLB           one i32 per virtual page (1 Mi entries)
 //   0x0080_0000  TLB_LIST      virtual pages currently filled in the TLB (for fast flushes)
 //   0x0090_0000  BLOCKS        block descriptors
-//   0x00C0_0000  INSNS         decoded instruction records (the block arena)
 //   0x0180_0000  PHYS_PAGE_TYPE  per 4 KiB physical page (whole 4 GiB): RAM / ROM / MMIO device id
 //   0x0190_0000  PAGE_BLOCKS   per 4 KiB page of *linear memory* (host page): head of the list of blocks
 //                              decoded from it. Blocks are keyed by host address, so RAM and ROM code both work.
 //   0x0200_0000  ROM           firmware images (BIOS, option ROMs)
 //   0x0210_0000  VRAM          video memory: 16 MiB of VGA/VBE memory, then the RGBA picture (devices/vga.ts)
-//   0x0400_0000  RAM           guest physical RAM starts here
+//   0x0400_0000  INSNS         decoded instruction records (the block arena)
+//   0x0600_0000  RAM           guest physical RAM starts here
 //   RAM + size    FWCFG_BLOBS   fw_cfg file contents (kernel, initrd, tables), appended by the host (devices/fwcfg.ts)
 //
 // All region bases are 4 KiB aligned so that a TLB entry can fold "host page - guest page" into its upper bits.
@@ -47,17 +47,17 @@ export const TLB_LIST: u32 = 0x0080_0000;
 export const TLB_LIST_MAX: u32 = 0x0004_0000 / 4 - 1; // entries before a full clear is cheaper
 export const BLOCKS: u32 = 0x0090_0000;
 export const BLOCK_DESC_SIZE: u32 = 64;
-export const BLOCKS_MAX: u32 = 0x0030_0000 / BLOCK_DESC_SIZE; // 48 Ki blocks
-export const INSNS: u32 = 0x00C0_0000;
+export const BLOCKS_MAX: u32 = 0x00F0_0000 / BLOCK_DESC_SIZE; // 240 Ki blocks
+export const INSNS: u32 = 0x0400_0000;
 export const INSN_SIZE: u32 = 16;
-export const INSNS_MAX: u32 = 0x00C0_0000 / INSN_SIZE; // 768 Ki records
+export const INSNS_MAX: u32 = 0x0200_0000 / INSN_SIZE; // 2 Mi records
 export const PHYS_PAGE_TYPE: u32 = 0x0180_0000; // 1 Mi x u8
 export const PAGE_BLOCKS: u32 = 0x0190_0000; // 1 Mi x u32 (block index + 1, 0 = none)
 export const ROM: u32 = 0x0200_0000;
 export const ROM_SIZE: u32 = 0x0010_0000;
 export const VRAM: u32 = 0x0210_0000;
 export const VRAM_SIZE: u32 = 0x01F0_0000;
-export const RAM: u32 = 0x0400_0000;
+export const RAM: u32 = 0x0600_0000;
 
 // ---- CPU state (offsets are absolute addresses) -------------------------------------------------------------
 // General registers, in encoding order. A "register offset" in a decoded instruction is the byte offset from REGS:

@@ -173,7 +173,7 @@ export class Core {
   /** Instantiate the core from its wasm bytes with `ramSize` bytes of guest RAM, plus `extraBytes` of linear
    *  memory after RAM for the host's fw_cfg items (kernel, initrd, tables: see web/machine/pc.ts). */
   static async create(wasm: BufferSource | WebAssembly.Module, ramSize: number, extraBytes = 0, options: CoreOptions = {}): Promise<Core> {
-    const RAM_BASE = 0x0400_0000;
+    const RAM_BASE = 0x0600_0000;
     const pages = Math.ceil((RAM_BASE + ramSize + extraBytes) / 65536);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: 65536 });
     let core: Core | undefined;
