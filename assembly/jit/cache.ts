@@ -30,8 +30,10 @@ declare function hostJitInstall(buf: u32, len: u32, tableIndex: u32): i32;
 // Block descriptor fields this file owns (translate/blocks.ts defines the rest)
 export const B_JIT: u32 = 52; // slot + 1 of the block's compiled function, 0 = interpreted
 
-/** Default threshold: blocks that run this often are compiled. Measured on the direct Linux boot (host seconds to
- *  the prompt): 200 runs 21.4 s, 1000 15.4 s, 5000 11.8 s, 20000 10.9 s, 100000 11.7 s; the interpreter 31 s. */
+/** Default threshold: blocks that run this often are compiled (a 6-instruction block; longer ones sooner: heatOfRun).
+ *  Measured on the direct Linux boot (host seconds to the prompt), when it counted runs: 200 runs 21.4 s, 1000
+ *  15.4 s, 5000 11.8 s, 20000 10.9 s, 100000 11.7 s; the interpreter 31 s. With heat (2026-12-01): 10000 7.66 s,
+ *  20000 7.25 s. */
 export const JIT_DEFAULT_THRESHOLD: u32 = 20000;
 /**
  * A block's heat (B_EXECS) grows by heatOfRun per interpreted run: its instructions, plus 2 for the dispatcher's
