@@ -2,7 +2,8 @@
 // accesses then skip the segment base and limit (jit/emit.ts emitFastAddressIn). This test makes that assumption
 // wrong in every way a program can: a segment load inside the compiled loop, right before an access in the same
 // block; a loop compiled for flat DS entered after a called function gave DS a base; and one entered after DS got
-// a 64 KiB limit, where the next access must raise #GP. The program runs with the JIT off (the reference), forced
+// a 64 KiB limit, where the next access must raise #GP; and a compiled switch (JMP m32, jit/emit.ts emitJmpE) whose
+// case lies past a 2 MiB CS limit, which must raise #GP at the JMP. The program runs with the JIT off (the reference), forced
 // on every block, and tiered; registers, instruction count and output must be the interpreter's, and compiled
 // code must have run and been dropped as unfit (counter jit_unfit).
 import { test } from "node:test";
@@ -15,11 +16,11 @@ import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 const BASE = 0x100000;
 /** Passes of each loop (ECX counts down from N); DS gets base 1000h at pass K1 of the first, a 64 KiB limit at
  *  pass K2 of the second. */
-const N = 2000, K1 = 1000, K2 = 1000;
+const N = 2000, K1 = 1000, K2 = 1000, K3 = 1001;
 /** The dword the loop adds, and the one 1000h above it (what DS with base 1000h reads instead). */
 const A = 0x11, B = 0x2200;
 
-const program = (loop: 1 | 2) => `
+const program = (loop: 1 | 2 | 3) => `
 %define LOOP ${loop}
 bits 32
 org ${BASE}
@@ -58,8 +59,39 @@ again2:                         ; loop 2: compiled for flat DS, entered with a 6
     dec ecx
     jnz again2
 %endif
+%if LOOP == 3
+    jmp 0x28:.in_limited        ; CS with a 2 MiB limit
+.in_limited:
+    mov ecx, ${N}
+again3:                         ; loop 3: a switch by JMP m32 whose case at pass K3 lies past the CS limit: #GP
+    mov eax, ecx
+    and eax, 1
+    jmp [jtab + eax*4]
+case_even:
+    add ebx, 1
+    jmp next3
+case_odd:
+    add ebx, 2
+next3:
+    cmp ecx, ${K3}
+    jne .go3
+    mov dword [jtab + 4], 0x300000  ; the next odd pass jumps past the limit (the handler puts case_odd back)
+.go3:
+    dec ecx
+    jnz again3
+%endif
     mov al, 0
     out 0xF4, al
+
+align 4
+jtab: dd case_even_addr, case_odd_addr
+%if LOOP == 3
+case_even_addr equ case_even
+case_odd_addr equ case_odd
+%else
+case_even_addr equ 0
+case_odd_addr equ 0
+%endif
 
 align 4096
 flat_again:
@@ -72,12 +104,15 @@ small_limit:
     ret
 
 align 4096
-gp_handler:                     ; count, make DS flat, retry the access
+gp_handler:                     ; count, make DS flat (loop 2), put the switch's case back (loop 3), retry
     inc edi
     add esp, 4                  ; the error code
     push eax
     mov ax, 0x10
     mov ds, ax
+%if LOOP == 3
+    mov dword [jtab + 4], case_odd
+%endif
     pop eax
     iret
 
@@ -88,6 +123,7 @@ gdt:
     dq 0x00CF93000000FFFF       ; 10h data, flat
     dq 0x00CF93001000FFFF       ; 18h data, base 1000h, 4 GiB
     dq 0x000093000000FFFF       ; 20h data, base 0, 64 KiB (byte granular)
+    dq 0x00C09B00000001FF       ; 28h code, base 0, 2 MiB (4 KiB granular)
 gdtr:
     dw gdtr - gdt - 1
     dd gdt
@@ -123,11 +159,12 @@ async function run(jit: JitSetting, code: Uint8Array) {
 const expected = {
   1: { ebx: A * (N - K1) + B * K1, esi: B, edi: 0, ebp: 0 },
   2: { ebx: 0, esi: 0, edi: 1, ebp: A * N },
+  3: { ebx: (N / 2) * 1 + (N / 2) * 2, esi: 0, edi: 1, ebp: 0 },
 };
 
-const LOOPS = { 1: "DS gets a base inside the compiled loop (POP DS)", 2: "the compiled loop is entered with a 64 KiB DS and must #GP" };
+const LOOPS = { 1: "DS gets a base inside the compiled loop (POP DS)", 2: "the compiled loop is entered with a 64 KiB DS and must #GP", 3: "a compiled switch (JMP m32) to a case past a 2 MiB CS limit raises #GP at the JMP" };
 for (const jit of ["force", 200] as JitSetting[]) {
-  for (const loop of [1, 2] as const) {
+  for (const loop of [1, 2, 3] as const) {
     test(`JIT flat segments [${jit === "force" ? "force" : `threshold ${jit}`}]: ${LOOPS[loop]}`, async (t) => {
       if (!haveNasm()) { t.skip(NASM_MISSING); return; }
       const code = assemble(program(loop));
