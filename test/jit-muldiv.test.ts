@@ -6,8 +6,8 @@
 // interpreted, tiered and with the JIT forced. A #DE in compiled code leaves the interpreter's state.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadModule } from "../web/machine/node.ts";
-import { Core, Exit } from "../web/machine/core.ts";
+import { type Core, Exit } from "../web/machine/core.ts";
+import { flatTestCore } from "./util/machines.ts";
 import type { JitSetting } from "../web/machine/jit-host.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 import { Rng } from "./fuzz/run.ts";
@@ -97,13 +97,8 @@ l_${op}:
 }
 
 async function machine(jit: JitSetting, code: Uint8Array, data: Uint8Array): Promise<Core> {
-  const c = await Core.create(loadModule("debug"), 4 << 20, 0, { jit });
-  c.exports.attachTestDevices(0xE9, 0xF4, 0);
-  c.writePhys(BASE, code);
+  const c = await flatTestCore(jit, code, BASE);
   c.writePhys(TABLES, data);
-  c.enterFlatProtectedMode();
-  c.eip = BASE;
-  c.setReg("esp", 0x90000);
   return c;
 }
 

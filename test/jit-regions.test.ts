@@ -6,8 +6,8 @@
 // be the interpreter's, with budgets that end inside the loops too.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadModule } from "../web/machine/node.ts";
-import { Core, Exit } from "../web/machine/core.ts";
+import { Exit } from "../web/machine/core.ts";
+import { flatTestCore } from "./util/machines.ts";
 import type { JitSetting } from "../web/machine/jit-host.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 
@@ -108,12 +108,7 @@ jtab:
 `;
 
 async function run(jit: JitSetting, code: Uint8Array, slice: number) {
-  const c = await Core.create(loadModule("debug"), 4 << 20, 0, { jit });
-  c.exports.attachTestDevices(0xE9, 0xF4, 0);
-  c.writePhys(BASE, code);
-  c.enterFlatProtectedMode();
-  c.eip = BASE;
-  c.setReg("esp", 0x90000);
+  const c = await flatTestCore(jit, code, BASE);
   for (let i = 0; ; i++) {
     assert.ok(i < 10_000_000 / slice, `the program ends (EIP ${c.eip.toString(16)})`);
     const exit = c.run(slice);

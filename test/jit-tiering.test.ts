@@ -5,8 +5,8 @@
 // compiled loop runs the rest of the iterations: the JIT's instruction count says exactly which run it was.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadModule } from "../web/machine/node.ts";
-import { Core, Exit } from "../web/machine/core.ts";
+import { Exit } from "../web/machine/core.ts";
+import { flatTestCore } from "./util/machines.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 
 const BASE = 0x100000;
@@ -34,12 +34,7 @@ ${body}
 }
 
 async function run(code: Uint8Array, jit: "off" | number) {
-  const c = await Core.create(loadModule("debug"), 4 << 20, 0, { jit });
-  c.exports.attachTestDevices(0xE9, 0xF4, 0);
-  c.writePhys(BASE, code);
-  c.enterFlatProtectedMode();
-  c.eip = BASE;
-  c.setReg("esp", 0x90000);
+  const c = await flatTestCore(jit, code, BASE);
   assert.equal(c.run(10_000_000), Exit.DEBUG_EXIT);
   return { eax: c.reg("eax"), ebx: c.reg("ebx"), icount: c.icount, counters: c.counters() };
 }

@@ -59,7 +59,8 @@ export const L_W: u32 = 32; // i64 scratch (module.ts)
 /** i64: ICOUNT when the function was entered. ICOUNT itself is brought up to date (L_BASE + L_DONE) only where
  *  something can read it: before a handler runs and when the function returns. */
 export const L_BASE: u32 = 33;
-/** 1 when the whole page of the region is inside the CS limit (so no transfer needs to check it) */
+/** 1 when passes between members may happen: the whole page of the region is inside the CS limit (so no transfer
+ *  needs to check it) and all the region's instructions fit in the function's limit (jit/compile.ts emitPass) */
 export const L_CSOK: u32 = 15;
 /** EIP - eip0 after a member that may have jumped anywhere (jit/compile.ts emitSearch) */
 export const L_OFF: u32 = 24;

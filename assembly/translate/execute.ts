@@ -260,7 +260,7 @@ function runBlock(d: u32, b: u32, n: u32, room: u32): u32 {
         if (execs != 0xFFFFFFFF) {
           const heat = <u64>execs + <u64>heatOfRun(count);
           if (heat >= heatThreshold()) s = jitCompile(d, b, cs32);
-          else store<u32>(d, <u32>heat, B_EXECS); // below the threshold: below 2^32 - 2^3
+          else store<u32>(d, heat < 0xFFFFFFFF ? <u32>heat : 0xFFFFFFFE, B_EXECS); // (0xFFFFFFFF: never)
         }
       }
       if (s != 0) {

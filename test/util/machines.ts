@@ -1,5 +1,8 @@
-// Shared set-ups of device and CPU tests: PICs programmed as a PC BIOS leaves them, and real-mode start state.
+// Shared set-ups of device and CPU tests: PICs programmed as a PC BIOS leaves them, real-mode start state, and a
+// core running a test program in flat 32-bit protected mode.
 import { Core } from "../../web/machine/core.ts";
+import { loadModule } from "../../web/machine/node.ts";
+import type { JitSetting } from "../../web/machine/jit-host.ts";
 
 /** ICW1-ICW4 as a PC BIOS writes them: vectors 08h-0Fh (master) and 70h-77h (slave), slave on IR2. */
 export function initPicsAsBios(c: Core, icw4 = 0x01): void {
@@ -14,4 +17,18 @@ export function startRealMode(c: Core, at = 0x7C00): void {
   c.eip = at;
   c.setReg("esp", 0x7000);
   c.exports.stateChanged();
+}
+
+/**
+ * A debug core of 4 MiB with the test devices (debug console E9h, exit port F4h) and the JIT as `jit` says,
+ * `code` at `base`, started there in flat 32-bit protected mode with ESP 90000h.
+ */
+export async function flatTestCore(jit: JitSetting, code: Uint8Array, base: number): Promise<Core> {
+  const c = await Core.create(loadModule("debug"), 4 << 20, 0, { jit });
+  c.exports.attachTestDevices(0xE9, 0xF4, 0);
+  c.writePhys(base, code);
+  c.enterFlatProtectedMode();
+  c.eip = base;
+  c.setReg("esp", 0x90000);
+  return c;
 }
