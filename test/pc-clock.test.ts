@@ -4,7 +4,7 @@
 // between timer interrupts while it waits to retry booting.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bootPC, bootSkipReason } from "./util/pc-boot.ts";
+import { bootPC, bootSkipReason, memoryDisk } from "./util/pc-boot.ts";
 
 const skip = bootSkipReason();
 
@@ -34,4 +34,34 @@ test("real-time clock: the guest follows the wall clock, and a 10 s stall is not
   g0 = guest();
   for (let i = 0; i < 3; i++) { wall += 100; await pc.runSlice(5); }
   assert.ok(guest() - g0 >= 200, "the clock runs on after the stall");
+});
+
+test("real-time clock, measured pace: a busy guest's clock moves with the wall clock inside runs, without jumps", { skip }, async () => {
+  // a floppy whose boot sector spins on RDTSC (0F 31, EB FC): the guest never halts, so only the pace keeps its
+  // clock with the wall clock. The fake host runs 250 MIPS: its wall clock is the instruction count x 4 ns.
+  const floppy = new Uint8Array(1_474_560);
+  floppy.set([0x0f, 0x31, 0xeb, 0xfc]);
+  floppy.set([0x55, 0xaa], 510);
+  let pc: import("../web/machine/pc.ts").PC | undefined;
+  const b = await bootPC({
+    clock: "realtime", boot: "a", disks: [{ drive: "fda", media: "floppy", backend: memoryDisk(floppy) }],
+    wallClock: () => (pc ? Number(pc.core.icount) * 4e-6 : 0),
+  });
+  pc = b.pc;
+  const guestNs = () => Number(BigInt.asUintN(64, pc!.core.exports.clockNowNs()));
+  // time advanced inside runs (by instructions at the pace in force), as opposed to by the syncs between them
+  let insideNs = 0;
+  const core = pc.core as unknown as { exports: Record<string, unknown> };
+  const run = core.exports.run as (budget: number) => number;
+  core.exports = { ...core.exports, run: (budget: number) => { const t = guestNs(); const r = run(budget); insideNs += guestNs() - t; return r; } };
+  for (let i = 0; i < 20; i++) await pc.runSlice(20); // SeaBIOS, the boot sector, and the pace settling
+  assert.match(b.debug(), /Booting from Floppy/, "SeaBIOS booted the floppy");
+  const g0 = guestNs(), w0 = Number(pc.core.icount) * 4;
+  insideNs = 0;
+  for (let i = 0; i < 20; i++) await pc.runSlice(20);
+  const guest = guestNs() - g0, wall = Number(pc.core.icount) * 4 - w0;
+  assert.ok(Math.abs(guest / wall - 1) < 0.05, `the guest clock moved ${(guest / 1e6).toFixed(1)} ms in ${(wall / 1e6).toFixed(1)} ms of wall time`);
+  // all of it inside runs: a sync that moved the clock would be a jump between two of the guest's RDTSCs (Linux's
+  // TSC calibration against the PIT gives up on one)
+  assert.equal(insideNs, guest, `${(insideNs / guest * 100).toFixed(4)}% of the guest's time passed inside runs, the rest in jumps`);
 });

@@ -49,10 +49,13 @@ export interface PCOptions {
   /** "realtime": the guest clock follows the wall clock (normal use). "virtual": the guest clock follows only the
    *  instructions executed and skips idle time, so the same inputs give the same run (tests, benchmarks). */
   clock?: "realtime" | "virtual";
-  /** Guest nanoseconds one instruction stands for while the guest clock runs ahead of the wall clock (default: 1
-   *  with the "realtime" clock, 10 with "virtual"). With the real-time clock a core slower than this rate is
-   *  caught up by the wall clock, and a faster one runs the guest's own time ahead, so an idle wait (HLT) then
-   *  sleeps until the wall clock catches up: at 10 ns (100 MIPS) a JIT running at 300 MIPS would be held to 100. */
+  /** Guest nanoseconds one instruction stands for (default 10 with the "virtual" clock). With the real-time clock
+   *  and no value given, the rate follows the core's measured pace, run by run, so the guest clock moves with the
+   *  wall clock while instructions run and not only at the syncs between runs (a udelay busy-waits its true
+   *  length; the kernel's TSC calibration against the PIT sees a steady clock); it never drops below 1 ns, so a
+   *  core faster than 1000 MIPS runs the guest's time ahead and an idle wait (HLT) sleeps until the wall clock
+   *  catches up. A value given fixes the rate: a core slower than it is caught up by the wall clock at each sync,
+   *  and a faster one runs ahead (at 10 ns a JIT running at 300 MIPS would be held to 100 MIPS). */
   nsPerInstruction?: number;
   /** The wall clock in milliseconds (default performance.now): tests and replays give their own. */
   wallClock?: () => number;
@@ -85,6 +88,10 @@ const DISK_KIND = { floppy: 1, hd: 2, cdrom: 3 } as const;
 const NEVER = 0xFFFF_FFFF_FFFF_FFFFn;
 /** Real-time clock: a stall longer than this (ns) is dropped rather than caught up at once. */
 const MAX_CLOCK_JUMP_NS = 500_000_000n;
+/** Real-time clock with the measured pace: its bounds (ns per instruction), and the smallest run measured. */
+const MIN_PACE_NS = 1, MAX_PACE_NS = 1000, PACE_MIN_INSNS = 20_000;
+/** Real-time clock with the measured pace: a lag up to this (ns) is made up by pace, not by a jump of the clock. */
+const SMOOTH_LAG_NS = 20_000_000n;
 const le32 = (v: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); return b; };
 const le16 = (v: number) => { const b = new Uint8Array(2); new DataView(b.buffer).setUint16(0, v, true); return b; };
 const le64 = (v: number) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v), true); return b; };
@@ -101,6 +108,12 @@ export class PC {
   private poweredOff = false;
   private wallStart = 0;
   private virtualStart = 0n;
+  /** Real-time clock: the guest ns per instruction now in use (0: fixed by options or the virtual clock). */
+  private paceNs = 0;
+  /** Real-time clock: the core's measured wall ns per instruction (smoothed; 0: none yet). */
+  private measuredNs = 0;
+  /** Real-time clock: how far the guest clock was ahead of the wall clock at the last sync (ns; negative: behind). */
+  private leadNs = 0;
   private exits: Record<string, number> = {};
   private hostMs = 0;
   /** Host time spent asleep while the guest halted (real-time clock): an idle guest costs no CPU then. */
@@ -129,8 +142,10 @@ export class PC {
     const blobBytes = items.reduce((n, it) => n + ((it.bytes.length + 15) & ~15), 0);
     const core = await Core.create(opts.wasm, ramSize, blobBytes, { jit: opts.jit });
     const pc = new PC(core, opts, ramSize);
-    const nsPerInstruction = opts.nsPerInstruction ?? ((opts.clock ?? "realtime") === "realtime" ? 1 : 10);
+    const measuredPace = opts.nsPerInstruction === undefined && (opts.clock ?? "realtime") === "realtime";
+    const nsPerInstruction = opts.nsPerInstruction ?? (measuredPace ? MIN_PACE_NS : 10);
     core.exports.setClockRate(Math.max(1, Math.round(nsPerInstruction * 65536)));
+    if (measuredPace) pc.paceNs = nsPerInstruction;
     pc.install(items);
     return pc;
   }
@@ -303,12 +318,14 @@ export class PC {
     while (now() - t0 < ms) {
       this.feedSerial();
       this.feedKeys();
+      const i0 = this.core.icount, w0 = realtime ? now() : 0;
       const r = x.run(200_000);
+      const runMs = realtime ? now() - w0 : 0;
       const name = EXIT_NAMES[r] ?? String(r);
       this.exits[name] = (this.exits[name] ?? 0) + 1;
       this.drain();
       await this.serveDisks();
-      if (realtime) this.syncClock(now());
+      if (realtime) { this.syncClock(now(), this.paceNs > 0); this.pace(runMs, Number(this.core.icount - i0)); }
       switch (r) {
         case Exit.POWEROFF: this.poweredOff = true; this.hostMs += now() - t0; return "poweroff";
         case Exit.RESET: this.opts.onReset?.("the guest reset the machine"); break;
@@ -361,11 +378,18 @@ export class PC {
   /** The host time (ms, performance.now() scale) at which the guest clock shows `virtualNs`, at real-time pace. */
   private wallMsAt(virtualNs: bigint): number { return this.wallStart + Number(virtualNs - this.virtualStart) / 1e6; }
 
-  /** Time sync: the guest clock never falls behind the wall clock (a slow host makes fewer instructions per second). */
-  private syncClock(wallNow: number): void {
+  /**
+   * Time sync: the guest clock never falls behind the wall clock (a slow host makes fewer instructions per second).
+   * `smooth` (while the guest runs, with the measured pace): a lag below SMOOTH_LAG_NS is left to pace() to make
+   * up, so that the guest clock has no jumps a guest can see (the kernel's TSC calibration fails on any jump
+   * between two of its reads).
+   */
+  private syncClock(wallNow: number, smooth = false): void {
     const x = this.core.exports;
     const target = this.virtualStart + BigInt(Math.floor((wallNow - this.wallStart) * 1e6));
     const cur = BigInt.asUintN(64, x.clockNowNs());
+    this.leadNs = Number(cur - target);
+    if (smooth && target > cur && target - cur < SMOOTH_LAG_NS) return;
     if (target - cur > MAX_CLOCK_JUMP_NS) {
       // the machine did not run for a while (paused, a hidden tab throttled, the host asleep): the guest clock
       // goes on from where it stopped instead of jumping ahead, as a paused VM's clock does in QEMU
@@ -376,6 +400,22 @@ export class PC {
     // goes on), so a catch-up after a busy moment never holds a key down through a typematic repeat
     const goal = this.keyQueue.length > 0 && this.nextKeyAt < target ? (this.nextKeyAt > cur ? this.nextKeyAt : cur) : target;
     if (goal > cur) x.clockAdvanceNs(goal - cur);
+  }
+
+  /**
+   * Real-time clock: set the guest ns per instruction of the next run to the pace the core ran at (smoothed over
+   * runs), so guest time moves like wall time inside runs too, corrected by how far the guest clock is off the
+   * wall clock: sped up (at most doubled) while it lags, slowed (at most halved) while it leads.
+   */
+  private pace(runMs: number, insns: number): void {
+    if (this.paceNs === 0 || insns < PACE_MIN_INSNS) return;
+    const measured = (runMs * 1e6) / insns;
+    this.measuredNs = this.measuredNs === 0 ? measured : (this.measuredNs + measured) / 2;
+    const correction = Math.min(2, Math.max(0.5, 1 - this.leadNs / (runMs * 1e6 + 1)));
+    const ns = Math.min(MAX_PACE_NS, Math.max(MIN_PACE_NS, this.measuredNs * correction));
+    if (Math.abs(ns - this.paceNs) < this.paceNs / 64) return; // changes below 1.5% are noise
+    this.paceNs = ns;
+    this.core.exports.setClockRate(Math.round(ns * 65536));
   }
 
   private drain(): void {
