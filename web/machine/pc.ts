@@ -52,9 +52,9 @@ export interface PCOptions {
   /** Guest nanoseconds one instruction stands for (default 10 with the "virtual" clock). With the real-time clock
    *  and no value given, the rate follows the core's measured pace, run by run, so the guest clock moves with the
    *  wall clock while instructions run and not only at the syncs between runs (a udelay busy-waits its true
-   *  length; the kernel's TSC calibration against the PIT sees a steady clock); it never drops below 1 ns, so a
-   *  core faster than 1000 MIPS runs the guest's time ahead and an idle wait (HLT) sleeps until the wall clock
-   *  catches up. A value given fixes the rate: a core slower than it is caught up by the wall clock at each sync,
+   *  length; the kernel's TSC calibration against the PIT sees a steady clock), between 1 and 20 ns: a core
+   *  faster than 1000 MIPS runs the guest's time ahead and an idle wait (HLT) sleeps until the wall clock catches
+   *  up; one slower than 50 MIPS is caught up by the syncs between runs. A value given fixes the rate: a core slower than it is caught up by the wall clock at each sync,
    *  and a faster one runs ahead (at 10 ns a JIT running at 300 MIPS would be held to 100 MIPS). */
   nsPerInstruction?: number;
   /** The wall clock in milliseconds (default performance.now): tests and replays give their own. */
@@ -88,8 +88,10 @@ const DISK_KIND = { floppy: 1, hd: 2, cdrom: 3 } as const;
 const NEVER = 0xFFFF_FFFF_FFFF_FFFFn;
 /** Real-time clock: a stall longer than this (ns) is dropped rather than caught up at once. */
 const MAX_CLOCK_JUMP_NS = 500_000_000n;
-/** Real-time clock with the measured pace: its bounds (ns per instruction), and the smallest run measured. */
-const MIN_PACE_NS = 1, MAX_PACE_NS = 1000, PACE_MIN_INSNS = 20_000;
+/** Real-time clock with the measured pace: its bounds (ns per instruction), and the smallest run measured. The
+ *  upper bound keeps a run (200,000 instructions) within 4 ms of guest time even right after a host stall (a run
+ *  descheduled for 100 ms measures as a very slow core): a slower core is caught up by the syncs instead. */
+const MIN_PACE_NS = 1, MAX_PACE_NS = 20, PACE_MIN_INSNS = 20_000;
 /** Real-time clock with the measured pace: a lag up to this (ns) is made up by pace, not by a jump of the clock. */
 const SMOOTH_LAG_NS = 20_000_000n;
 const le32 = (v: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); return b; };
