@@ -97,7 +97,8 @@ export class ScancodeEncoder {
   reset(): void { this.heldModifiers.clear(); this.pressedForm.clear(); }
 }
 
-export interface KeyEvent { code: string; down: boolean }
+/** A key press or release; `arrivedMs`: when a live key event reached the machine (host wall clock, ms). */
+export interface KeyEvent { code: string; down: boolean; arrivedMs?: number }
 
 /** US layout: characters typed without Shift, and the key that types each shifted character. */
 const PLAIN: Record<string, string> = {

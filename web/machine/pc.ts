@@ -342,13 +342,19 @@ export class PC {
           } else {
             // real time: sleep until the wall clock reaches the next event (at most the rest of this slice); the
             // guest clock then follows the wall clock to it
-            const dueMs = next === NEVER ? Infinity : this.wallMsAt(BigInt.asUintN(64, x.clockNowNs()) + next);
+            const due = BigInt.asUintN(64, x.clockNowNs()) + next; // guest time of the event it waits for
+            const dueMs = next === NEVER ? Infinity : this.wallMsAt(due);
             const wait = Math.min(dueMs - now(), ms - (now() - t0));
             if (wait > 0) { const s0 = now(); await sleep(wait); this.idleMs += now() - s0; }
             this.syncClock(now());
             if (now() < dueMs) { this.hostMs += now() - t0; return "running"; }
-            const rest = this.wakeNs();
-            if (rest !== NEVER && rest > 0n) x.clockAdvanceNs(rest); // the part of a nanosecond the sync rounded off
+            // the wall clock reached the event: the guest clock goes to it (the sync rounds off a fraction of a
+            // nanosecond), but no further: not to the event after it (a timer that came due and has not run yet
+            // is not in nextEventNs), and not past a queued key (the sync stops there)
+            let upTo = due;
+            if (this.keyQueue.length > 0 && this.keyDue() < upTo) upTo = this.keyDue();
+            const cur = BigInt.asUintN(64, x.clockNowNs());
+            if (upTo > cur) x.clockAdvanceNs(upTo - cur);
           }
           break;
         }
@@ -373,7 +379,8 @@ export class PC {
     const next = BigInt.asUintN(64, this.core.exports.nextEventNs());
     if (this.keyQueue.length === 0) return next;
     const now = BigInt.asUintN(64, this.core.exports.clockNowNs());
-    const key = this.nextKeyAt > now ? this.nextKeyAt - now : 0n;
+    const due = this.keyDue();
+    const key = due > now ? due - now : 0n;
     return key < next ? key : next;
   }
 
@@ -400,7 +407,8 @@ export class PC {
     }
     // a queued key comes due on the way: stop there (the run loop gives it, the guest takes it, the next sync
     // goes on), so a catch-up after a busy moment never holds a key down through a typematic repeat
-    const goal = this.keyQueue.length > 0 && this.nextKeyAt < target ? (this.nextKeyAt > cur ? this.nextKeyAt : cur) : target;
+    const due = this.keyQueue.length > 0 ? this.keyDue() : target;
+    const goal = due < target ? (due > cur ? due : cur) : target;
     if (goal > cur) x.clockAdvanceNs(goal - cur);
   }
 
@@ -494,7 +502,25 @@ export class PC {
    */
   queueKey(code: string, down: boolean): void {
     if (!scancodes(code, down)) throw new PCError(`unknown key code "${code}"`);
-    this.keyQueue.push({ code, down });
+    // real-time clock: stamped with the wall clock, so that it reaches the guest no earlier than the guest clock
+    // shows its arrival. Time the machine did not run (a busy host between slices) is then caught up before this
+    // press, not between it and its release, which the host sends later: the key would be held down through the
+    // catch-up, and the guest's autorepeat would type it twice.
+    const realtime = (this.opts.clock ?? "realtime") === "realtime" && this.wallStart !== 0;
+    this.keyQueue.push({ code, down, arrivedMs: realtime ? this.wallNow() : undefined });
+  }
+
+  private wallNow(): number {
+    return this.opts.wallClock ? this.opts.wallClock() : typeof performance !== "undefined" ? performance.now() : Date.now();
+  }
+
+  /** Guest time (ns) at which the next queued key event may be given: 15 ms after the last one, and not before
+   *  the guest clock shows its arrival (live keys, real-time clock). */
+  private keyDue(): bigint {
+    const at = this.keyQueue[0]?.arrivedMs;
+    if (at === undefined) return this.nextKeyAt;
+    const arrival = this.virtualStart + BigInt(Math.max(0, Math.floor((at - this.wallStart) * 1e6)));
+    return arrival > this.nextKeyAt ? arrival : this.nextKeyAt;
   }
   private key(code: string, down: boolean): void {
     const bytes = this.keyEncoder.bytes(code, down);
@@ -517,7 +543,7 @@ export class PC {
   private feedKeys(): void {
     if (this.keyQueue.length === 0) return;
     const now = BigInt.asUintN(64, this.core.exports.clockNowNs());
-    if (now < this.nextKeyAt) return;
+    if (now < this.keyDue()) return;
     const e = this.keyQueue.shift()!;
     this.key(e.code, e.down);
     this.nextKeyAt = now + 15_000_000n;
