@@ -8,6 +8,14 @@ import { bootPC, bootSkipReason, memoryDisk } from "./util/pc-boot.ts";
 
 const skip = bootSkipReason();
 
+/** A floppy whose boot sector spins on RDTSC (0F 31, EB FC): a guest that never halts. */
+function spinningFloppy() {
+  const floppy = new Uint8Array(1_474_560);
+  floppy.set([0x0f, 0x31, 0xeb, 0xfc]);
+  floppy.set([0x55, 0xaa], 510);
+  return [{ drive: "fda" as const, media: "floppy" as const, backend: memoryDisk(floppy) }];
+}
+
 test("real-time clock: the guest follows the wall clock, and a 10 s stall is not caught up at once", { skip }, async () => {
   let wall = 1000;
   // every reading moves the fake wall clock on a little, as time passes while the machine runs
@@ -37,14 +45,11 @@ test("real-time clock: the guest follows the wall clock, and a 10 s stall is not
 });
 
 test("real-time clock, measured pace: a busy guest's clock moves with the wall clock inside runs, without jumps", { skip }, async () => {
-  // a floppy whose boot sector spins on RDTSC (0F 31, EB FC): the guest never halts, so only the pace keeps its
-  // clock with the wall clock. The fake host runs 250 MIPS: its wall clock is the instruction count x 4 ns.
-  const floppy = new Uint8Array(1_474_560);
-  floppy.set([0x0f, 0x31, 0xeb, 0xfc]);
-  floppy.set([0x55, 0xaa], 510);
+  // the spinning floppy: the guest never halts, so only the pace keeps its clock with the wall clock. The fake
+  // host runs 250 MIPS: its wall clock is the instruction count x 4 ns.
   let pc: import("../web/machine/pc.ts").PC | undefined;
   const b = await bootPC({
-    clock: "realtime", boot: "a", disks: [{ drive: "fda", media: "floppy", backend: memoryDisk(floppy) }],
+    clock: "realtime", boot: "a", disks: spinningFloppy(),
     wallClock: () => (pc ? Number(pc.core.icount) * 4e-6 : 0),
   });
   pc = b.pc;
@@ -70,13 +75,10 @@ test("real-time clock, measured pace: after a host stall inside a run, no run mo
   // the same spinning guest on a fake 250 MIPS host; one run is stalled for 300 ms (descheduled, a GC pause): it
   // measures as a 1.5 MIPS core, but the runs after it must not pour the lost time into the guest in bursts (a
   // key held down through a burst would repeat)
-  const floppy = new Uint8Array(1_474_560);
-  floppy.set([0x0f, 0x31, 0xeb, 0xfc]);
-  floppy.set([0x55, 0xaa], 510);
   let pc: import("../web/machine/pc.ts").PC | undefined;
   let stall = 0;
   const b = await bootPC({
-    clock: "realtime", boot: "a", disks: [{ drive: "fda", media: "floppy", backend: memoryDisk(floppy) }],
+    clock: "realtime", boot: "a", disks: spinningFloppy(),
     wallClock: () => (pc ? Number(pc.core.icount) * 4e-6 + stall : 0),
   });
   pc = b.pc;
@@ -148,13 +150,10 @@ test("real-time clock: a halted guest wakes for every timer tick (its clock neve
 
 test("real-time clock: a core faster than 1000 MIPS runs the guest's time ahead at the default pace; at 1/16 ns per instruction (the benchmark's guest CPU program) it stays on the wall clock", { skip }, async () => {
   // the spinning floppy guest on a fake host running 4000 MIPS (its wall clock is the instruction count / 4 ns)
-  const floppy = new Uint8Array(1_474_560);
-  floppy.set([0x0f, 0x31, 0xeb, 0xfc]);
-  floppy.set([0x55, 0xaa], 510);
   async function guestPerWall(nsPerInstruction?: number): Promise<number> {
     let pc: import("../web/machine/pc.ts").PC | undefined;
     const b = await bootPC({
-      clock: "realtime", boot: "a", disks: [{ drive: "fda", media: "floppy", backend: memoryDisk(floppy) }], nsPerInstruction,
+      clock: "realtime", boot: "a", disks: spinningFloppy(), nsPerInstruction,
       wallClock: () => (pc ? Number(pc.core.icount) * 0.25e-6 : 0),
     });
     pc = b.pc;
