@@ -54,8 +54,9 @@ export interface PCOptions {
    *  wall clock while instructions run and not only at the syncs between runs (a udelay busy-waits its true
    *  length; the kernel's TSC calibration against the PIT sees a steady clock), between 1 and 20 ns: a core
    *  faster than 1000 MIPS runs the guest's time ahead and an idle wait (HLT) sleeps until the wall clock catches
-   *  up; one slower than 50 MIPS is caught up by the syncs between runs. A value given fixes the rate: a core slower than it is caught up by the wall clock at each sync,
-   *  and a faster one runs ahead (at 10 ns a JIT running at 300 MIPS would be held to 100 MIPS). */
+   *  up; one slower than 50 MIPS is caught up by the syncs between runs. A value given fixes the rate: a core
+   *  slower than it is caught up by the wall clock at each sync, and a faster one runs ahead (at 10 ns a JIT
+   *  running at 300 MIPS would be held to 100 MIPS). */
   nsPerInstruction?: number;
   /** The wall clock in milliseconds (default performance.now): tests and replays give their own. */
   wallClock?: () => number;
@@ -313,7 +314,7 @@ export class PC {
     if (this.poweredOff) return "poweroff";
     if (this.stopped) return "stopped";
     const x = this.core.exports;
-    const now = this.opts.wallClock ?? (() => (typeof performance !== "undefined" ? performance.now() : Date.now()));
+    const now = (): number => this.wallNow();
     const t0 = now();
     if (this.wallStart === 0) { this.wallStart = t0; this.virtualStart = x.clockNowNs(); }
     const realtime = (this.opts.clock ?? "realtime") === "realtime";
@@ -351,8 +352,8 @@ export class PC {
             // the wall clock reached the event: the guest clock goes to it (the sync rounds off a fraction of a
             // nanosecond), but no further: not to the event after it (a timer that came due and has not run yet
             // is not in nextEventNs), and not past a queued key (the sync stops there)
-            let upTo = due;
-            if (this.keyQueue.length > 0 && this.keyDue() < upTo) upTo = this.keyDue();
+            const keyAt = this.keyQueue.length > 0 ? this.keyDue() : due;
+            const upTo = keyAt < due ? keyAt : due;
             const cur = BigInt.asUintN(64, x.clockNowNs());
             if (upTo > cur) x.clockAdvanceNs(upTo - cur);
           }
@@ -386,6 +387,8 @@ export class PC {
 
   /** The host time (ms, performance.now() scale) at which the guest clock shows `virtualNs`, at real-time pace. */
   private wallMsAt(virtualNs: bigint): number { return this.wallStart + Number(virtualNs - this.virtualStart) / 1e6; }
+  /** The guest time (ns) the clock shows at host time `wallMs`, at real-time pace (wallMsAt's inverse). */
+  private guestNsAt(wallMs: number): bigint { return this.virtualStart + BigInt(Math.max(0, Math.floor((wallMs - this.wallStart) * 1e6))); }
 
   /**
    * Time sync: the guest clock never falls behind the wall clock (a slow host makes fewer instructions per second).
@@ -395,7 +398,7 @@ export class PC {
    */
   private syncClock(wallNow: number, smooth = false): void {
     const x = this.core.exports;
-    const target = this.virtualStart + BigInt(Math.floor((wallNow - this.wallStart) * 1e6));
+    const target = this.guestNsAt(wallNow);
     const cur = BigInt.asUintN(64, x.clockNowNs());
     this.leadNs = Number(cur - target);
     if (smooth && target > cur && target - cur < SMOOTH_LAG_NS) return;
@@ -519,7 +522,7 @@ export class PC {
   private keyDue(): bigint {
     const at = this.keyQueue[0]?.arrivedMs;
     if (at === undefined) return this.nextKeyAt;
-    const arrival = this.virtualStart + BigInt(Math.max(0, Math.floor((at - this.wallStart) * 1e6)));
+    const arrival = this.guestNsAt(at);
     return arrival > this.nextKeyAt ? arrival : this.nextKeyAt;
   }
   private key(code: string, down: boolean): void {
