@@ -10,7 +10,7 @@
 //   0x0014_0000  DISK_BUFFERS  one sector buffer per drive (disk request/complete with the host)
 //   0x0020_0000  BLOCK_HASH    block cache hash buckets
 //   0x0024_0000  JIT_BUFFER    the JIT writes each module here before the host compiles it (jit/cache.ts)
-//   0x0028_0000  JIT_SLOTS     per slot of the JIT's part of the function table: the block it runs
+//   0x0028_0000  JIT_SLOTS     per slot of the JIT's part of the function table: the block it runs (and its serial)
 //   0x0040_0000  TLB           one i32 per virtual page (1 Mi entries)
 //   0x0080_0000  TLB_LIST      virtual pages currently filled in the TLB (for fast flushes)
 //   0x0090_0000  BLOCKS        block descriptors
@@ -42,6 +42,9 @@ export const JIT_BUFFER_SIZE: u32 = 0x0004_0000;
 export const JIT_SLOTS: u32 = 0x0028_0000; // JIT_SLOTS_MAX x u32: block index + 1 (0 = free)
 export const JIT_SLOT_USED: u32 = 0x0029_0000; // JIT_SLOTS_MAX x u8: ran since the clock hand last passed
 export const JIT_SLOTS_MAX: u32 = 0x4000;
+// JIT_SLOTS_MAX x u32: the serial number of the region compiled into each slot (0 = free): a block that is a
+// member of that region may enter it only while its B_JIT_SERIAL still matches (jit/cache.ts)
+export const JIT_SLOT_SERIAL: u32 = 0x0029_4000;
 export const TLB: u32 = 0x0040_0000;
 export const TLB_LIST: u32 = 0x0080_0000;
 export const TLB_LIST_MAX: u32 = 0x0004_0000 / 4 - 1; // entries before a full clear is cheaper
@@ -208,6 +211,8 @@ export const JIT_TOKENS: u32 = STATE_BASE + 0x6a8; // i64: bytes of wasm the com
 export const JIT_TOKENS_AT: u32 = STATE_BASE + 0x6b0; // u64: ICOUNT when the budget was last refilled
 // Most instructions per block, 1..64 (0 = 64). Tests set 1 so that single-instruction suites run compiled blocks.
 export const BLOCK_INSN_LIMIT: u32 = STATE_BASE + 0x6b8;
+export const JIT_SERIAL: u32 = STATE_BASE + 0x6bc; // serial number of the last region compiled (jit/cache.ts)
+export const CNT_JIT_MEMBER_RUNS: u32 = STATE_BASE + 0x6c0; // entries into compiled regions at a member, not the root
 // Copy of STATE_BASE..+0x1a0 (registers, segments, tables, CR0-CR4; EFLAGS materialised) taken just before the
 // reset that follows a triple fault, so the host can print the state that caused it.
 export const TRIPLE_FAULT_STATE: u32 = STATE_BASE + 0x800;

@@ -16,10 +16,10 @@
 //   other blocks of its page, so invalidating any block of a page drops the compiled code of all its blocks.
 import {
   JIT_BUFFER, JIT_BUFFER_SIZE, JIT_SLOTS, JIT_SLOT_USED, JIT_SLOTS_MAX, JIT_THRESHOLD, JIT_TABLE_BASE,
-  JIT_SLOT_COUNT, JIT_CLOCK_HAND, JIT_TOKENS, JIT_TOKENS_AT, ICOUNT, CNT_JIT_COMPILED,
+  JIT_SLOT_COUNT, JIT_CLOCK_HAND, JIT_TOKENS, JIT_TOKENS_AT, ICOUNT, CNT_JIT_COMPILED, JIT_SLOT_SERIAL, JIT_SERIAL,
   CNT_JIT_BYTES, CNT_JIT_EVICTIONS, CNT_JIT_FAILURES, CNT_JIT_UNFIT,
 } from "../layout";
-import { compileRegion } from "./compile";
+import { compileRegion, regionSize, regionMember, regionMemberDelta } from "./compile";
 import { blockAddr, B_EXECS } from "../translate/blocks";
 import { emitInit } from "./emit";
 
@@ -29,6 +29,12 @@ declare function hostJitInstall(buf: u32, len: u32, tableIndex: u32): i32;
 
 // Block descriptor fields this file owns (translate/blocks.ts defines the rest)
 export const B_JIT: u32 = 52; // slot + 1 of the block's compiled function, 0 = interpreted
+/** A block that is a member (not the root) of a compiled region enters that region's function at its own code
+ *  (jitMemberEntry), so code a region already holds does not wait to get hot as a root of its own: slot + 1
+ *  (bits 0-14), member index (15-18), the member's offset from the root + 4096 (19-31); 0 = none. Valid while
+ *  B_JIT_SERIAL equals the slot's serial number (JIT_SLOT_SERIAL), which dropping or evicting the region clears. */
+export const B_JIT_ENTRY: u32 = 56;
+export const B_JIT_SERIAL: u32 = 60;
 
 /** Default threshold: blocks that run this often are compiled (a 6-instruction block; longer ones sooner: heatOfRun).
  *  Measured on the direct Linux boot (host seconds to the prompt), when it counted runs: 200 runs 21.4 s, 1000
@@ -75,6 +81,7 @@ export function jitSetThreshold(n: u32): void { store<u32>(JIT_THRESHOLD, n); }
 export function jitFlush(): void {
   memory.fill(JIT_SLOTS, 0, JIT_SLOTS_MAX * 4);
   memory.fill(JIT_SLOT_USED, 0, JIT_SLOTS_MAX);
+  memory.fill(JIT_SLOT_SERIAL, 0, JIT_SLOTS_MAX * 4);
   store<u32>(JIT_CLOCK_HAND, 0);
 }
 
@@ -82,7 +89,22 @@ export function jitFlush(): void {
 // @ts-ignore: decorator
 @inline export function jitDropBlock(d: u32): void {
   const s = load<u32>(d, B_JIT);
-  if (s != 0) { store<u32>(JIT_SLOTS + ((s - 1) << 2), 0); store<u32>(d, 0, B_JIT); }
+  if (s != 0) { freeSlotOf(s - 1); store<u32>(d, 0, B_JIT); }
+}
+
+/** Slot `s` no longer holds a region (nor do its members' entries reach it). */
+// @ts-ignore: decorator
+@inline function freeSlotOf(s: u32): void {
+  store<u32>(JIT_SLOTS + (s << 2), 0);
+  store<u32>(JIT_SLOT_SERIAL + (s << 2), 0);
+}
+
+/** Block `d`'s entry into a compiled region it is a member of (B_JIT_ENTRY), or 0 when it has none now. */
+// @ts-ignore: decorator
+@inline export function jitMemberEntry(d: u32): u32 {
+  const e = load<u32>(d, B_JIT_ENTRY);
+  if (e == 0 || load<u32>(JIT_SLOT_SERIAL + (((e & 0x7FFF) - 1) << 2)) != load<u32>(d, B_JIT_SERIAL)) return 0;
+  return e;
 }
 
 /**
@@ -92,6 +114,12 @@ export function jitFlush(): void {
 export function jitUnfit(d: u32): void {
   jitDropBlock(d);
   store<u32>(d, 0, B_EXECS);
+  store<u64>(CNT_JIT_UNFIT, load<u64>(CNT_JIT_UNFIT) + 1);
+}
+
+/** The region block `d` is a member of refused to run from it (as jitUnfit): the block no longer enters it. */
+export function jitUnfitEntry(d: u32): void {
+  store<u32>(d, 0, B_JIT_ENTRY);
   store<u64>(CNT_JIT_UNFIT, load<u64>(CNT_JIT_UNFIT) + 1);
 }
 
@@ -130,6 +158,17 @@ export function jitCompile(d: u32, b: u32, cs32: bool): u32 {
   store<u32>(JIT_SLOTS + (slot << 2), b);
   store<u8>(JIT_SLOT_USED + slot, 1);
   store<u32>(d, slot + 1, B_JIT);
+  // the other members enter it at their own code (a serial number per compile: 0 is never one)
+  let serial = load<u32>(JIT_SERIAL) + 1;
+  if (serial == 0) serial = 1;
+  store<u32>(JIT_SERIAL, serial);
+  store<u32>(JIT_SLOT_SERIAL + (slot << 2), serial);
+  const n = regionSize();
+  for (let k: u32 = 1; k < n; k++) {
+    const md = blockAddr(regionMember(k) - 1);
+    store<u32>(md, (slot + 1) | (k << 15) | (<u32>(regionMemberDelta(k) + 4096) << 19), B_JIT_ENTRY);
+    store<u32>(md, serial, B_JIT_SERIAL);
+  }
   store<u64>(CNT_JIT_COMPILED, load<u64>(CNT_JIT_COMPILED) + 1);
   store<u64>(CNT_JIT_BYTES, load<u64>(CNT_JIT_BYTES) + <u64>len);
   return slot + 1;
@@ -149,7 +188,7 @@ function freeSlot(): u32 {
     const d = blockAddr(owner - 1);
     store<u32>(d, 0, B_JIT);
     store<u32>(d, 0, B_EXECS);
-    store<u32>(JIT_SLOTS + (s << 2), 0);
+    freeSlotOf(s);
     store<u64>(CNT_JIT_EVICTIONS, load<u64>(CNT_JIT_EVICTIONS) + 1);
     store<u32>(JIT_CLOCK_HAND, hand);
     return s;

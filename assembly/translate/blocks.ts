@@ -10,7 +10,7 @@ import {
 } from "../layout";
 import { tlbMarkCode, tlbFlushAll } from "../cpu/paging";
 import { requestStop } from "../cpu/fault";
-import { jitDropBlock, jitFlush, B_JIT } from "../jit/cache";
+import { jitDropBlock, jitFlush, B_JIT, B_JIT_ENTRY } from "../jit/cache";
 
 // Block descriptor fields
 export const B_HOST: u32 = 0; // host address of the first byte; 0xFFFFFFFF when invalidated
@@ -30,7 +30,8 @@ export const B_LINK0_BLOCK: u32 = 36;
 export const B_LINK1_EIP: u32 = 40;
 export const B_LINK1_BLOCK: u32 = 44;
 export const B_LINK_NEXT: u32 = 48; // which slot the next new link replaces (0 or 1)
-// 52: B_JIT, the block's compiled function (jit/cache.ts)
+// 52: B_JIT, the block's compiled function; 56, 60: B_JIT_ENTRY, B_JIT_SERIAL, its entry into a region it is a
+// member of (jit/cache.ts)
 
 export const MAX_BLOCK_INSNS: u32 = 64;
 
@@ -104,6 +105,7 @@ export function commitBlock(host: u32, mode: u32, count: u32, bytes: u32): u32 {
   store<u16>(d, <u16>bytes, B_BYTES);
   store<u32>(d, 0, B_EXECS);
   store<u32>(d, 0, B_JIT);
+  store<u32>(d, 0, B_JIT_ENTRY);
   store<u32>(d, 0, B_LINK_EPOCH);
   const bucket = bucketOf(host, mode);
   store<u32>(d, load<u32>(bucket), B_HASH_NEXT);

@@ -5,7 +5,7 @@ import {
   EIP, EFLAGS, MODE_FLAGS, MODE_CS32, INSNS, INSN_SIZE, I_LEN, I_HANDLER, EXIT_REQUEST, EXIT_BUDGET, EXIT_HLT,
   EXIT_HLT_CLI, HALTED, INT_SHADOW, NMI_PENDING, NMI_MASKED, ICOUNT, CNT_BLOCK_HITS, CNT_UNCACHED_INSNS,
   TRACE_ENABLED, TRACE_RING, TRACE_ENTRIES, TRACE_POS, INTR_LINE, TLB, TLB_READ_MASK, DEBUG_PENDING,
-  CNT_JIT_RUNS, CNT_JIT_INSNS, BLOCK_INSN_LIMIT,
+  CNT_JIT_RUNS, CNT_JIT_INSNS, CNT_JIT_MEMBER_RUNS, BLOCK_INSN_LIMIT,
 } from "../layout";
 import { CS, F_IF, F_TF, F_RF, EX_DB, SHADOW_DEBUG, segBase, segLimit, segSel } from "../cpu/state";
 import { faulted, stopBlock, clearFault, raiseGP } from "../cpu/fault";
@@ -26,7 +26,7 @@ import {
   MAX_BLOCK_INSNS, codeEpoch, B_LINK_EPOCH, B_LINK0_EIP, B_LINK0_BLOCK, B_LINK1_EIP, B_LINK1_BLOCK, B_LINK_NEXT,
   B_EXECS,
 } from "./blocks";
-import { jitActive, jitCompile, jitTouch, jitTableIndex, jitUnfit, heatOfRun, heatThreshold, B_JIT } from "../jit/cache";
+import { jitActive, jitCompile, jitTouch, jitTableIndex, jitUnfit, jitUnfitEntry, jitMemberEntry, heatOfRun, heatThreshold, B_JIT } from "../jit/cache";
 
 // Scratch for instructions that are not cached (they cross a page or the CS limit, or run from MMIO)
 const uncachedBytes = <u32>memory.data(32);
@@ -116,12 +116,15 @@ function runBlocks(limit: u32): u32 {
   if (b == 0) return slowStart();
   let done: u32 = 0;
   let hits: u64 = 0;
-  let jitRuns: u64 = 0, jitInsns: u64 = 0;
+  let jitRuns: u64 = 0, jitInsns: u64 = 0, memberRuns: u64 = 0;
   // compiled blocks run straight from here (the common case once code is hot); tracing needs the records
   const jitOn = jitActive() && load<u32>(TRACE_ENABLED) == 0;
   while (true) {
     const d = blockAddr(b - 1);
-    const s = load<u32>(d, B_JIT);
+    let s = load<u32>(d, B_JIT);
+    // not a region's root: maybe a member of one, entered at its own code (jit/cache.ts B_JIT_ENTRY)
+    let entry: u32 = 0;
+    if (s == 0) { entry = jitMemberEntry(d); s = entry & 0x7FFF; }
     let ran: u32;
     if (s != 0 && jitOn && !codeBreakpoints && <u32>load<u16>(d, B_COUNT) <= limit - done) {
       setCurrentBlock(b);
@@ -129,10 +132,16 @@ function runBlocks(limit: u32): u32 {
       // a region may loop inside its function, but returns within JIT_PASS_MAX instructions: engines replace
       // baseline code by optimized code only for later calls (V8 has no on-stack replacement for wasm)
       const room = limit - done;
-      ran = call_indirect<u32>(jitTableIndex(s), load<u32>(EIP), room < JIT_PASS_MAX ? room : JIT_PASS_MAX);
+      // the function takes the root's EIP, and the member to start at in the limit's high half
+      ran = call_indirect<u32>(jitTableIndex(s), load<u32>(EIP) - ((entry >>> 19) - (entry != 0 ? 4096 : 0)),
+        (room < JIT_PASS_MAX ? room : JIT_PASS_MAX) | (((entry >>> 15) & 15) << 16));
       setCurrentBlock(0);
-      if (ran == 0 && !faulted) { jitUnfit(d); continue; } // compiled for flat segments that are not now: interpret
+      if (ran == 0 && !faulted) { // compiled for flat segments that are not now: interpret
+        if (entry != 0) jitUnfitEntry(d); else jitUnfit(d);
+        continue;
+      }
       jitRuns++;
+      if (entry != 0) memberRuns++;
       jitInsns += ran;
       if (faulted) deliverPendingException(); // EIP is at the faulting instruction
     } else {
@@ -173,6 +182,7 @@ function runBlocks(limit: u32): u32 {
   store<u64>(CNT_BLOCK_HITS, load<u64>(CNT_BLOCK_HITS) + hits);
   store<u64>(CNT_JIT_RUNS, load<u64>(CNT_JIT_RUNS) + jitRuns);
   store<u64>(CNT_JIT_INSNS, load<u64>(CNT_JIT_INSNS) + jitInsns);
+  store<u64>(CNT_JIT_MEMBER_RUNS, load<u64>(CNT_JIT_MEMBER_RUNS) + memberRuns);
   return done;
 }
 
