@@ -19,8 +19,8 @@ import {
   JIT_SLOT_COUNT, JIT_CLOCK_HAND, JIT_TOKENS, JIT_TOKENS_AT, ICOUNT, CNT_JIT_COMPILED, JIT_SLOT_SERIAL, JIT_SERIAL,
   CNT_JIT_BYTES, CNT_JIT_EVICTIONS, CNT_JIT_FAILURES, CNT_JIT_UNFIT,
 } from "../layout";
-import { compileRegion, regionSize, regionMember, regionMemberDelta } from "./compile";
-import { blockAddr, B_EXECS } from "../translate/blocks";
+import { compileRegion, regionSize, regionMember, MAX_MEMBERS } from "./compile";
+import { blockAddr, B_EXECS, B_HOST } from "../translate/blocks";
 import { emitInit } from "./emit";
 
 // @ts-ignore: decorator
@@ -31,7 +31,7 @@ declare function hostJitInstall(buf: u32, len: u32, tableIndex: u32): i32;
 export const B_JIT: u32 = 52; // slot + 1 of the block's compiled function, 0 = interpreted
 /** A block that is a member (not the root) of a compiled region enters that region's function at its own code
  *  (jitMemberEntry), so code a region already holds does not wait to get hot as a root of its own: slot + 1
- *  (bits 0-14), member index (15-18), the member's offset from the root + 4096 (19-31); 0 = none. Valid while
+ *  (bits 0-14), member index (15-19), the root's offset in the page (20-31); 0 = none. Valid while
  *  B_JIT_SERIAL equals the slot's serial number (JIT_SLOT_SERIAL), which dropping or evicting the region clears. */
 export const B_JIT_ENTRY: u32 = 56;
 export const B_JIT_SERIAL: u32 = 60;
@@ -66,6 +66,7 @@ const JIT_TOKENS_MAX: i64 = 4 << 20;
 
 /** Host: `count` table entries from `tableBase` are the JIT's. */
 export function jitInit(tableBase: u32, count: u32): void {
+  if (MAX_MEMBERS > 32) unreachable(); // a member index has 5 bits (B_JIT_ENTRY, the region function's limit)
   emitInit();
   store<u32>(JIT_TABLE_BASE, tableBase);
   store<u32>(JIT_SLOT_COUNT, count < JIT_SLOTS_MAX ? count : JIT_SLOTS_MAX);
@@ -166,7 +167,7 @@ export function jitCompile(d: u32, b: u32, cs32: bool): u32 {
   const n = regionSize();
   for (let k: u32 = 1; k < n; k++) {
     const md = blockAddr(regionMember(k) - 1);
-    store<u32>(md, (slot + 1) | (k << 15) | (<u32>(regionMemberDelta(k) + 4096) << 19), B_JIT_ENTRY);
+    store<u32>(md, (slot + 1) | (k << 15) | ((load<u32>(d, B_HOST) & 0xFFF) << 20), B_JIT_ENTRY);
     store<u32>(md, serial, B_JIT_SERIAL);
   }
   store<u64>(CNT_JIT_COMPILED, load<u64>(CNT_JIT_COMPILED) + 1);

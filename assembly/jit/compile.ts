@@ -34,7 +34,7 @@ import { B_JIT, HEAT_UNIT, heatThreshold } from "./cache";
 import { LF_INC, LF_DEC } from "../cpu/flags";
 
 /** Region size (jit/compile.ts "regions" below) */
-const MAX_MEMBERS: u32 = 16;
+export const MAX_MEMBERS: u32 = 16;
 
 /** Instructions the block can observe flags after (bit per instruction index; blocks have at most 64). */
 let liveAfter: u64 = 0;
@@ -251,11 +251,10 @@ function isHot(b: u32, shift: u32): bool {
 }
 let regionCount: u32 = 0;
 let regionInsns: u32 = 0;
-/** The region compileRegion last collected: its members (block index + 1; member 0 is the root) and their
- *  offsets from the root (jit/cache.ts records the members' entries). */
+/** The region compileRegion last collected: its members (block index + 1; member 0 is the root; jit/cache.ts
+ *  records the members' entries). */
 export function regionSize(): u32 { return regionCount; }
 export function regionMember(k: u32): u32 { return load<u32>(memberBlock + (k << 2)); }
-export function regionMemberDelta(k: u32): i32 { return deltaOf(k); }
 
 /** Add block `b` (index + 1, 0: none) at `delta` from the root unless it is a member; false when full. */
 function addMember(b: u32, delta: u32): bool {

@@ -133,8 +133,9 @@ function runBlocks(limit: u32): u32 {
       // baseline code by optimized code only for later calls (V8 has no on-stack replacement for wasm)
       const room = limit - done;
       // the function takes the root's EIP, and the member to start at in the limit's high half
-      ran = call_indirect<u32>(jitTableIndex(s), load<u32>(EIP) - ((entry >>> 19) - (entry != 0 ? 4096 : 0)),
-        (room < JIT_PASS_MAX ? room : JIT_PASS_MAX) | (((entry >>> 15) & 15) << 16));
+      // (a member's EIP less its offset from the root: both lie in one page)
+      const eip0 = entry == 0 ? load<u32>(EIP) : load<u32>(EIP) - (load<u32>(d, B_HOST) & 0xFFF) + (entry >>> 20);
+      ran = call_indirect<u32>(jitTableIndex(s), eip0, (room < JIT_PASS_MAX ? room : JIT_PASS_MAX) | (((entry >>> 15) & 31) << 16));
       setCurrentBlock(0);
       if (ran == 0 && !faulted) { // compiled for flat segments that are not now: interpret
         if (entry != 0) jitUnfitEntry(d); else jitUnfit(d);
