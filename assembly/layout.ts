@@ -194,7 +194,7 @@ export const CNT_JIT_EVICTIONS: u32 = STATE_BASE + 0x658; // compiled blocks dro
 export const CNT_JIT_FAILURES: u32 = STATE_BASE + 0x660; // modules the host could not compile (a core bug)
 export const CNT_JIT_RUNS: u32 = STATE_BASE + 0x668; // entries into compiled blocks
 export const CNT_JIT_INSNS: u32 = STATE_BASE + 0x670; // instructions executed by compiled blocks
-export const CNT_JIT_UNFIT: u32 = STATE_BASE + 0x678; // compiled blocks dropped: they assumed a segment flat that was not
+export const CNT_JIT_UNFIT: u32 = STATE_BASE + 0x678; // compiled blocks dropped (or members' entries: jit/cache.ts): they assumed a segment flat that was not
 
 // Block cache bookkeeping
 export const BLK_COUNT: u32 = STATE_BASE + 0x680; // descriptors in use

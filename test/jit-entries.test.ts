@@ -2,8 +2,9 @@
 // region rooted at A holds (with C, where B jumps), is later run on its own (called directly), and runs the
 // region's code from B's member instead of waiting to get hot as a root of its own. The entry must stop working
 // the moment the region does: when the region is evicted and its table slot holds another region's function,
-// when a store into C drops the page's compiled code (the region's code for C is stale then), and when the
-// region refuses to run because a segment it assumed flat is not. Each case runs with the JIT off (the reference) and tiered at two thresholds (forced, A's region would be
+// when a store into C drops the page's compiled code (the region's code for C is stale then), when the
+// compiles' serial numbers come round again (the next regions may get the slot and number of the one B had an
+// entry into), and when the region refuses to run because a segment it assumed flat is not. Each case runs with the JIT off (the reference) and tiered at two thresholds (forced, A's region would be
 // compiled before B is decoded, so B would not be a member); registers, memory, output and the
 // instruction count must be the interpreter's.
 import { test } from "node:test";
@@ -17,7 +18,7 @@ const BASE = 0x100000;
 /** Calls in each phase */
 const N = 3000;
 
-type Mode = "plain" | "evict" | "smc" | "unfit";
+type Mode = "plain" | "evict" | "smc" | "unfit" | "wrap";
 
 const program = (mode: Mode) => `
 bits 32
@@ -43,14 +44,24 @@ p1: call entryA
     mov ds, ax
 %endif
 %ifidn ${mode}, evict
+%define PHASE2
+%endif
+%ifidn ${mode}, wrap
+%define PHASE2
+%endif
+%ifdef PHASE2
     ; phase 2: code on another page gets hot and takes the table slots (the test gives the JIT one)
     mov ecx, ${N}
 p2: call other
     dec ecx
     jnz p2
 %endif
-    ; phase 3: B (and C) alone
-    mov ecx, ${N}
+%ifidn ${mode}, wrap
+    mov al, 1
+    out 0xF4, al                ; the test moves the compiles' serial numbers to the end of their range here
+%endif
+    ; phase 3: B (and C) alone (longer after the wrap: its regions take the numbers up to B's region's again)
+    mov ecx, ${mode === "wrap" ? 4 * N : N}
 p3: call entryB
     dec ecx
     jnz p3
@@ -97,7 +108,8 @@ other:                          ; another page
     ret
 `;
 
-async function run(jit: JitSetting, code: Uint8Array, jitSlots?: number) {
+async function run(jit: JitSetting, code: Uint8Array, jitSlots?: number, wrapAt = false) {
+  let wrapped = false;
   const c = await Core.create(loadModule("debug"), 4 << 20, 0, { jit, jitSlots });
   c.exports.attachTestDevices(0xE9, 0xF4, 0);
   c.writePhys(BASE, code);
@@ -108,31 +120,38 @@ async function run(jit: JitSetting, code: Uint8Array, jitSlots?: number) {
     const exit = c.run(100_000);
     if (exit === Exit.BUDGET || exit === Exit.OUTPUT) continue;
     assert.equal(exit, Exit.DEBUG_EXIT, `exit reason at EIP ${c.eip.toString(16)}`);
+    if (wrapAt && !wrapped) {
+      // as if 2^32 - a few regions had been compiled since phase 1, none of them B's: the next compiles take
+      // numbers from 1 again, among them the one of the region B still holds an entry into
+      wrapped = true;
+      new DataView(c.memory.buffer).setUint32(c.L.JIT_SERIAL, 0xFFFFFFFF, true);
+      continue;
+    }
     break;
   }
   const regs = Object.fromEntries(["eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp"].map((r) => [r, c.reg(r as any)]));
   return { regs, eflags: c.eflags, icount: c.icount, memory: c.readPhys(BASE, code.length), counters: c.counters(), failures: c.jit.stats.failures };
 }
 
-for (const mode of ["plain", "evict", "smc", "unfit"] as Mode[]) {
+for (const mode of ["plain", "evict", "smc", "unfit", "wrap"] as Mode[]) {
   for (const jit of [3, 50] as JitSetting[]) {
     test(`JIT entries at a member [${mode}, threshold ${jit}]: as the interpreter`, async (t) => {
       if (!haveNasm()) { t.skip(NASM_MISSING); return; }
       const code = assemble(program(mode));
-      const off = await run("off", code);
+      const off = await run("off", code, undefined, mode === "wrap");
       // the reference did what the program says: B's sum of [val], 11h or (DS based at 1000h) 2200h per call
       if (mode === "plain" || mode === "smc") assert.notEqual(off.regs.edi, 0);
       if (mode === "unfit") assert.equal(off.regs.edi, (N * 0x11 + N * 0x2200) >>> 0, "EDI: [val] through flat DS, then based DS");
       assert.equal(off.counters.jit_insns, 0n);
-      // one table slot where another region takes it over (evict), else room for all
-      const r = await run(jit, code, mode === "evict" ? 1 : undefined);
+      // one table slot where another region takes it over (evict, wrap), else room for all
+      const r = await run(jit, code, mode === "evict" || mode === "wrap" ? 1 : undefined, mode === "wrap");
       assert.equal(r.failures, 0, "no compiled module was refused");
       assert.deepEqual(r.regs, off.regs, "registers");
       assert.equal(r.eflags, off.eflags, "EFLAGS");
       assert.deepEqual(r.memory, off.memory, "memory (the results, the rewritten immediate)");
       assert.equal(r.icount, off.icount, "instruction count");
       // (with one slot for the whole program, most of it runs interpreted)
-      if (mode === "evict") assert.ok(r.counters.jit_insns > 0n, "compiled code ran");
+      if (mode === "evict" || mode === "wrap") assert.ok(r.counters.jit_insns > 0n, "compiled code ran");
       else assert.ok(r.counters.jit_insns * 2n > r.icount, `most instructions ran compiled (${r.counters.jit_insns} of ${r.icount})`);
       if (mode === "plain") {
         // phase 3's calls run B in the region rooted at A

@@ -16,7 +16,7 @@
 //   other blocks of its page, so invalidating any block of a page drops the compiled code of all its blocks.
 import {
   JIT_BUFFER, JIT_BUFFER_SIZE, JIT_SLOTS, JIT_SLOT_USED, JIT_SLOTS_MAX, JIT_THRESHOLD, JIT_TABLE_BASE,
-  JIT_SLOT_COUNT, JIT_CLOCK_HAND, JIT_TOKENS, JIT_TOKENS_AT, ICOUNT, CNT_JIT_COMPILED, JIT_SLOT_SERIAL, JIT_SERIAL,
+  JIT_SLOT_COUNT, JIT_CLOCK_HAND, JIT_TOKENS, JIT_TOKENS_AT, ICOUNT, CNT_JIT_COMPILED, JIT_SLOT_SERIAL, JIT_SERIAL, BLK_COUNT,
   CNT_JIT_BYTES, CNT_JIT_EVICTIONS, CNT_JIT_FAILURES, CNT_JIT_UNFIT,
 } from "../layout";
 import { compileRegion, regionSize, regionMember, MAX_MEMBERS } from "./compile";
@@ -161,7 +161,7 @@ export function jitCompile(d: u32, b: u32, cs32: bool): u32 {
   store<u32>(d, slot + 1, B_JIT);
   // the other members enter it at their own code (a serial number per compile: 0 is never one)
   let serial = load<u32>(JIT_SERIAL) + 1;
-  if (serial == 0) serial = 1;
+  if (serial == 0) { serial = 1; forgetEntries(); } // the numbers come round again: no entry made before may count
   store<u32>(JIT_SERIAL, serial);
   store<u32>(JIT_SLOT_SERIAL + (slot << 2), serial);
   const n = regionSize();
@@ -173,6 +173,13 @@ export function jitCompile(d: u32, b: u32, cs32: bool): u32 {
   store<u64>(CNT_JIT_COMPILED, load<u64>(CNT_JIT_COMPILED) + 1);
   store<u64>(CNT_JIT_BYTES, load<u64>(CNT_JIT_BYTES) + <u64>len);
   return slot + 1;
+}
+
+/** Every block's entry into a region is forgotten (the serial numbers wrapped: a block keeps an entry after its
+ *  region is gone, and a later region could get the same slot and number). */
+function forgetEntries(): void {
+  const n = load<u32>(BLK_COUNT);
+  for (let i: u32 = 0; i < n; i++) store<u32>(blockAddr(i), 0, B_JIT_ENTRY);
 }
 
 /** A free slot, evicting the first block the clock hand finds not run since its last pass. */
