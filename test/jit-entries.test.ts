@@ -9,8 +9,8 @@
 // instruction count must be the interpreter's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadModule } from "../web/machine/node.ts";
-import { Core, Exit } from "../web/machine/core.ts";
+import { Exit } from "../web/machine/core.ts";
+import { flatTestCore } from "./util/machines.ts";
 import type { JitSetting } from "../web/machine/jit-host.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 
@@ -110,11 +110,7 @@ other:                          ; another page
 
 async function run(jit: JitSetting, code: Uint8Array, jitSlots?: number, wrapAt = false) {
   let wrapped = false;
-  const c = await Core.create(loadModule("debug"), 4 << 20, 0, { jit, jitSlots });
-  c.exports.attachTestDevices(0xE9, 0xF4, 0);
-  c.writePhys(BASE, code);
-  c.enterFlatProtectedMode();
-  c.eip = BASE;
+  const c = await flatTestCore(jit, code, BASE, { jitSlots });
   for (let i = 0; ; i++) {
     assert.ok(i < 1000, `the program ends (EIP ${c.eip.toString(16)})`);
     const exit = c.run(100_000);

@@ -8,8 +8,8 @@
 // code must have run and been dropped as unfit (counter jit_unfit).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadModule } from "../web/machine/node.ts";
-import { Core, Exit } from "../web/machine/core.ts";
+import { Exit } from "../web/machine/core.ts";
+import { flatTestCore } from "./util/machines.ts";
 import type { JitSetting } from "../web/machine/jit-host.ts";
 import { assemble, haveNasm, NASM_MISSING } from "./util/nasm.ts";
 
@@ -141,11 +141,7 @@ times 0x1000 - 4 db 0
 `;
 
 async function run(jit: JitSetting, code: Uint8Array) {
-  const c = await Core.create(loadModule("debug"), 16 << 20, 0, { jit });
-  c.exports.attachTestDevices(0xE9, 0xF4, 0);
-  c.writePhys(BASE, code);
-  c.enterFlatProtectedMode();
-  c.eip = BASE;
+  const c = await flatTestCore(jit, code, BASE, { memoryMiB: 16 });
   for (let i = 0; ; i++) {
     assert.ok(i < 1000, `the program ends (EIP ${c.eip.toString(16)})`);
     const exit = c.run(20_000);

@@ -124,7 +124,7 @@ function runBlocks(limit: u32): u32 {
     let s = load<u32>(d, B_JIT);
     // not a region's root: maybe a member of one, entered at its own code (jit/cache.ts B_JIT_ENTRY)
     let entry: u32 = 0;
-    if (s == 0) { entry = jitMemberEntry(d); s = entry & 0x7FFF; }
+    if (s == 0 && jitOn) { entry = jitMemberEntry(d); s = entry & 0x7FFF; }
     let ran: u32;
     if (s != 0 && jitOn && !codeBreakpoints && <u32>load<u16>(d, B_COUNT) <= limit - done) {
       setCurrentBlock(b);

@@ -20,11 +20,13 @@ export function startRealMode(c: Core, at = 0x7C00): void {
 }
 
 /**
- * A debug core of 4 MiB with the test devices (debug console E9h, exit port F4h) and the JIT as `jit` says,
- * `code` at `base`, started there in flat 32-bit protected mode with ESP 90000h.
+ * A debug core of 4 MiB (or `memoryMiB`) with the test devices (debug console E9h, exit port F4h) and the JIT as
+ * `jit` says (with `jitSlots` table slots, else the default), `code` at `base`, started there in flat 32-bit
+ * protected mode with ESP 90000h.
  */
-export async function flatTestCore(jit: JitSetting, code: Uint8Array, base: number): Promise<Core> {
-  const c = await Core.create(loadModule("debug"), 4 << 20, 0, { jit });
+export async function flatTestCore(jit: JitSetting, code: Uint8Array, base: number,
+  opts: { memoryMiB?: number; jitSlots?: number } = {}): Promise<Core> {
+  const c = await Core.create(loadModule("debug"), (opts.memoryMiB ?? 4) << 20, 0, { jit, jitSlots: opts.jitSlots });
   c.exports.attachTestDevices(0xE9, 0xF4, 0);
   c.writePhys(base, code);
   c.enterFlatProtectedMode();
